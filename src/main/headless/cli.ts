@@ -1,0 +1,110 @@
+import { Command, CommanderError } from 'commander'
+import type { ConfigKey } from '../../shared/config-keys'
+import { AppError } from '../../shared/errors'
+import { ConfigError, loadBootLayers, type ConfigLayers } from '../sync/config/layers'
+import { appVersion } from '../sync/version'
+import { configRows, formatConfigTable } from './config-print'
+import { EXIT } from './exit-codes'
+import { serve } from './serve'
+
+/**
+ * The `db-taxi` command line. Results go to stdout (JSON with --json), logs and progress to stderr.
+ * Exit codes: 0 ok, 1 ran and failed, 2 usage or config, 3 could not connect or prepare, 130 Ctrl+C.
+ */
+
+type Flags = Partial<Record<ConfigKey, { value: string; flag: string }>>
+
+interface CommonOptions {
+  config?: string
+  dataDir?: string
+  logLevel?: string
+  logFormat?: string
+}
+
+function commonFlags(o: CommonOptions): Flags {
+  const flags: Flags = {}
+  if (o.dataDir !== undefined) flags.data_dir = { value: o.dataDir, flag: '--data-dir' }
+  if (o.logLevel !== undefined) flags['logging.level'] = { value: o.logLevel, flag: '--log-level' }
+  if (o.logFormat !== undefined) flags['logging.format'] = { value: o.logFormat, flag: '--log-format' }
+  return flags
+}
+
+function layersFor(flags: Flags, configFile: string | undefined): ConfigLayers {
+  return loadBootLayers({ flags, env: process.env, configFile })
+}
+
+function withCommon(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'YAML config file')
+    .option('--data-dir <dir>', 'data directory (default ~/.db-taxi)')
+    .option('--log-level <level>', 'error, warn, info or debug')
+    .option('--log-format <format>', 'text or json')
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command()
+    .name('db-taxi')
+    .description('Fast, verified MySQL/MariaDB data cloning and sync.')
+    .version(appVersion())
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+
+  withCommon(program.command('serve'))
+    .description('Run the HTTP API and the web UI (headless mode).')
+    .option('--host <host>', 'address to bind (default 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (default 8080)')
+    .option('--token <token>', 'bearer token for /api (prefer DBT_SERVER_TOKEN: flags show in the process list)')
+    .action(async (o: CommonOptions & { host?: string; port?: string; token?: string }) => {
+      const flags = commonFlags(o)
+      if (o.host !== undefined) flags['server.host'] = { value: o.host, flag: '--host' }
+      if (o.port !== undefined) flags['server.port'] = { value: o.port, flag: '--port' }
+      if (o.token !== undefined) flags['server.token'] = { value: o.token, flag: '--token' }
+      setExit(await serve(layersFor(flags, o.config), { stdout: process.stdout }))
+    })
+
+  const config = program.command('config').description('Inspect the configuration.')
+  withCommon(config.command('print'))
+    .description('Show the effective configuration and where each value comes from (secrets redacted).')
+    .option('--json', 'print JSON')
+    .action((o: CommonOptions & { json?: boolean }) => {
+      const { rows, warnings } = configRows(layersFor(commonFlags(o), o.config))
+      for (const w of warnings) process.stderr.write(`warning: ${w}\n`)
+      process.stdout.write(o.json ? JSON.stringify(rows, null, 2) + '\n' : formatConfigTable(rows) + '\n')
+      setExit(EXIT.OK)
+    })
+
+  return program
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.OK
+  const program = buildProgram((c) => (code = c))
+  try {
+    await program.parseAsync(argv)
+    return code
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; everything else commander rejects is a usage error.
+      return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`db-taxi: config error: ${err.message}\n`)
+      return EXIT.USAGE
+    }
+    if (err instanceof AppError) {
+      process.stderr.write(`db-taxi: ${err.code}: ${err.message}\n`)
+      return err.code === 'VALIDATION' || err.code === 'CONFIG_INVALID' ? EXIT.USAGE : EXIT.CANNOT_CONNECT
+    }
+    process.stderr.write(`db-taxi: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`)
+    return EXIT.FAILED
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv).then((code) => {
+    process.exitCode = code
+    // Do not wait on stray handles (pools, timers) once the command has finished.
+    setImmediate(() => process.exit(code))
+  })
+}

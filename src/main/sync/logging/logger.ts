@@ -1,0 +1,116 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import winston from 'winston'
+import DailyRotateFile from 'winston-daily-rotate-file'
+import { Redactor } from './redact'
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug'
+
+export interface Logger {
+  error(message: string, meta?: Record<string, unknown>): void
+  warn(message: string, meta?: Record<string, unknown>): void
+  info(message: string, meta?: Record<string, unknown>): void
+  debug(message: string, meta?: Record<string, unknown>): void
+  child(meta: Record<string, unknown>): Logger
+  setLevel(level: LogLevel): void
+  close(): Promise<void>
+}
+
+export interface LoggerOptions {
+  level: LogLevel
+  format: 'text' | 'json'
+  /** Rotating JSON-lines files go here; none when omitted (tests, `config print`). */
+  logDir?: string
+  redactor: Redactor
+  /** Console output goes to stderr: stdout is reserved for CLI results. */
+  console?: boolean
+}
+
+/**
+ * winston with a redaction format in front of every transport, so no transport can see a secret.
+ */
+export function createLogger(opts: LoggerOptions): Logger {
+  const redact = winston.format((info) => {
+    const { level, message, ...rest } = info
+    const clean = opts.redactor.value(rest) as Record<string, unknown>
+    const out = { level, message: typeof message === 'string' ? opts.redactor.text(message) : opts.redactor.value(message) }
+    Object.assign(info, clean, out)
+    for (const k of Object.keys(rest)) if (!(k in clean)) delete (info as Record<string, unknown>)[k]
+    return info
+  })
+
+  const transports: winston.transport[] = []
+  if (opts.console !== false) {
+    transports.push(
+      new winston.transports.Console({
+        stderrLevels: ['error', 'warn', 'info', 'debug'],
+        format:
+          opts.format === 'json'
+            ? winston.format.combine(redact(), winston.format.timestamp(), winston.format.json())
+            : winston.format.combine(
+                redact(),
+                winston.format.timestamp(),
+                winston.format.printf(({ timestamp, level, message, ...meta }) => {
+                  const extra = Object.keys(meta).length ? ' ' + JSON.stringify(meta) : ''
+                  return `${String(timestamp)} ${level.padEnd(5)} ${String(message)}${extra}`
+                })
+              )
+      })
+    )
+  }
+  if (opts.logDir) {
+    mkdirSync(opts.logDir, { recursive: true, mode: 0o700 })
+    transports.push(
+      new DailyRotateFile({
+        dirname: opts.logDir,
+        filename: 'db-taxi-%DATE%.log',
+        datePattern: 'YYYY-MM-DD',
+        maxSize: '20m',
+        maxFiles: '14d',
+        auditFile: join(opts.logDir, '.audit.json'),
+        format: winston.format.combine(redact(), winston.format.timestamp(), winston.format.json())
+      })
+    )
+  }
+  const base = winston.createLogger({ level: opts.level, transports, exitOnError: false })
+  return wrap(base, base)
+}
+
+function wrap(root: winston.Logger, w: winston.Logger): Logger {
+  return {
+    error: (m, meta) => void w.error(m, meta),
+    warn: (m, meta) => void w.warn(m, meta),
+    info: (m, meta) => void w.info(m, meta),
+    debug: (m, meta) => void w.debug(m, meta),
+    child: (meta) => wrap(root, w.child(meta)),
+    setLevel: (level) => {
+      root.level = level
+      for (const t of root.transports) t.level = level
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        // Give file transports a moment to flush; never block shutdown on logging.
+        const timer = setTimeout(resolve, 1000)
+        root.on('finish', () => {
+          clearTimeout(timer)
+          resolve()
+        })
+        root.end()
+      })
+  }
+}
+
+/** A logger that drops everything, for unit tests of modules that take a Logger. */
+export function silentLogger(): Logger {
+  const noop = (): void => undefined
+  const l: Logger = {
+    error: noop,
+    warn: noop,
+    info: noop,
+    debug: noop,
+    child: () => l,
+    setLevel: noop,
+    close: async () => undefined
+  }
+  return l
+}

@@ -1,0 +1,130 @@
+/**
+ * Numbered migrations of the metadata store. Append only: a published migration is never edited,
+ * because stores in the field have already run it. Each runs in its own transaction.
+ */
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+CREATE TABLE connections (
+  id          TEXT PRIMARY KEY,
+  name        TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  host        TEXT NOT NULL,
+  port        INTEGER NOT NULL,
+  user        TEXT NOT NULL,
+  database    TEXT,
+  read_only   INTEGER NOT NULL DEFAULT 0,
+  options     TEXT NOT NULL DEFAULT '{}',   -- JSON: tls, ssh (minus secrets), timeouts, pool size
+  secrets     BLOB,                         -- sealed JSON of passwords, passphrases, keys
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+
+CREATE TABLE sync_configs (
+  id                     TEXT PRIMARY KEY,
+  name                   TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  source_connection_id   TEXT NOT NULL REFERENCES connections(id) ON DELETE RESTRICT,
+  target_connection_id   TEXT NOT NULL REFERENCES connections(id) ON DELETE RESTRICT,
+  source_database        TEXT NOT NULL,
+  target_database        TEXT NOT NULL,
+  all_tables             TEXT,                    -- JSON {include, exclude} or NULL for an explicit list
+  options                TEXT NOT NULL DEFAULT '{}',
+  created_at             INTEGER NOT NULL,
+  updated_at             INTEGER NOT NULL
+);
+
+CREATE TABLE table_mappings (
+  id               INTEGER PRIMARY KEY AUTOINCREMENT,
+  sync_id          TEXT NOT NULL REFERENCES sync_configs(id) ON DELETE CASCADE,
+  position         INTEGER NOT NULL,
+  source_table     TEXT NOT NULL,
+  target_table     TEXT,
+  where_filter     TEXT,
+  exclude_columns  TEXT NOT NULL DEFAULT '[]',
+  mode             TEXT NOT NULL DEFAULT 'full',
+  options          TEXT NOT NULL DEFAULT '{}',
+  UNIQUE (sync_id, source_table)
+);
+
+CREATE TABLE schedules (
+  id            TEXT PRIMARY KEY,
+  sync_id       TEXT NOT NULL REFERENCES sync_configs(id) ON DELETE CASCADE,
+  kind          TEXT NOT NULL CHECK (kind IN ('cron', 'interval')),
+  expression    TEXT,
+  interval_ms   INTEGER,
+  timezone      TEXT,
+  enabled       INTEGER NOT NULL DEFAULT 1,
+  catch_up      INTEGER NOT NULL DEFAULT 0,
+  last_run_at   INTEGER,
+  next_run_at   INTEGER,
+  created_at    INTEGER NOT NULL
+);
+
+CREATE TABLE jobs (
+  id               TEXT PRIMARY KEY,
+  sync_id          TEXT REFERENCES sync_configs(id) ON DELETE SET NULL,
+  status           TEXT NOT NULL CHECK (status IN ('queued','running','succeeded','failed','cancelled','interrupted')),
+  trigger          TEXT NOT NULL DEFAULT 'manual',
+  config_snapshot  TEXT NOT NULL DEFAULT '{}',
+  error            TEXT,
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  retry_of         TEXT REFERENCES jobs(id) ON DELETE SET NULL,
+  created_at       INTEGER NOT NULL,
+  started_at       INTEGER,
+  finished_at      INTEGER
+);
+CREATE INDEX jobs_status ON jobs(status);
+CREATE INDEX jobs_sync_created ON jobs(sync_id, created_at);
+CREATE INDEX jobs_created ON jobs(created_at);
+
+CREATE TABLE job_tables (
+  job_id            TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  position          INTEGER NOT NULL,
+  source_table      TEXT NOT NULL,
+  target_table      TEXT NOT NULL,
+  mode              TEXT NOT NULL,
+  status            TEXT NOT NULL CHECK (status IN ('pending','copying','verifying','done','failed','skipped')),
+  rows_estimated    INTEGER NOT NULL DEFAULT 0,
+  rows_read         INTEGER NOT NULL DEFAULT 0,
+  rows_written      INTEGER NOT NULL DEFAULT 0,
+  inserted          INTEGER NOT NULL DEFAULT 0,
+  updated           INTEGER NOT NULL DEFAULT 0,
+  deleted           INTEGER NOT NULL DEFAULT 0,
+  bytes             INTEGER NOT NULL DEFAULT 0,
+  keyless           INTEGER NOT NULL DEFAULT 0,
+  verified          INTEGER,                -- 1, 0, or NULL where verification does not apply
+  first_difference  TEXT,
+  error             TEXT,
+  checkpoint        TEXT,                   -- JSON: last committed chunk boundary, shadow table name
+  started_at        INTEGER,
+  finished_at       INTEGER,
+  PRIMARY KEY (job_id, position)
+);
+
+CREATE TABLE job_logs (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  job_id      TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  ts          INTEGER NOT NULL,
+  level       TEXT NOT NULL,
+  table_name  TEXT,
+  message     TEXT NOT NULL
+);
+CREATE INDEX job_logs_job ON job_logs(job_id, id);
+
+CREATE TABLE settings (
+  key         TEXT PRIMARY KEY,
+  value       TEXT NOT NULL,                -- JSON
+  updated_at  INTEGER NOT NULL
+);
+`
+  }
+]
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version

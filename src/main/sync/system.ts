@@ -1,0 +1,248 @@
+import { join } from 'node:path'
+import type { SystemStatus } from '../../shared/contract'
+import type { Config } from '../../shared/config-keys'
+import { effectiveConfig, withSettings, type ConfigLayers } from './config/layers'
+import { createLogger, type Logger, type LogLevel } from './logging/logger'
+import { Redactor } from './logging/redact'
+import { openStore, type Db, type MigrationReport } from './store/database'
+import { LATEST_SCHEMA_VERSION } from './store/migrations'
+import { SettingsRepository } from './store/settings-repository'
+import { StatsRepository } from './store/stats-repository'
+import { EventBus } from './events'
+import { SettingsService } from './settings-service'
+import {
+  ConnectionManager,
+  JobEngine,
+  MappingManager,
+  MonitoringService,
+  SyncEngine,
+  SyncManager,
+  type Deps
+} from './components'
+import { appVersion } from './version'
+
+/**
+ * The composition root: creates the sync system's parts, wires them, and starts and stops them in
+ * the reference design's order. Edges (desktop, HTTP, CLI) call `createSyncSystem` and then only
+ * translate. Nothing here knows which edge it runs under.
+ */
+
+export const STORE_TABLES = [
+  'connections',
+  'sync_configs',
+  'table_mappings',
+  'schedules',
+  'jobs',
+  'job_tables',
+  'job_logs',
+  'settings',
+  'schema_migrations'
+]
+
+export interface SyncSystemOptions {
+  layers: ConfigLayers
+  mode: 'desktop' | 'headless'
+  /** Electron's build of better-sqlite3 (desktop only). */
+  sqliteBinding?: string
+  /** Log to the console (stderr). Default true. */
+  consoleLog?: boolean
+  /** Shared with the edges so they can register their own secrets (server token). */
+  redactor?: Redactor
+}
+
+export interface SyncSystem {
+  readonly mode: 'desktop' | 'headless'
+  readonly version: string
+  readonly dataDir: string
+  readonly storePath: string
+  readonly migrations: MigrationReport
+  readonly logger: Logger
+  readonly redactor: Redactor
+  readonly events: EventBus
+  readonly settings: SettingsService
+  readonly db: Db
+  readonly connections: ConnectionManager
+  readonly engine: SyncEngine
+  readonly jobs: JobEngine
+  readonly syncs: SyncManager
+  readonly mappings: MappingManager
+  readonly monitoring: MonitoringService
+  config(): Config
+  status(): SystemStatus
+  syncStatus(): SyncStatusDocument
+  start(): Promise<void>
+  /** Stops in reverse order; every step is bounded by `timeoutMs` in total. */
+  stop(timeoutMs?: number): Promise<void>
+}
+
+export interface SyncStatusDocument {
+  ok: boolean
+  schemaVersion: number
+  latestSchemaVersion: number
+  tables: Record<string, boolean>
+  state: SystemStatus['sync']['state']
+  enabled: boolean
+  stats: SystemStatus['counters']
+}
+
+export function createSyncSystem(opts: SyncSystemOptions): SyncSystem {
+  const redactor = opts.redactor ?? new Redactor()
+  // Boot layers decide data_dir; the store inside it holds the settings layer.
+  const boot = effectiveConfig(opts.layers).config
+  const dataDir = boot.data_dir
+  redactor.addSecret(boot['server.token'])
+  const storePath = join(dataDir, 'db-taxi.sqlite')
+  const { db, migrations } = openStore({ path: storePath, nativeBinding: opts.sqliteBinding })
+
+  let logger: Logger | undefined
+  try {
+    const settingsRepo = new SettingsRepository(db)
+    const settings = new SettingsService(withSettings(opts.layers, settingsRepo.all()), settingsRepo)
+    const config = (): Config => settings.config()
+    logger = createLogger({
+      level: config()['logging.level'] as LogLevel,
+      format: config()['logging.format'] as 'text' | 'json',
+      logDir: join(dataDir, 'logs'),
+      redactor,
+      console: opts.consoleLog !== false
+    })
+    for (const w of settings.warnings()) logger.warn(w)
+    if (migrations.applied.length) logger.info('metadata store migrated', { from: migrations.from, to: migrations.to })
+
+    const events = new EventBus()
+    const deps: Deps = { db, logger, events, config }
+    // Order of the reference design: repository, monitoring, engine, job engine, connection
+    // manager, sync manager, mapping manager; then wire.
+    const stats = new StatsRepository(db)
+    const monitoring = new MonitoringService(deps)
+    const engine = new SyncEngine(deps)
+    const jobs = new JobEngine(deps, engine)
+    const connections = new ConnectionManager(deps)
+    const syncs = new SyncManager(deps, jobs)
+    const mappings = new MappingManager(deps)
+
+    settings.onChange((changed) => {
+      if (changed.includes('logging.level')) logger!.setLevel(config()['logging.level'] as LogLevel)
+      if (changed.some((k) => k.startsWith('sync.'))) jobs.reconfigure()
+      logger!.info('settings changed', { keys: changed })
+    })
+
+    let state: SystemStatus['sync']['state'] = 'stopped'
+    const startedAt = new Date()
+    const version = appVersion()
+
+    const storeOk = (): { ok: boolean; error?: string } => {
+      try {
+        db.prepare('SELECT 1').get()
+        return { ok: true }
+      } catch (err) {
+        return { ok: false, error: (err as Error).message }
+      }
+    }
+
+    const counters = (): SystemStatus['counters'] => {
+      const c = stats.counters()
+      return { ...c, connectedConnections: connections.connectedCount() }
+    }
+
+    const system: SyncSystem = {
+      mode: opts.mode,
+      version,
+      dataDir,
+      storePath,
+      migrations,
+      logger,
+      redactor,
+      events,
+      settings,
+      db,
+      connections,
+      engine,
+      jobs,
+      syncs,
+      mappings,
+      monitoring,
+      config,
+      status() {
+        const store = storeOk()
+        return {
+          version,
+          startedAt: startedAt.toISOString(),
+          uptimeMs: Date.now() - startedAt.getTime(),
+          mode: opts.mode,
+          store: { ...store, path: storePath, schemaVersion: migrations.to },
+          sync: { ok: state === 'running', enabled: config()['sync.enabled'], state },
+          counters: store.ok
+            ? counters()
+            : { connections: 0, connectedConnections: 0, syncs: 0, jobs: { total: 0, queued: 0, running: 0, succeeded: 0, failed: 0 } }
+        }
+      },
+      syncStatus() {
+        const tables = stats.tablesPresent(STORE_TABLES)
+        const ok = Object.values(tables).every(Boolean) && state === 'running'
+        return {
+          ok,
+          schemaVersion: migrations.to,
+          latestSchemaVersion: LATEST_SCHEMA_VERSION,
+          tables,
+          state,
+          enabled: config()['sync.enabled'],
+          stats: counters()
+        }
+      },
+      async start() {
+        state = 'starting'
+        await connections.start()
+        await jobs.start()
+        state = 'running'
+        logger!.info('sync system started', { dataDir, mode: opts.mode, version })
+      },
+      async stop(timeoutMs = 10_000) {
+        if (state === 'stopped' && !db.open) return
+        state = 'stopping'
+        const deadline = Date.now() + timeoutMs
+        // Reverse order: stop taking work and drain jobs, close remote pools, close the store.
+        for (const [name, step] of [
+          ['job engine', () => jobs.stop(deadline)],
+          ['connection manager', () => connections.stop(deadline)]
+        ] as const) {
+          try {
+            await withDeadline(step(), deadline)
+          } catch (err) {
+            logger!.error(`stopping ${name} failed; continuing shutdown`, { err })
+          }
+        }
+        try {
+          if (db.open) db.close()
+        } catch (err) {
+          logger!.error('closing the metadata store failed', { err })
+        }
+        state = 'stopped'
+        logger!.info('sync system stopped')
+        await logger!.close()
+      }
+    }
+    return system
+  } catch (err) {
+    db.close()
+    void logger?.close()
+    throw err
+  }
+}
+
+function withDeadline<T>(p: Promise<T>, deadline: number): Promise<T | undefined> {
+  const left = Math.max(0, deadline - Date.now())
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`did not stop within the shutdown timeout`)), left)
+    p.then(
+      (v) => {
+        clearTimeout(timer)
+        resolve(v)
+      },
+      (e: unknown) => {
+        clearTimeout(timer)
+        reject(e instanceof Error ? e : new Error(String(e)))
+      }
+    )
+  })
+}

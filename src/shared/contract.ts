@@ -1,0 +1,137 @@
+import { z } from 'zod'
+import type { ErrorBody } from './errors'
+import type { Config, ConfigKey, ConfigSource } from './config-keys'
+import { CONFIG_KEYS, CONFIG_KEY_NAMES } from './config-keys'
+
+/**
+ * The contract between the core and every edge (Electron IPC, HTTP, CLI, renderer).
+ * A method is a dotted name with a zod input schema and a typed output; an event is a name with a
+ * payload type. Transports move `(method, input)` in and an Envelope out and never add meaning.
+ */
+
+export type Envelope<T> = { ok: true; data: T } | { ok: false; error: ErrorBody }
+
+// ---------- shared shapes ----------
+
+export interface SystemStatus {
+  version: string
+  startedAt: string
+  uptimeMs: number
+  mode: 'desktop' | 'headless'
+  store: { ok: boolean; path: string; schemaVersion: number; error?: string }
+  sync: { ok: boolean; enabled: boolean; state: 'starting' | 'running' | 'stopping' | 'stopped' }
+  counters: {
+    connections: number
+    connectedConnections: number
+    syncs: number
+    jobs: { total: number; queued: number; running: number; succeeded: number; failed: number }
+  }
+}
+
+export interface SettingEntry {
+  key: ConfigKey
+  /** Effective value (durations in ms). Secret keys are reported as null. */
+  value: string | number | boolean | null
+  /** Value saved from the UI, if any. */
+  saved: string | number | boolean | null
+  source: ConfigSource
+  /** A flag or environment variable wins over what the UI saved or would save. */
+  overridden: boolean
+  /** Name of the flag or variable that wins, for the UI to say so. */
+  overriddenBy?: string
+  editable: boolean
+  restartRequired: boolean
+}
+
+export interface SettingsView {
+  settings: SettingEntry[]
+  /** Keys saved since start whose change takes effect only after a restart. */
+  pendingRestart: ConfigKey[]
+}
+
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted'
+export type TableStatus = 'pending' | 'copying' | 'verifying' | 'done' | 'failed' | 'skipped'
+
+// ---------- input schemas ----------
+
+const empty = z.object({}).strict().optional().default({})
+
+/** A partial config update from the Settings page: only editable keys, typed, durations in ms. */
+const settingsUpdate = z
+  .object({
+    values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
+  })
+  .strict()
+  .superRefine((input, ctx) => {
+    for (const key of Object.keys(input.values)) {
+      if (!(CONFIG_KEY_NAMES as string[]).includes(key)) {
+        ctx.addIssue({ code: 'custom', path: ['values', key], message: `unknown setting "${key}"` })
+      } else if (!('editable' in CONFIG_KEYS[key as ConfigKey])) {
+        ctx.addIssue({ code: 'custom', path: ['values', key], message: `"${key}" cannot be changed from the UI` })
+      }
+    }
+  })
+
+export const methods = {
+  'system.status': { input: empty, output: {} as SystemStatus },
+  'settings.get': { input: empty, output: {} as SettingsView },
+  /** `null` removes the saved value so the next layer down applies again. */
+  'settings.update': { input: settingsUpdate, output: {} as SettingsView }
+} as const
+
+export type Method = keyof typeof methods
+export type MethodInput<M extends Method> = z.input<(typeof methods)[M]['input']>
+export type ParsedInput<M extends Method> = z.output<(typeof methods)[M]['input']>
+export type MethodOutput<M extends Method> = (typeof methods)[M]['output']
+
+export function isMethod(name: string): name is Method {
+  return Object.prototype.hasOwnProperty.call(methods, name)
+}
+
+// ---------- events ----------
+
+export interface JobStatusEvent {
+  jobId: string
+  syncId: string | null
+  status: JobStatus
+  error?: ErrorBody
+}
+
+export interface JobProgressEvent {
+  jobId: string
+  table: string
+  status: TableStatus
+  rowsEstimated: number
+  rowsRead: number
+  rowsWritten: number
+  bytes: number
+  rowsPerSecond: number
+}
+
+export interface JobLogEvent {
+  jobId: string
+  ts: string
+  level: 'error' | 'warn' | 'info' | 'debug'
+  table?: string
+  message: string
+}
+
+export interface ConnectionStatusEvent {
+  connectionId: string
+  status: 'connected' | 'degraded' | 'down'
+  latencyMs?: number
+  error?: ErrorBody
+}
+
+export interface EventMap {
+  'job.status': JobStatusEvent
+  'job.progress': JobProgressEvent
+  'job.log': JobLogEvent
+  'connection.status': ConnectionStatusEvent
+}
+
+export type EventName = keyof EventMap
+export const EVENT_NAMES: EventName[] = ['job.status', 'job.progress', 'job.log', 'connection.status']
+
+/** Re-exported so edges can import the whole contract from one module. */
+export type { Config, ConfigKey, ConfigSource, ErrorBody }

@@ -1,0 +1,76 @@
+/**
+ * Stable error codes that cross the contract. Renderer, HTTP and CLI all key off these strings,
+ * so a code, once published, is never renamed. Later capabilities append to the list.
+ */
+export const ERROR_CODES = [
+  'VALIDATION',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'IN_USE',
+  'JOB_ALREADY_ACTIVE',
+  'PAYLOAD_TOO_LARGE',
+  'UNAVAILABLE',
+  'STORE_TOO_NEW',
+  'CONFIG_INVALID',
+  'INTERNAL'
+] as const
+
+export type ErrorCode = (typeof ERROR_CODES)[number]
+
+export interface ErrorBody {
+  code: ErrorCode
+  message: string
+  details?: unknown
+}
+
+/** HTTP status for an envelope error (contract rules in docs/api.md). */
+export function httpStatusFor(code: ErrorCode): number {
+  switch (code) {
+    case 'VALIDATION':
+      return 400
+    case 'UNAUTHORIZED':
+      return 401
+    case 'FORBIDDEN':
+      return 403
+    case 'NOT_FOUND':
+      return 404
+    case 'CONFLICT':
+    case 'IN_USE':
+    case 'JOB_ALREADY_ACTIVE':
+      return 409
+    case 'PAYLOAD_TOO_LARGE':
+      return 413
+    case 'UNAVAILABLE':
+      return 503
+    default:
+      return 500
+  }
+}
+
+/**
+ * An error the core throws on purpose. Anything else that escapes a handler is a bug and is
+ * reported as INTERNAL without its message or stack (those go to the log only).
+ */
+export class AppError extends Error {
+  readonly code: ErrorCode
+  readonly details?: unknown
+
+  constructor(code: ErrorCode, message: string, details?: unknown) {
+    super(message)
+    this.name = 'AppError'
+    this.code = code
+    this.details = details
+  }
+
+  toBody(): ErrorBody {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details }
+  }
+}
+
+export function isAppError(err: unknown): err is AppError {
+  return err instanceof AppError
+}
