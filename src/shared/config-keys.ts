@@ -41,9 +41,9 @@ export const CONFIG_KEYS = {
   'server.port': {
     kind: 'int',
     default: 8080,
-    min: 1,
+    min: 0,
     max: 65535,
-    description: 'Port `db-taxi serve` listens on.',
+    description: 'Port `db-taxi serve` listens on; 0 picks a free one (the printed URL says which).',
     editable: true,
     restart: true
   },

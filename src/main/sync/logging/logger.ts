@@ -87,16 +87,30 @@ function wrap(root: winston.Logger, w: winston.Logger): Logger {
       root.level = level
       for (const t of root.transports) t.level = level
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        // Give file transports a moment to flush; never block shutdown on logging.
-        const timer = setTimeout(resolve, 1000)
-        root.on('finish', () => {
-          clearTimeout(timer)
-          resolve()
-        })
+    close: async () => {
+      // Flush before the process exits: end the logger, let each transport drain, then close file
+      // streams and wait for their data to reach the disk. Bounded: shutdown never waits on logs.
+      const drain = async (): Promise<void> => {
+        const transports = [...root.transports]
+        const finished = transports.map((t) => new Promise<void>((resolve) => t.once('finish', () => resolve())))
         root.end()
-      })
+        await Promise.all(finished)
+        await Promise.all(
+          transports.map((t) => {
+            const stream = (t as unknown as { logStream?: NodeJS.WritableStream }).logStream
+            if (!stream) return Promise.resolve()
+            return new Promise<void>((resolve) => {
+              stream.once('finish', () => resolve())
+              stream.once('close', () => resolve())
+              t.close?.()
+            })
+          })
+        )
+      }
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([drain(), new Promise<void>((r) => (timer = setTimeout(r, 2000)))])
+      clearTimeout(timer)
+    }
   }
 }
 
