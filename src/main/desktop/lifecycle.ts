@@ -1,0 +1,168 @@
+import type { App, BrowserWindow, BrowserWindowConstructorOptions, Dialog, IpcMain, Session, Shell } from 'electron'
+import { createDispatcher } from '../api/dispatcher'
+import { createHandlers } from '../api/handlers'
+import { ConfigError, effectiveConfig, loadBootLayers, type ConfigLayers } from '../sync/config/layers'
+import { createSyncSystem, type SyncSystem, type SyncSystemOptions } from '../sync/system'
+import { createAppPage, type AppPage } from './app-page'
+import { bindIpc } from './ipc'
+import { applyContentSecurityPolicy, CONTENT_SECURITY_POLICY, denyPermissions, DEV_CONTENT_SECURITY_POLICY } from './security'
+import { resolveSqliteBinding } from './sqlite-binding'
+import { createMainWindow, focusWindow } from './window'
+
+/** How long quitting waits for running jobs to drain before the store is closed regardless. */
+export const STOP_TIMEOUT_MS = 10_000
+/** Extra grace on top of the core's own bound before the app exits anyway. */
+const EXIT_GRACE_MS = 2_000
+
+export interface DesktopDeps {
+  app: Pick<App, 'requestSingleInstanceLock' | 'enableSandbox' | 'on' | 'whenReady' | 'getPath' | 'getAppPath' | 'quit' | 'exit'>
+  BrowserWindow: new (options: BrowserWindowConstructorOptions) => BrowserWindow
+  ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>
+  /** session.defaultSession, which exists only once the app is ready. */
+  defaultSession: () => Session
+  shell: Pick<Shell, 'openExternal'>
+  dialog: Pick<Dialog, 'showErrorBox'>
+  env: NodeJS.ProcessEnv
+  electronVersion: string | undefined
+  platform: NodeJS.Platform
+  paths: { preload: string; indexHtml: string }
+  /** Injected by tests; createSyncSystem otherwise. */
+  createSystem?: (opts: SyncSystemOptions) => SyncSystem
+}
+
+/**
+ * Boot layers for the desktop: flags do not exist here, so the flag layer carries only the data
+ * directory, which defaults to Electron's per-user app data directory unless DBT_DATA_DIR (or a saved
+ * value in a file layer) names another one.
+ */
+export function desktopLayers(env: NodeJS.ProcessEnv, userDataDir: string): ConfigLayers {
+  const layers = loadBootLayers({ env })
+  if (effectiveConfig(layers).sources.data_dir === 'default') {
+    layers.flag.set('data_dir', { value: userDataDir, origin: 'electron userData' })
+  }
+  return layers
+}
+
+/**
+ * The desktop app's life: single instance, start the core, bind IPC, open the window; on quit, stop
+ * the core (bounded) and exit. A start failure is shown in an error box; a config error exits with 2.
+ */
+export async function runDesktop(d: DesktopDeps): Promise<void> {
+  if (!d.app.requestSingleInstanceLock()) {
+    // Another DB-Taxi window is already open; it focuses itself on 'second-instance'.
+    d.app.quit()
+    return
+  }
+  d.app.enableSandbox()
+
+  let win: BrowserWindow | null = null
+  let system: SyncSystem | null = null
+  let appPage: AppPage | null = null
+  let disposeIpc: (() => void) | null = null
+  let phase: 'starting' | 'running' | 'stopping' = 'starting'
+  // Read through a function: the handlers below change `phase` across the awaits.
+  const currentPhase = (): typeof phase => phase
+
+  const liveWindow = (): BrowserWindow | null => (win && !win.isDestroyed() ? win : null)
+
+  const openWindow = (): void => {
+    if (!appPage || liveWindow()) return
+    const created = createMainWindow({
+      BrowserWindow: d.BrowserWindow,
+      appPage,
+      preloadPath: d.paths.preload,
+      shell: d.shell,
+      onLoadFailed: (err) => system?.logger.error('the window could not load the app page', { err })
+    })
+    created.on('closed', () => {
+      if (win === created) win = null
+    })
+    win = created
+  }
+
+  const shutdown = async (exitCode: number): Promise<void> => {
+    disposeIpc?.()
+    disposeIpc = null
+    if (system) {
+      try {
+        await bounded(system.stop(STOP_TIMEOUT_MS), STOP_TIMEOUT_MS + EXIT_GRACE_MS)
+      } catch (err) {
+        console.error('DB-Taxi: stopping the sync system failed:', err)
+      }
+    }
+    d.app.exit(exitCode)
+  }
+
+  d.app.on('second-instance', () => focusWindow(liveWindow()))
+  d.app.on('window-all-closed', () => {
+    if (d.platform !== 'darwin') d.app.quit()
+  })
+  d.app.on('activate', () => {
+    if (phase === 'running') openWindow()
+  })
+  d.app.on('before-quit', (event) => {
+    // Hold the quit until the core has drained its jobs and closed the store; app.exit() at the end
+    // does not come back here.
+    event.preventDefault()
+    if (phase === 'stopping') return
+    phase = 'stopping'
+    void shutdown(0)
+  })
+
+  await d.app.whenReady()
+  if (currentPhase() === 'stopping') return
+
+  try {
+    try {
+      appPage = createAppPage({ rendererUrl: d.env.ELECTRON_RENDERER_URL, indexHtml: d.paths.indexHtml })
+    } catch (err) {
+      throw new ConfigError((err as Error).message)
+    }
+    const layers = desktopLayers(d.env, d.app.getPath('userData'))
+    const sqliteBinding = resolveSqliteBinding({ env: d.env, appPath: d.app.getAppPath(), electronVersion: d.electronVersion })
+    system = (d.createSystem ?? createSyncSystem)({ layers, mode: 'desktop', sqliteBinding })
+    await system.start()
+  } catch (err) {
+    phase = 'stopping'
+    const isConfig = err instanceof ConfigError
+    d.dialog.showErrorBox(
+      isConfig ? 'DB-Taxi: invalid configuration' : 'DB-Taxi could not start',
+      err instanceof Error ? err.message : String(err)
+    )
+    await shutdown(isConfig ? 2 : 1)
+    return
+  }
+  // A quit that arrived while the core was starting has already begun stopping it.
+  if (currentPhase() !== 'starting') return
+
+  const session = d.defaultSession()
+  applyContentSecurityPolicy(session, d.env.ELECTRON_RENDERER_URL ? DEV_CONTENT_SECURITY_POLICY : CONTENT_SECURITY_POLICY)
+  denyPermissions(session)
+
+  disposeIpc = bindIpc({
+    ipcMain: d.ipcMain,
+    dispatch: createDispatcher(createHandlers(system), system.logger),
+    events: system.events,
+    getWindow: liveWindow,
+    appPage,
+    logger: system.logger
+  })
+  phase = 'running'
+  openWindow()
+}
+
+function bounded<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`did not finish within ${ms} ms`)), ms)
+    p.then(
+      (v) => {
+        clearTimeout(timer)
+        resolve(v)
+      },
+      (e: unknown) => {
+        clearTimeout(timer)
+        reject(e instanceof Error ? e : new Error(String(e)))
+      }
+    )
+  })
+}

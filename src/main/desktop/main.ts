@@ -1,0 +1,24 @@
+import { join } from 'node:path'
+import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron'
+import { runDesktop } from './lifecycle'
+
+// Entry of the desktop app (electron-vite builds it to out/main/index.js). Everything with logic
+// lives in lifecycle.ts and its helpers, which take these Electron objects as parameters.
+runDesktop({
+  app,
+  BrowserWindow,
+  ipcMain,
+  defaultSession: () => session.defaultSession,
+  shell,
+  dialog,
+  env: process.env,
+  electronVersion: process.versions.electron,
+  platform: process.platform,
+  paths: {
+    preload: join(__dirname, '../preload/index.cjs'),
+    indexHtml: join(__dirname, '../renderer/index.html')
+  }
+}).catch((err: unknown) => {
+  console.error('DB-Taxi: the desktop app failed:', err)
+  app.exit(1)
+})

@@ -1,0 +1,26 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+
+/**
+ * Which better_sqlite3.node the desktop app loads. node_modules/better-sqlite3 stays built for Node
+ * (tests, CLI); the desktop uses a separate copy built for Electron's ABI by scripts/desktop.mjs:
+ *   1. DB_TAXI_SQLITE_BINDING, when set (scripts/desktop.mjs sets it);
+ *   2. <appPath>/.cache/electron-native/electron-<version>/better_sqlite3.node, when it exists;
+ *   3. undefined: better-sqlite3's own lookup (a packaged app has its natives rebuilt for Electron).
+ */
+export function electronBindingPath(appPath: string, electronVersion: string): string {
+  return join(appPath, '.cache', 'electron-native', `electron-${electronVersion}`, 'better_sqlite3.node')
+}
+
+export function resolveSqliteBinding(opts: {
+  env: NodeJS.ProcessEnv
+  appPath: string
+  electronVersion: string | undefined
+  exists?: (path: string) => boolean
+}): string | undefined {
+  const fromEnv = opts.env.DB_TAXI_SQLITE_BINDING?.trim()
+  if (fromEnv) return fromEnv
+  if (!opts.electronVersion) return undefined
+  const candidate = electronBindingPath(opts.appPath, opts.electronVersion)
+  return (opts.exists ?? existsSync)(candidate) ? candidate : undefined
+}

@@ -1,0 +1,38 @@
+import type { BrowserWindow, BrowserWindowConstructorOptions, Shell } from 'electron'
+import type { AppPage } from './app-page'
+import { guardWebContents, secureWebPreferences } from './security'
+
+export interface MainWindowOptions {
+  /** Electron's BrowserWindow class (a fake in tests). */
+  BrowserWindow: new (options: BrowserWindowConstructorOptions) => BrowserWindow
+  appPage: AppPage
+  preloadPath: string
+  shell: Pick<Shell, 'openExternal'>
+  onLoadFailed?: (err: unknown) => void
+}
+
+/** Creates the main window hidden, locks it to the app page, loads the page and shows it when ready. */
+export function createMainWindow(opts: MainWindowOptions): BrowserWindow {
+  const win = new opts.BrowserWindow({
+    width: 1280,
+    height: 820,
+    minWidth: 900,
+    minHeight: 600,
+    show: false,
+    title: 'DB-Taxi',
+    autoHideMenuBar: true,
+    webPreferences: secureWebPreferences(opts.preloadPath)
+  })
+  guardWebContents(win.webContents, opts.appPage, opts.shell)
+  win.once('ready-to-show', () => win.show())
+  win.loadURL(opts.appPage.url).catch((err: unknown) => opts.onLoadFailed?.(err))
+  return win
+}
+
+/** Brings an existing window to the front (second instance, dock click). */
+export function focusWindow(win: BrowserWindow | null): void {
+  if (!win || win.isDestroyed()) return
+  if (win.isMinimized()) win.restore()
+  if (!win.isVisible()) win.show()
+  win.focus()
+}

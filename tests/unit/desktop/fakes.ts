@@ -1,0 +1,123 @@
+import { EventEmitter } from 'node:events'
+import { vi } from 'vitest'
+import type { BrowserWindow, BrowserWindowConstructorOptions, IpcMain, IpcMainInvokeEvent, Session, WebContents } from 'electron'
+
+/** Just enough of Electron's objects for the desktop modules, recorded for assertions. */
+
+export class FakeWebContents extends EventEmitter {
+  destroyed = false
+  sent: { channel: string; args: unknown[] }[] = []
+  windowOpenHandler: ((details: { url: string }) => { action: string }) | null = null
+  isDestroyed(): boolean {
+    return this.destroyed
+  }
+  send(channel: string, ...args: unknown[]): void {
+    this.sent.push({ channel, args })
+  }
+  setWindowOpenHandler(handler: (details: { url: string }) => { action: string }): void {
+    this.windowOpenHandler = handler
+  }
+  /** Emits a navigation-style event; returns whether a listener prevented it. */
+  navigate(event: 'will-navigate' | 'will-redirect' | 'will-frame-navigate', url: string): boolean {
+    let prevented = false
+    this.emit(event, { url, preventDefault: () => (prevented = true) }, url)
+    return prevented
+  }
+}
+
+export class FakeBrowserWindow extends EventEmitter {
+  static created: FakeBrowserWindow[] = []
+  readonly webContents = new FakeWebContents()
+  destroyed = false
+  visible = false
+  minimized = false
+  focused = false
+  loaded: string[] = []
+  constructor(readonly options: BrowserWindowConstructorOptions) {
+    super()
+    FakeBrowserWindow.created.push(this)
+  }
+  isDestroyed(): boolean {
+    return this.destroyed
+  }
+  loadURL(url: string): Promise<void> {
+    this.loaded.push(url)
+    return Promise.resolve()
+  }
+  show(): void {
+    this.visible = true
+  }
+  isVisible(): boolean {
+    return this.visible
+  }
+  isMinimized(): boolean {
+    return this.minimized
+  }
+  restore(): void {
+    this.minimized = false
+  }
+  focus(): void {
+    this.focused = true
+  }
+  close(): void {
+    this.destroyed = true
+    this.webContents.destroyed = true
+    this.emit('closed')
+  }
+}
+
+export const asWindow = (w: FakeBrowserWindow): BrowserWindow => w as unknown as BrowserWindow
+export const asWebContents = (w: FakeWebContents): WebContents => w as unknown as WebContents
+export const FakeBrowserWindowClass = FakeBrowserWindow as unknown as new (o: BrowserWindowConstructorOptions) => BrowserWindow
+
+type InvokeHandler = (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown
+
+export class FakeIpcMain {
+  handlers = new Map<string, InvokeHandler>()
+  handle(channel: string, handler: InvokeHandler): void {
+    if (this.handlers.has(channel)) throw new Error(`second handler for ${channel}`)
+    this.handlers.set(channel, handler)
+  }
+  removeHandler(channel: string): void {
+    this.handlers.delete(channel)
+  }
+  /** Calls the channel's handler as a renderer would, from the given sender and frame. */
+  async invoke(channel: string, from: { sender: unknown; frameUrl: string | null; topFrame?: boolean }, ...args: unknown[]): Promise<unknown> {
+    const handler = this.handlers.get(channel)
+    if (!handler) throw new Error(`No handler registered for '${channel}'`)
+    const senderFrame = from.frameUrl === null ? null : { url: from.frameUrl, parent: from.topFrame === false ? {} : null }
+    return handler({ sender: from.sender, senderFrame } as unknown as IpcMainInvokeEvent, ...args)
+  }
+}
+
+export const asIpcMain = (i: FakeIpcMain): IpcMain => i as unknown as IpcMain
+
+export function fakeSession() {
+  const state = {
+    headersListener: null as null | ((details: { responseHeaders?: Record<string, string[]> }, cb: (r: { responseHeaders?: Record<string, string[]> }) => void) => void),
+    permissionRequest: null as null | ((wc: unknown, permission: string, cb: (granted: boolean) => void) => void),
+    permissionCheck: null as null | ((...args: unknown[]) => boolean),
+    devicePermission: null as null | ((...args: unknown[]) => boolean)
+  }
+  const session = {
+    webRequest: {
+      onHeadersReceived: (listener: typeof state.headersListener) => {
+        state.headersListener = listener
+      }
+    },
+    setPermissionRequestHandler: (h: typeof state.permissionRequest) => {
+      state.permissionRequest = h
+    },
+    setPermissionCheckHandler: (h: typeof state.permissionCheck) => {
+      state.permissionCheck = h
+    },
+    setDevicePermissionHandler: (h: typeof state.devicePermission) => {
+      state.devicePermission = h
+    }
+  }
+  return { session: session as unknown as Session, state }
+}
+
+export function fakeLogger() {
+  return { error: vi.fn(), warn: vi.fn(), info: vi.fn(), debug: vi.fn(), child: vi.fn(), setLevel: vi.fn(), close: vi.fn(async () => {}) }
+}

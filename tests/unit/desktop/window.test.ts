@@ -1,0 +1,63 @@
+import { pathToFileURL } from 'node:url'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { createAppPage } from '../../../src/main/desktop/app-page'
+import { createMainWindow, focusWindow } from '../../../src/main/desktop/window'
+import { asWindow, FakeBrowserWindow, FakeBrowserWindowClass } from './fakes'
+
+const indexHtml = '/app/out/renderer/index.html'
+
+describe('createMainWindow', () => {
+  beforeEach(() => {
+    FakeBrowserWindow.created = []
+  })
+
+  const create = (rendererUrl?: string) => {
+    createMainWindow({
+      BrowserWindow: FakeBrowserWindowClass,
+      appPage: createAppPage({ rendererUrl, indexHtml }),
+      preloadPath: '/app/out/preload/index.cjs',
+      shell: { openExternal: vi.fn(async () => {}) }
+    })
+    return FakeBrowserWindow.created[0]!
+  }
+
+  it('creates a hidden, secure window and shows it when ready', () => {
+    const win = create()
+    expect(win.options.show).toBe(false)
+    expect(win.options.webPreferences).toMatchObject({
+      preload: '/app/out/preload/index.cjs',
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      webviewTag: false
+    })
+    expect(win.visible).toBe(false)
+    win.emit('ready-to-show')
+    expect(win.visible).toBe(true)
+  })
+
+  it('loads the built page, or the dev server in development', () => {
+    expect(create().loaded).toEqual([pathToFileURL(indexHtml).href])
+    FakeBrowserWindow.created = []
+    expect(create('http://localhost:5173').loaded).toEqual(['http://localhost:5173/'])
+  })
+
+  it('installs the navigation guard on its webContents', () => {
+    const win = create()
+    expect(win.webContents.navigate('will-navigate', 'https://evil.example/')).toBe(true)
+    expect(win.webContents.windowOpenHandler).not.toBeNull()
+  })
+})
+
+describe('focusWindow', () => {
+  it('restores, shows and focuses a live window and ignores a missing one', () => {
+    const win = new FakeBrowserWindow({})
+    win.minimized = true
+    focusWindow(asWindow(win))
+    expect(win).toMatchObject({ minimized: false, visible: true, focused: true })
+    expect(() => focusWindow(null)).not.toThrow()
+    win.destroyed = true
+    expect(() => focusWindow(asWindow(win))).not.toThrow()
+  })
+})
