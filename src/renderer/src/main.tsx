@@ -7,7 +7,7 @@ import { initApi } from './api/runtime'
 import { useConnectivity } from './stores/connectivity'
 import { useSession } from './stores/session'
 import { pickTransport } from './transport'
-import { bootstrapToken, readStoredToken, TOKEN_STORAGE_KEY, type TokenEnv } from './transport/token'
+import { bootstrapToken, readStoredToken, tokenFromHash, TOKEN_STORAGE_KEY, type TokenEnv } from './transport/token'
 
 /** sessionStorage can throw on access (storage disabled); treat that as "no storage". */
 function sessionStorageOrNull(): Storage | null {
@@ -23,6 +23,16 @@ function start(): void {
   const storage: TokenEnv['storage'] = sessionStorageOrNull()
   // Only a browser page carries a token; in Electron the fragment is never touched.
   const bootToken = bridge ? null : bootstrapToken({ location: window.location, history: window.history, storage })
+
+  if (!bridge) {
+    // Pasting a new `#token=...` URL into an open tab changes only the fragment, which does not reload
+    // the page: take the new token and start over with it.
+    window.addEventListener('hashchange', () => {
+      if (tokenFromHash(window.location.hash) === null) return
+      bootstrapToken({ location: window.location, history: window.history, storage })
+      window.location.reload()
+    })
+  }
 
   const choice = pickTransport({
     bridge,
