@@ -122,6 +122,13 @@ export const CONFIG_KEYS = {
     description: 'Finished jobs and their logs older than this are deleted.',
     editable: true
   },
+  'connections.health_interval': {
+    kind: 'duration',
+    default: 15_000,
+    description:
+      'How often open connection pools are checked in the background; retries back off from a quarter of this while a server is down.',
+    editable: true
+  },
   'logging.level': {
     kind: 'enum',
     default: 'info',

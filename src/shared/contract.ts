@@ -2,6 +2,22 @@ import { z } from 'zod'
 import type { ErrorBody } from './errors'
 import type { Config, ConfigKey, ConfigSource } from './config-keys'
 import { CONFIG_KEYS, CONFIG_KEY_NAMES } from './config-keys'
+import {
+  columnsSchema,
+  connectionCreateSchema,
+  connectionDeleteSchema,
+  connectionIdSchema,
+  connectionTestSchema,
+  connectionUpdateSchema,
+  databasesSchema,
+  tablesSchema,
+  type ColumnInfo,
+  type ConnectionDeleteResult,
+  type ConnectionInfo,
+  type ConnectionTestReport,
+  type DatabaseInfo,
+  type TableInfo
+} from './connections'
 
 /**
  * The contract between the core and every edge (Electron IPC, HTTP, CLI, renderer).
@@ -76,7 +92,22 @@ export const methods = {
   'system.status': { input: empty, output: {} as SystemStatus },
   'settings.get': { input: empty, output: {} as SettingsView },
   /** `null` removes the saved value so the next layer down applies again. */
-  'settings.update': { input: settingsUpdate, output: {} as SettingsView }
+  'settings.update': { input: settingsUpdate, output: {} as SettingsView },
+  // Saved MySQL connections (src/shared/connections.ts has the shapes). Secrets go in, never out.
+  'connections.list': { input: empty, output: [] as ConnectionInfo[] },
+  'connections.get': { input: connectionIdSchema, output: {} as ConnectionInfo },
+  /** Unique name (CONFLICT). */
+  'connections.create': { input: connectionCreateSchema, output: {} as ConnectionInfo },
+  /** Omitted fields keep their value; an omitted secret keeps the stored one, a string replaces it. */
+  'connections.update': { input: connectionUpdateSchema, output: {} as ConnectionInfo },
+  /** IN_USE while a sync config uses it, unless `cascade: true` deletes those sync configs too. */
+  'connections.delete': { input: connectionDeleteSchema, output: {} as ConnectionDeleteResult },
+  /** A report: `ok:true` envelope whose data has its own `ok` and, on failure, `error:{code,message}`. */
+  'connections.test': { input: connectionTestSchema, output: {} as ConnectionTestReport },
+  /** System schemas (information_schema, performance_schema, mysql, sys) hidden unless includeSystem. */
+  'connections.databases': { input: databasesSchema, output: [] as DatabaseInfo[] },
+  'connections.tables': { input: tablesSchema, output: [] as TableInfo[] },
+  'connections.columns': { input: columnsSchema, output: [] as ColumnInfo[] }
 } as const
 
 export type Method = keyof typeof methods
@@ -116,11 +147,14 @@ export interface JobLogEvent {
   message: string
 }
 
+/** Emitted only when a connection's health changes (see ConnectionHealth in connections.ts). */
 export interface ConnectionStatusEvent {
   connectionId: string
   status: 'connected' | 'degraded' | 'down'
   latencyMs?: number
   error?: ErrorBody
+  /** While degraded or down: when the next retry runs (backs off with jitter). */
+  retryInMs?: number
 }
 
 export interface EventMap {
@@ -135,3 +169,4 @@ export const EVENT_NAMES: EventName[] = ['job.status', 'job.progress', 'job.log'
 
 /** Re-exported so edges can import the whole contract from one module. */
 export type { Config, ConfigKey, ConfigSource, ErrorBody }
+export * from './connections'

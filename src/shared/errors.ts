@@ -14,7 +14,27 @@ export const ERROR_CODES = [
   'UNAVAILABLE',
   'STORE_TOO_NEW',
   'CONFIG_INVALID',
-  'INTERNAL'
+  'INTERNAL',
+  // connections (issue 3): why a MySQL server could not be reached or used
+  'AUTH_FAILED',
+  'HOST_UNREACHABLE',
+  'CONNECTION_REFUSED',
+  'TIMEOUT',
+  'TLS_FAILED',
+  'SSH_AUTH_FAILED',
+  'SSH_HOST_KEY_MISMATCH',
+  'UNKNOWN_DATABASE',
+  'READ_ONLY_TARGET',
+  /** Stored secrets cannot be decrypted here (another key, or sealed by the desktop app's safeStorage). */
+  'SECRETS_UNAVAILABLE',
+  // sync configs and the full-copy engine (issue 4)
+  'TABLE_NOT_FOUND',
+  'SCHEMA_MISMATCH',
+  'SAME_TABLE',
+  'TARGET_EXISTS',
+  'VERIFY_MISMATCH',
+  'COPY_FAILED',
+  'CANCELLED'
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]

@@ -21,7 +21,7 @@ test('the Dashboard shows the live status of db-taxi serve', async ({ page, serv
   await expect(page.getByTestId('mode')).toContainText('headless')
   // The token left the address bar and lives in this tab's sessionStorage only.
   expect(new URL(page.url()).hash).toBe('')
-  expect(await page.evaluate(() => sessionStorage.getItem('dbTaxi.token'))).toBe(serve.token)
+  expect(await page.evaluate("sessionStorage.getItem('dbTaxi.token')")).toBe(serve.token)
   await page.screenshot({ path: join(SCREENSHOTS, 'dashboard.png'), fullPage: true })
 
   // Navigation reaches every page of the shell.

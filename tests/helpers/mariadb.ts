@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -82,10 +82,15 @@ export function mariadbBinariesPresent(): boolean {
  */
 export async function startPrivateServer(extraArgs: string[] = []): Promise<PrivateServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'dbt-mariadb-'))
+  // Each server gets its own temp dir: a starting mariadbd deletes every #sql* file in its tmpdir,
+  // so two servers sharing /tmp can break each other's work.
+  const tmp = join(dataDir, 'tmp')
+  mkdirSync(tmp, { recursive: true })
+  spawnSync('chown', ['-R', 'mysql:mysql', dataDir])
   const install = spawnSync(
     'mariadb-install-db',
     ['--no-defaults', '--user=mysql', `--datadir=${dataDir}`, '--auth-root-authentication-method=normal', '--skip-test-db'],
-    { encoding: 'utf8' }
+    { encoding: 'utf8', env: { ...process.env, TMPDIR: tmp } }
   )
   if (install.status !== 0) throw new Error(`mariadb-install-db failed: ${install.stderr || install.stdout}`)
   spawnSync('chown', ['-R', 'mysql:mysql', dataDir])
@@ -101,6 +106,7 @@ export async function startPrivateServer(extraArgs: string[] = []): Promise<Priv
     `--log-error=${join(dataDir, 'err.log')}`,
     '--innodb-log-file-size=8M',
     '--innodb-buffer-pool-size=64M',
+    `--tmpdir=${tmp}`,
     '--local-infile=1',
     ...extraArgs
   ]

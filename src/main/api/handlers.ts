@@ -18,6 +18,15 @@ export function createHandlers(system: SyncSystem): Handlers {
   return {
     'system.status': () => system.status(),
     'settings.get': () => system.settings.view(),
-    'settings.update': (input) => system.settings.update(input.values)
+    'settings.update': (input) => system.settings.update(input.values),
+    'connections.list': () => system.connections.list(),
+    'connections.get': (input) => system.connections.get(input.id),
+    'connections.create': (input) => system.connections.create(input),
+    'connections.update': (input) => system.connections.update(input),
+    'connections.delete': (input) => system.connections.delete(input),
+    'connections.test': (input) => system.connections.test(input),
+    'connections.databases': (input) => system.connections.databases(input),
+    'connections.tables': (input) => system.connections.tables(input),
+    'connections.columns': (input) => system.connections.columns(input)
   }
 }

@@ -4,8 +4,10 @@ import { AppError } from '../../shared/errors'
 import { ConfigError, loadBootLayers, type ConfigLayers } from '../sync/config/layers'
 import { appVersion } from '../sync/version'
 import { configRows, formatConfigTable } from './config-print'
+import { registerConnectionCommands } from './connections-command'
 import { EXIT } from './exit-codes'
 import { serve } from './serve'
+import { registerSyncCommands } from './sync-command'
 
 /**
  * The `db-taxi` command line. Results go to stdout (JSON with --json), logs and progress to stderr.
@@ -73,6 +75,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
       process.stdout.write(o.json ? JSON.stringify(rows, null, 2) + '\n' : formatConfigTable(rows) + '\n')
       setExit(EXIT.OK)
     })
+
+  registerSyncCommands(program, setExit)
+
+  registerConnectionCommands(program, {
+    withCommon,
+    layersFrom: (o) => layersFor(commonFlags(o as CommonOptions), (o as CommonOptions).config),
+    setExit
+  })
 
   return program
 }

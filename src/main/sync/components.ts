@@ -21,19 +21,8 @@ export interface Deps {
   config: () => Config
 }
 
-/** Remote MySQL connections: CRUD, pools, health. Filled by the connections issue. */
-export class ConnectionManager implements Lifecycle {
-  constructor(private readonly deps: Deps) {}
-  async start(): Promise<void> {}
-  /** Closes every remote pool; called after the job engine has drained. */
-  async stop(_deadline: number): Promise<void> {
-    this.deps.logger.debug('connection manager stopped')
-  }
-  /** Connections whose pool is currently healthy. */
-  connectedCount(): number {
-    return 0
-  }
-}
+/** Remote MySQL connections: CRUD, sealed secrets, test, browse, pools, health (./connections). */
+export { ConnectionManager, type ConnectionManagerOptions } from './connections/manager'
 
 /** Moves table data between servers (full copy, verify). Filled by the full-copy issue. */
 export class SyncEngine {

@@ -20,6 +20,7 @@ import {
   type Deps
 } from './components'
 import { appVersion } from './version'
+import type { SecretBox } from './secrets'
 
 /**
  * The composition root: creates the sync system's parts, wires them, and starts and stops them in
@@ -48,6 +49,8 @@ export interface SyncSystemOptions {
   consoleLog?: boolean
   /** Shared with the edges so they can register their own secrets (server token). */
   redactor?: Redactor
+  /** How connection secrets are sealed (desktop: safeStorage). Default: AES-256-GCM, DBT_SECRET_KEY or <data dir>/secret.key. */
+  secretBox?: SecretBox
 }
 
 export interface SyncSystem {
@@ -117,13 +120,14 @@ export function createSyncSystem(opts: SyncSystemOptions): SyncSystem {
     const monitoring = new MonitoringService(deps)
     const engine = new SyncEngine(deps)
     const jobs = new JobEngine(deps, engine)
-    const connections = new ConnectionManager(deps)
+    const connections = new ConnectionManager(deps, { redactor, secretBox: opts.secretBox })
     const syncs = new SyncManager(deps, jobs)
     const mappings = new MappingManager(deps)
 
     settings.onChange((changed) => {
       if (changed.includes('logging.level')) logger!.setLevel(config()['logging.level'] as LogLevel)
       if (changed.some((k) => k.startsWith('sync.'))) jobs.reconfigure()
+      if (changed.some((k) => k.startsWith('connections.'))) connections.reconfigure()
       logger!.info('settings changed', { keys: changed })
     })
 

@@ -93,3 +93,14 @@ describe('metadata store migrations', () => {
     db.close()
   })
 })
+
+describe('store file', () => {
+  it('is readable by its owner only', async () => {
+    const { statSync } = await import('node:fs')
+    const path = storePath()
+    const { db } = openStore({ path })
+    expect(statSync(path).mode & 0o777).toBe(0o600)
+    expect(statSync(`${path}-wal`).mode & 0o777).toBe(0o600)
+    db.close()
+  })
+})

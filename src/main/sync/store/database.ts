@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { AppError } from '../../../shared/errors'
@@ -28,6 +28,8 @@ export function openStore(opts: OpenStoreOptions): { db: Db; migrations: Migrati
   const db = new Database(opts.path, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {})
   try {
     db.pragma('journal_mode = WAL')
+    // The store holds sealed secrets and the job history: nobody else on the machine needs to read it.
+    if (opts.path !== ':memory:') tightenMode(opts.path)
     db.pragma('foreign_keys = ON')
     db.pragma('busy_timeout = 5000')
     db.pragma('synchronous = NORMAL')
@@ -72,4 +74,14 @@ export function migrate(db: Db, migrations: Migration[], path: string): Migratio
     applied.push(m.version)
   }
   return { from, to: Math.max(from, known), applied }
+}
+
+function tightenMode(path: string): void {
+  for (const p of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if (existsSync(p)) chmodSync(p, 0o600)
+    } catch {
+      // A store on a filesystem without modes (or owned by someone else) still works.
+    }
+  }
 }

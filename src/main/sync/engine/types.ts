@@ -1,0 +1,71 @@
+import type { ErrorBody } from '../../../shared/errors'
+import type { TableStatus } from '../../../shared/contract'
+import type { FirstDifference } from './verify'
+
+export type OnExists = 'replace' | 'truncate' | 'append' | 'fail'
+
+/** One table of a run, resolved (names final, filter checked). */
+export interface TableTask {
+  source: string
+  target: string
+  where?: string
+  excludeColumns: string[]
+  mode: 'full'
+}
+
+export interface RunOptions {
+  chunkRows: number
+  parallelism: number
+  onExists: OnExists
+  createMissing: boolean
+  recreateOnMismatch: boolean
+  verify: boolean
+  objects: { views: boolean; triggers: boolean; routines: boolean }
+  /** Force the INSERT path even where LOAD DATA would work (tests, benchmarks). */
+  forceInsert?: boolean
+}
+
+export const DEFAULT_RUN_OPTIONS: RunOptions = {
+  chunkRows: 50_000,
+  parallelism: 2,
+  onExists: 'replace',
+  createMissing: true,
+  recreateOnMismatch: false,
+  verify: true,
+  objects: { views: false, triggers: false, routines: false }
+}
+
+/** Per-table outcome; the fields of `jobs.get` tables. */
+export interface TableResult {
+  source: string
+  target: string
+  mode: 'full'
+  status: TableStatus
+  rowsEstimated: number
+  rowsRead: number
+  rowsWritten: number
+  inserted: number
+  updated: number
+  deleted: number
+  bytes: number
+  keyless: boolean
+  /** true, false, or null where verification does not apply (append, verify off). */
+  verified: boolean | null
+  firstDifference?: FirstDifference
+  error?: ErrorBody
+  /** What the run did to an existing target table (replace lists schema changes here). */
+  notes: string[]
+  chunks: number
+  startedAt?: number
+  finishedAt?: number
+  durationMs?: number
+}
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug'
+
+export interface RunHooks {
+  signal?: AbortSignal
+  log?(level: LogLevel, message: string, table?: string): void
+  /** Called often; the caller throttles what it forwards. */
+  progress?(table: TableResult): void
+}
