@@ -18,6 +18,18 @@ import {
   type DatabaseInfo,
   type TableInfo
 } from './connections'
+import {
+  jobIdSchema,
+  jobListSchema,
+  syncCreateSchema,
+  syncIdSchema,
+  syncUpdateSchema,
+  type Job,
+  type JobList,
+  type SyncConfig,
+  type SyncPlan,
+  type SyncValidation
+} from './syncs'
 
 /**
  * The contract between the core and every edge (Electron IPC, HTTP, CLI, renderer).
@@ -65,8 +77,8 @@ export interface SettingsView {
   pendingRestart: ConfigKey[]
 }
 
-export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted'
-export type TableStatus = 'pending' | 'copying' | 'verifying' | 'done' | 'failed' | 'skipped'
+export type { JobStatus, TableStatus } from './contract-states'
+import type { JobStatus, TableStatus } from './contract-states'
 
 // ---------- input schemas ----------
 
@@ -107,7 +119,30 @@ export const methods = {
   /** System schemas (information_schema, performance_schema, mysql, sys) hidden unless includeSystem. */
   'connections.databases': { input: databasesSchema, output: [] as DatabaseInfo[] },
   'connections.tables': { input: tablesSchema, output: [] as TableInfo[] },
-  'connections.columns': { input: columnsSchema, output: [] as ColumnInfo[] }
+  'connections.columns': { input: columnsSchema, output: [] as ColumnInfo[] },
+  // Sync configs (src/shared/syncs.ts has the shapes).
+  'syncs.list': { input: empty, output: [] as SyncConfig[] },
+  'syncs.get': { input: syncIdSchema, output: {} as SyncConfig },
+  /** Unique name (CONFLICT); READ_ONLY_TARGET for a read-only target connection; filters checked. */
+  'syncs.create': { input: syncCreateSchema, output: {} as SyncConfig },
+  /** Omitted fields keep their value. */
+  'syncs.update': { input: syncUpdateSchema, output: {} as SyncConfig },
+  /** IN_USE while a job of it is active. */
+  'syncs.delete': { input: syncIdSchema, output: {} as { id: string } },
+  /** A report (its own ok): tables found, SAME_TABLE, READ_ONLY_TARGET, connection problems. */
+  'syncs.validate': { input: syncIdSchema, output: {} as SyncValidation },
+  /** Tables, estimated rows, DDL and the existing tables a run would replace; changes nothing. */
+  'syncs.plan': { input: syncIdSchema, output: {} as SyncPlan },
+  /** Queues a run and answers at once; JOB_ALREADY_ACTIVE while one is queued or running. */
+  'syncs.run': { input: syncIdSchema, output: {} as { jobId: string } },
+  // Jobs
+  'jobs.list': { input: jobListSchema, output: {} as JobList },
+  'jobs.get': { input: jobIdSchema, output: {} as Job },
+  'jobs.cancel': { input: jobIdSchema, output: {} as Job },
+  'jobs.logs': {
+    input: z.object({ id: z.string().min(1), afterId: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(5000).optional() }).strict(),
+    output: [] as { id: number; ts: string; level: string; table: string | null; message: string }[]
+  }
 } as const
 
 export type Method = keyof typeof methods
@@ -170,3 +205,4 @@ export const EVENT_NAMES: EventName[] = ['job.status', 'job.progress', 'job.log'
 /** Re-exported so edges can import the whole contract from one module. */
 export type { Config, ConfigKey, ConfigSource, ErrorBody }
 export * from './connections'
+export * from './syncs'

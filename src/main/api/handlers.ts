@@ -27,6 +27,21 @@ export function createHandlers(system: SyncSystem): Handlers {
     'connections.test': (input) => system.connections.test(input),
     'connections.databases': (input) => system.connections.databases(input),
     'connections.tables': (input) => system.connections.tables(input),
-    'connections.columns': (input) => system.connections.columns(input)
+    'connections.columns': (input) => system.connections.columns(input),
+    'syncs.list': () => system.syncs.list(),
+    'syncs.get': (input) => system.syncs.get(input.id),
+    'syncs.create': (input) => system.syncs.create(input),
+    'syncs.update': (input) => system.syncs.update(input),
+    'syncs.delete': (input) => system.syncs.delete(input.id),
+    'syncs.validate': (input) => system.syncs.validate(input.id),
+    'syncs.plan': (input) => system.syncs.plan(input.id),
+    'syncs.run': (input) => system.syncs.run(input.id),
+    'jobs.list': (input) => system.jobs.list(input),
+    'jobs.get': (input) => system.jobs.get(input.id),
+    'jobs.cancel': (input) => system.jobs.cancel(input.id),
+    'jobs.logs': (input) => {
+      system.jobs.get(input.id)
+      return system.jobs.repo.logs(input.id, input.afterId ?? 0, input.limit ?? 500)
+    }
   }
 }

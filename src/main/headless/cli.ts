@@ -8,6 +8,7 @@ import { registerConnectionCommands } from './connections-command'
 import { EXIT } from './exit-codes'
 import { serve } from './serve'
 import { registerSyncCommands } from './sync-command'
+import { registerRunCommand } from './run-command'
 
 /**
  * The `db-taxi` command line. Results go to stdout (JSON with --json), logs and progress to stderr.
@@ -78,11 +79,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   registerSyncCommands(program, setExit)
 
-  registerConnectionCommands(program, {
+  const common = {
     withCommon,
-    layersFrom: (o) => layersFor(commonFlags(o as CommonOptions), (o as CommonOptions).config),
+    layersFrom: (o: Record<string, unknown>) => layersFor(commonFlags(o as CommonOptions), (o as CommonOptions).config),
     setExit
-  })
+  }
+  registerConnectionCommands(program, common)
+  registerRunCommand(program, common)
 
   return program
 }

@@ -2,6 +2,8 @@ import type { Db } from './store/database'
 import type { Logger } from './logging/logger'
 import type { EventBus } from './events'
 import type { Config } from '../../shared/config-keys'
+import { runFullCopy } from './engine/run'
+import { verifyTables } from './engine/verify-run'
 
 /**
  * The sync system's parts, as named in the reference design. Each one owns one job; they are thin
@@ -24,42 +26,21 @@ export interface Deps {
 /** Remote MySQL connections: CRUD, sealed secrets, test, browse, pools, health (./connections). */
 export { ConnectionManager, type ConnectionManagerOptions } from './connections/manager'
 
-/** Moves table data between servers (full copy, verify). Filled by the full-copy issue. */
+/**
+ * Moves table data between servers: full copy with verification, and verification on its own.
+ * Stateless; the job engine calls it with endpoints and a signal.
+ */
 export class SyncEngine {
+  readonly copy = runFullCopy
+  readonly verify = verifyTables
   constructor(readonly deps: Deps) {}
 }
 
-/** Queue, concurrency, schedules, retries, resume. Filled by the job engine issue. */
-export class JobEngine implements Lifecycle {
-  private accepting = false
-  constructor(
-    private readonly deps: Deps,
-    readonly engine: SyncEngine
-  ) {}
-  async start(): Promise<void> {
-    this.accepting = this.deps.config()['sync.enabled']
-    this.deps.logger.debug('job engine started', { accepting: this.accepting })
-  }
-  /** Stops taking work, then drains running jobs until the deadline. */
-  async stop(_deadline: number): Promise<void> {
-    this.accepting = false
-  }
-  isAccepting(): boolean {
-    return this.accepting
-  }
-  /** Applies a changed `sync.*` setting without a restart. */
-  reconfigure(): void {
-    this.accepting = this.deps.config()['sync.enabled']
-  }
-}
+/** Queue, concurrency, cancel, job history (./jobs). */
+export { JobEngine } from './jobs/job-engine'
 
-/** Saved sync configurations; hands runs to the job engine. Filled by the full-copy issue. */
-export class SyncManager {
-  constructor(
-    readonly deps: Deps,
-    readonly jobs: JobEngine
-  ) {}
-}
+/** Saved sync configurations, validate, plan, run (./syncs). */
+export { SyncManager } from './syncs/manager'
 
 /** Table mappings of sync configs (renames, filters, excluded columns), import and export. */
 export class MappingManager {

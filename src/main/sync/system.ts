@@ -119,9 +119,10 @@ export function createSyncSystem(opts: SyncSystemOptions): SyncSystem {
     const stats = new StatsRepository(db)
     const monitoring = new MonitoringService(deps)
     const engine = new SyncEngine(deps)
-    const jobs = new JobEngine(deps, engine)
+    const jobs = new JobEngine(deps)
     const connections = new ConnectionManager(deps, { redactor, secretBox: opts.secretBox })
-    const syncs = new SyncManager(deps, jobs)
+    const syncs = new SyncManager(deps, jobs, connections)
+    jobs.wire(connections, syncs.repo)
     const mappings = new MappingManager(deps)
 
     settings.onChange((changed) => {

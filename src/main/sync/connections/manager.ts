@@ -13,6 +13,7 @@ import type {
   TableInfo
 } from '../../../shared/connections'
 import type { z } from 'zod'
+import type { Endpoint } from '../engine/endpoint'
 import { AppError } from '../../../shared/errors'
 import type { Deps, Lifecycle } from '../components'
 import type { Redactor } from '../logging/redact'
@@ -203,6 +204,19 @@ export class ConnectionManager implements Lifecycle {
     } catch (err) {
       throw this.redactedError(err)
     }
+  }
+
+  /** The connection as an engine endpoint (TLS and tunnel included); opens the pool if needed. */
+  async endpoint(id: string): Promise<Endpoint> {
+    await this.pool(id)
+    const handle = this.pools.get(id)
+    if (!handle) throw new AppError('UNAVAILABLE', 'The connection was closed while preparing it.')
+    const c = handle.conn
+    const options = await handle.engineOptions().catch((err: unknown) => {
+      throw this.redactedError(err)
+    })
+    const host = c.host.includes(':') ? `[${c.host}]` : c.host
+    return { label: `${c.name} (${c.user}@${host}:${c.port})`, database: c.database ?? undefined, readOnly: c.readOnly, options }
   }
 
   async databases(input: { id: string; includeSystem?: boolean }): Promise<DatabaseInfo[]> {

@@ -1,5 +1,5 @@
 import mysql from 'mysql2/promise'
-import type { Pool as CorePool, PoolConnection as CorePoolConnection } from 'mysql2'
+import type { ConnectionOptions, Pool as CorePool, PoolConnection as CorePoolConnection } from 'mysql2'
 import type { Logger } from '../logging/logger'
 import { connectAppError, endpointOf } from './error-map'
 import type { ResolvedConnection } from './model'
@@ -18,6 +18,8 @@ export class PoolHandle {
   private opening: Promise<mysql.Pool> | null = null
   private tunnel: SshTunnel | null = null
   private closed = false
+  /** Settled by the probe when the pool opens (`preferred` may fall back to plain). */
+  private tlsInUse = false
 
   constructor(
     readonly conn: ResolvedConnection,
@@ -54,6 +56,16 @@ export class PoolHandle {
     }
   }
 
+  /**
+   * mysql2 options for sessions the engine opens itself (it sets its own flags, charset and type
+   * handling): the pool's TLS decision, through the same tunnel.
+   */
+  async engineOptions(): Promise<ConnectionOptions> {
+    await this.get()
+    const forward = this.tunnel ? await this.tunnel.open() : null
+    return driverOptions(this.conn, forward, this.tlsInUse)
+  }
+
   private async open(): Promise<mysql.Pool> {
     const c = this.conn
     let forward: LocalForward | null = null
@@ -66,6 +78,7 @@ export class PoolHandle {
         throw this.tunnel?.lastError ?? err
       })
       probe.conn.destroy()
+      this.tlsInUse = probe.tls
       const pool = mysql.createPool({
         ...driverOptions(c, forward, probe.tls),
         connectionLimit: c.poolSize,

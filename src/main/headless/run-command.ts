@@ -1,0 +1,50 @@
+import type { Command } from 'commander'
+import { AppError } from '../../shared/errors'
+import type { ConfigLayers } from '../sync/config/layers'
+import { CONNECT_FAILURE_CODES } from '../sync/connections/error-map'
+import { createSyncSystem } from '../sync/system'
+import { EXIT } from './exit-codes'
+
+/**
+ * `db-taxi run NAME`: runs a saved sync config as a job in this process (stored in the job history
+ * like any other run), prints its summary and exits 0 / 1 / 3 / 130 per the contract rules.
+ */
+export function registerRunCommand(
+  program: Command,
+  deps: { withCommon: (cmd: Command) => Command; layersFrom: (o: Record<string, unknown>) => ConfigLayers; setExit: (code: number) => void }
+): void {
+  deps
+    .withCommon(program.command('run'))
+    .argument('<name>', 'saved sync config name (case-insensitive)')
+    .description('Run a saved sync config now and wait for it.')
+    .option('--json', 'print the job as JSON')
+    .action(async (name: string, o: Record<string, unknown>) => {
+      const system = createSyncSystem({ layers: deps.layersFrom(o), mode: 'headless', consoleLog: true })
+      let jobId: string | undefined
+      const onSigint = (): void => {
+        if (jobId) system.jobs.cancel(jobId)
+      }
+      process.once('SIGINT', onSigint)
+      try {
+        await system.start()
+        const sync = system.syncs.findByName(name)
+        if (!sync) throw new AppError('VALIDATION', `No saved sync named "${name}".`)
+        jobId = system.syncs.run(sync.id, 'cli').jobId
+        const job = await system.jobs.wait(jobId)
+        if (o.json) process.stdout.write(JSON.stringify(job) + '\n')
+        else {
+          for (const t of job.tables) {
+            const v = t.verified === true ? 'verified' : t.verified === false ? 'NOT IDENTICAL' : 'not verified'
+            process.stdout.write(`${t.status.padEnd(8)} ${t.source} -> ${t.target}: ${t.rowsWritten} rows, ${v}${t.error ? `  ${t.error.code}: ${t.error.message}` : ''}\n`)
+          }
+          process.stdout.write(`${job.status}${job.error ? `: ${job.error.code}: ${job.error.message}` : ''}\n`)
+        }
+        if (job.status === 'succeeded') deps.setExit(EXIT.OK)
+        else if (job.status === 'cancelled') deps.setExit(EXIT.INTERRUPTED)
+        else deps.setExit(job.error && CONNECT_FAILURE_CODES.has(job.error.code) ? EXIT.CANNOT_CONNECT : EXIT.FAILED)
+      } finally {
+        process.off('SIGINT', onSigint)
+        await system.stop(10_000)
+      }
+    })
+}

@@ -1,0 +1,208 @@
+import type { ErrorBody } from '../../../shared/errors'
+import type { JobStatus, TableStatus } from '../../../shared/contract-states'
+import type { Job, JobTable } from '../../../shared/syncs'
+import type { Db } from './database'
+
+interface JobRow {
+  id: string
+  sync_id: string | null
+  status: JobStatus
+  trigger: string
+  config_snapshot: string
+  error: string | null
+  attempts: number
+  created_at: number
+  started_at: number | null
+  finished_at: number | null
+  sync_name: string | null
+}
+
+interface TableRow {
+  position: number
+  source_table: string
+  target_table: string
+  mode: string
+  status: TableStatus
+  rows_estimated: number
+  rows_read: number
+  rows_written: number
+  inserted: number
+  updated: number
+  deleted: number
+  bytes: number
+  keyless: number
+  verified: number | null
+  first_difference: string | null
+  error: string | null
+  checkpoint: string | null
+  started_at: number | null
+  finished_at: number | null
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
+
+/** Jobs, their per-table state and their log lines. */
+export class JobRepository {
+  constructor(private readonly db: Db) {}
+
+  create(job: { id: string; syncId: string | null; trigger: string; snapshot: unknown }): void {
+    this.db
+      .prepare('INSERT INTO jobs (id, sync_id, status, trigger, config_snapshot, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(job.id, job.syncId, 'queued', job.trigger, JSON.stringify(job.snapshot), Date.now())
+  }
+
+  activeForSync(syncId: string): string | undefined {
+    const row = this.db.prepare("SELECT id FROM jobs WHERE sync_id = ? AND status IN ('queued','running') LIMIT 1").get(syncId) as { id: string } | undefined
+    return row?.id
+  }
+
+  setStatus(id: string, status: JobStatus, error?: ErrorBody | null, extra: Record<string, unknown> = {}): void {
+    const now = Date.now()
+    const snapshotPatch = Object.keys(extra).length ? extra : null
+    this.db
+      .prepare(
+        `UPDATE jobs SET status = ?,
+           error = COALESCE(?, error),
+           started_at = CASE WHEN ? = 'running' AND started_at IS NULL THEN ? ELSE started_at END,
+           finished_at = CASE WHEN ? IN ('succeeded','failed','cancelled','interrupted') THEN ? ELSE finished_at END,
+           config_snapshot = CASE WHEN ? IS NULL THEN config_snapshot ELSE json_patch(config_snapshot, ?) END
+         WHERE id = ?`
+      )
+      .run(status, error ? JSON.stringify(error) : null, status, now, status, now, snapshotPatch ? 1 : null, snapshotPatch ? JSON.stringify(snapshotPatch) : null, id)
+  }
+
+  /** Jobs that were queued or running when the process ended: they did not finish. */
+  markInterrupted(): string[] {
+    const rows = this.db.prepare("SELECT id FROM jobs WHERE status IN ('queued','running')").all() as { id: string }[]
+    const upd = this.db.prepare(
+      "UPDATE jobs SET status = 'interrupted', finished_at = ?, error = ? WHERE id = ?"
+    )
+    const err = JSON.stringify({ code: 'INTERNAL', message: 'DB-Taxi stopped while this job ran.' })
+    this.db.transaction(() => {
+      for (const r of rows) upd.run(Date.now(), err, r.id)
+      this.db.prepare("UPDATE job_tables SET status = 'pending' WHERE status IN ('copying','verifying') AND job_id IN (SELECT id FROM jobs WHERE status = 'interrupted')").run()
+    })()
+    return rows.map((r) => r.id)
+  }
+
+  setTables(jobId: string, tables: { source: string; target: string; mode: string }[]): void {
+    const ins = this.db.prepare(
+      'INSERT OR REPLACE INTO job_tables (job_id, position, source_table, target_table, mode, status) VALUES (?, ?, ?, ?, ?, ?)'
+    )
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM job_tables WHERE job_id = ?').run(jobId)
+      tables.forEach((t, i) => ins.run(jobId, i, t.source, t.target, t.mode, 'pending'))
+    })()
+  }
+
+  updateTable(jobId: string, position: number, t: JobTable & { startedAt?: number; finishedAt?: number }): void {
+    this.db
+      .prepare(
+        `UPDATE job_tables SET status = ?, rows_estimated = ?, rows_read = ?, rows_written = ?, inserted = ?, updated = ?, deleted = ?,
+           bytes = ?, keyless = ?, verified = ?, first_difference = ?, error = ?, started_at = COALESCE(started_at, ?), finished_at = ?,
+           checkpoint = json_set(COALESCE(checkpoint, '{}'), '$.notes', json(?))
+         WHERE job_id = ? AND position = ?`
+      )
+      .run(
+        t.status,
+        t.rowsEstimated,
+        t.rowsRead,
+        t.rowsWritten,
+        t.inserted,
+        t.updated,
+        t.deleted,
+        t.bytes,
+        t.keyless ? 1 : 0,
+        t.verified === null ? null : t.verified ? 1 : 0,
+        t.firstDifference ? JSON.stringify(t.firstDifference) : null,
+        t.error ? JSON.stringify(t.error) : null,
+        t.startedAt ?? null,
+        t.finishedAt ?? null,
+        JSON.stringify(t.notes ?? []),
+        jobId,
+        position
+      )
+  }
+
+  log(jobId: string, level: string, message: string, table?: string): number {
+    return Number(
+      this.db.prepare('INSERT INTO job_logs (job_id, ts, level, table_name, message) VALUES (?, ?, ?, ?, ?)').run(jobId, Date.now(), level, table ?? null, message)
+        .lastInsertRowid
+    )
+  }
+
+  logs(jobId: string, afterId = 0, limit = 500): { id: number; ts: string; level: string; table: string | null; message: string }[] {
+    const rows = this.db
+      .prepare('SELECT id, ts, level, table_name, message FROM job_logs WHERE job_id = ? AND id > ? ORDER BY id LIMIT ?')
+      .all(jobId, afterId, limit) as { id: number; ts: number; level: string; table_name: string | null; message: string }[]
+    return rows.map((r) => ({ id: r.id, ts: new Date(r.ts).toISOString(), level: r.level, table: r.table_name, message: r.message }))
+  }
+
+  get(id: string): Job | undefined {
+    const row = this.db
+      .prepare('SELECT j.*, s.name AS sync_name FROM jobs j LEFT JOIN sync_configs s ON s.id = j.sync_id WHERE j.id = ?')
+      .get(id) as JobRow | undefined
+    return row ? this.toJob(row) : undefined
+  }
+
+  list(filter: { status?: JobStatus; syncId?: string; limit?: number; offset?: number }): { jobs: Job[]; total: number } {
+    const where: string[] = []
+    const params: unknown[] = []
+    if (filter.status) {
+      where.push('j.status = ?')
+      params.push(filter.status)
+    }
+    if (filter.syncId) {
+      where.push('j.sync_id = ?')
+      params.push(filter.syncId)
+    }
+    const w = where.length ? `WHERE ${where.join(' AND ')}` : ''
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM jobs j ${w}`).get(...params) as { n: number }).n
+    const rows = this.db
+      .prepare(`SELECT j.*, s.name AS sync_name FROM jobs j LEFT JOIN sync_configs s ON s.id = j.sync_id ${w} ORDER BY j.created_at DESC, j.rowid DESC LIMIT ? OFFSET ?`)
+      .all(...params, filter.limit ?? 50, filter.offset ?? 0) as JobRow[]
+    return { jobs: rows.map((r) => this.toJob(r)), total }
+  }
+
+  private toJob(r: JobRow): Job {
+    const tables = this.db.prepare('SELECT * FROM job_tables WHERE job_id = ? ORDER BY position').all(r.id) as TableRow[]
+    const snapshot = JSON.parse(r.config_snapshot) as { consistency?: string | null; writePath?: string | null }
+    const job: Job = {
+      id: r.id,
+      syncId: r.sync_id,
+      status: r.status,
+      trigger: r.trigger,
+      createdAt: iso(r.created_at)!,
+      startedAt: iso(r.started_at),
+      finishedAt: iso(r.finished_at),
+      consistency: snapshot.consistency ?? null,
+      writePath: snapshot.writePath ?? null,
+      tables: tables.map((t) => {
+        const out: JobTable = {
+          source: t.source_table,
+          target: t.target_table,
+          mode: 'full',
+          status: t.status,
+          rowsEstimated: t.rows_estimated,
+          rowsRead: t.rows_read,
+          rowsWritten: t.rows_written,
+          inserted: t.inserted,
+          updated: t.updated,
+          deleted: t.deleted,
+          bytes: t.bytes,
+          keyless: t.keyless === 1,
+          verified: t.verified === null ? null : t.verified === 1
+        }
+        if (t.first_difference) out.firstDifference = JSON.parse(t.first_difference)
+        if (t.error) out.error = JSON.parse(t.error) as ErrorBody
+        const cp = t.checkpoint ? (JSON.parse(t.checkpoint) as { notes?: string[] }) : {}
+        if (cp.notes?.length) out.notes = cp.notes
+        if (t.started_at && t.finished_at) out.durationMs = t.finished_at - t.started_at
+        return out
+      })
+    }
+    if (r.sync_name) job.syncName = r.sync_name
+    if (r.error) job.error = JSON.parse(r.error) as ErrorBody
+    return job
+  }
+}

@@ -1,0 +1,152 @@
+import type { Connection } from 'mysql2/promise'
+import { AppError } from '../../../shared/errors'
+import type { SyncConfig, SyncInput, SyncPlan, SyncProblem, SyncValidation } from '../../../shared/syncs'
+import type { Deps } from '../components'
+import type { ConnectionManager } from '../connections/manager'
+import { openSession } from '../engine/endpoint'
+import { planTables, resolveTasks } from '../engine/plan'
+import { serverIdentity } from '../engine/run'
+import { checkWhereFilter } from '../engine/where-filter'
+import type { JobEngine } from '../jobs/job-engine'
+import { runOptions } from '../jobs/job-engine'
+import { SyncRepository } from '../store/sync-repository'
+
+/**
+ * Saved sync configurations: CRUD with the checks that need no server (names, filters, connections,
+ * read-only targets), `validate` and `plan` that look at the servers, and `run` that hands a job
+ * to the job engine.
+ */
+export class SyncManager {
+  readonly repo: SyncRepository
+
+  constructor(
+    private readonly deps: Deps,
+    private readonly jobs: JobEngine,
+    private readonly connections: ConnectionManager
+  ) {
+    this.repo = new SyncRepository(deps.db)
+  }
+
+  list(): SyncConfig[] {
+    return this.repo.list()
+  }
+
+  get(id: string): SyncConfig {
+    const s = this.repo.get(id)
+    if (!s) throw new AppError('NOT_FOUND', `No sync config ${id}.`)
+    return s
+  }
+
+  findByName(name: string): SyncConfig | undefined {
+    return this.repo.findByName(name)
+  }
+
+  create(input: SyncInput): SyncConfig {
+    this.check(input)
+    if (this.repo.nameTaken(input.name)) throw new AppError('CONFLICT', `A sync named "${input.name}" exists.`, { field: 'name' })
+    return this.repo.create(input)
+  }
+
+  update(input: { id: string } & Partial<SyncInput>): SyncConfig {
+    const current = this.get(input.id)
+    const { id, ...patch } = input
+    const merged: SyncInput = {
+      name: patch.name ?? current.name,
+      sourceConnectionId: patch.sourceConnectionId ?? current.sourceConnectionId,
+      targetConnectionId: patch.targetConnectionId ?? current.targetConnectionId,
+      sourceDatabase: patch.sourceDatabase ?? current.sourceDatabase,
+      targetDatabase: patch.targetDatabase ?? current.targetDatabase,
+      tables: patch.tables ?? current.tables,
+      options: patch.options ?? current.options
+    }
+    // Switching between an explicit list and all-tables: whichever the patch names wins.
+    const allTables = 'allTables' in patch ? patch.allTables : current.allTables
+    if (allTables) merged.allTables = allTables
+    if (!merged.allTables && (!merged.tables || merged.tables.length === 0)) {
+      throw new AppError('VALIDATION', 'Choose tables, or all tables.', { issues: [{ path: 'tables', message: 'choose tables, or allTables' }] })
+    }
+    this.check(merged)
+    if (this.repo.nameTaken(merged.name, id)) throw new AppError('CONFLICT', `A sync named "${merged.name}" exists.`, { field: 'name' })
+    return this.repo.update(id, merged)
+  }
+
+  delete(id: string): { id: string } {
+    const sync = this.get(id)
+    if (this.jobs.repo.activeForSync(id)) throw new AppError('IN_USE', `Sync "${sync.name}" has a running job; cancel it first.`)
+    this.repo.delete(id)
+    return { id }
+  }
+
+  /** Checks that need no server: connections exist, target writable, filters safe, one source per target. */
+  private check(input: SyncInput): void {
+    this.connections.get(input.sourceConnectionId)
+    this.connections.get(input.targetConnectionId)
+    this.connections.assertWritableTarget(input.targetConnectionId)
+    const targets = new Map<string, string>()
+    for (const t of input.tables ?? []) {
+      if (t.where !== undefined && t.where.trim() !== '') checkWhereFilter(t.where, t.source)
+      const target = t.target || t.source
+      const other = targets.get(target)
+      if (other !== undefined) throw new AppError('VALIDATION', `Tables ${other} and ${t.source} would both be copied into ${target}.`)
+      targets.set(target, t.source)
+    }
+  }
+
+  /** Looks at the servers; answers a report (its own ok) rather than failing the call. */
+  async validate(id: string): Promise<SyncValidation> {
+    const sync = this.get(id)
+    const problems: SyncProblem[] = []
+    let tables: SyncValidation['tables'] = []
+    let src: Connection | undefined
+    let dst: Connection | undefined
+    try {
+      this.connections.assertWritableTarget(sync.targetConnectionId)
+      const [source, target] = await Promise.all([this.connections.endpoint(sync.sourceConnectionId), this.connections.endpoint(sync.targetConnectionId)])
+      src = await openSession(source, 'meta')
+      dst = await openSession(target, 'meta')
+      const tasks = await resolveTasks(src, sync.sourceDatabase, { tables: sync.tables, allTables: sync.allTables })
+      tables = tasks.map((t) => ({ source: t.source, target: t.target }))
+      if (tasks.length === 0) problems.push({ code: 'VALIDATION', message: 'No table matches the selection.' })
+      const same = (await serverIdentity(src)) === (await serverIdentity(dst)) && sync.sourceDatabase === sync.targetDatabase
+      for (const t of tasks) {
+        if (same && t.source === t.target) {
+          problems.push({ code: 'SAME_TABLE', message: `${t.source} would be copied onto itself (same server, database and table).`, table: t.source })
+        }
+      }
+    } catch (err) {
+      const e = err instanceof AppError ? err : new AppError('UNAVAILABLE', (err as Error).message)
+      problems.push({ code: e.code, message: e.message })
+    } finally {
+      await src?.end().catch(() => src?.destroy())
+      await dst?.end().catch(() => dst?.destroy())
+    }
+    return { ok: problems.length === 0, problems, tables }
+  }
+
+  /** What a run would do, changing nothing. */
+  async plan(id: string): Promise<SyncPlan> {
+    const sync = this.get(id)
+    const [source, target] = await Promise.all([this.connections.endpoint(sync.sourceConnectionId), this.connections.endpoint(sync.targetConnectionId)])
+    const src = await openSession(source, 'meta')
+    const dst = await openSession(target, 'meta')
+    try {
+      const tasks = await resolveTasks(src, sync.sourceDatabase, { tables: sync.tables, allTables: sync.allTables })
+      const options = runOptions(sync, this.deps.config()['sync.batch_size'])
+      const tables = await planTables(src, dst, sync.sourceDatabase, sync.targetDatabase, tasks, options.onExists)
+      return {
+        syncId: sync.id,
+        sourceDatabase: sync.sourceDatabase,
+        targetDatabase: sync.targetDatabase,
+        tables: tables.map(({ deferredIndexes: _d, foreignKeys: _f, ...t }) => t),
+        replaces: tables.filter((t) => t.targetExists && t.action === 'replace').map((t) => t.target)
+      }
+    } finally {
+      await src.end().catch(() => src.destroy())
+      await dst.end().catch(() => dst.destroy())
+    }
+  }
+
+  run(id: string, trigger = 'manual'): { jobId: string } {
+    return { jobId: this.jobs.enqueue(this.get(id), trigger) }
+  }
+}

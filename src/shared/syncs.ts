@@ -1,0 +1,160 @@
+import { z } from 'zod'
+import type { ErrorBody } from './errors'
+import type { JobStatus, TableStatus } from './contract-states'
+
+/**
+ * Saved sync configurations (`syncs.*`) and the jobs they run (`jobs.*`): input schemas and the
+ * shapes they answer.
+ */
+
+const ident = z.string().min(1).max(64).refine((s) => !s.includes('\0'), 'must not contain NUL')
+const glob = z.string().min(1).max(128)
+
+export const ON_EXISTS = ['replace', 'truncate', 'append', 'fail'] as const
+export const TABLE_MODES = ['full'] as const
+
+export const tableMappingSchema = z
+  .object({
+    source: ident,
+    target: ident.optional(),
+    where: z.string().max(10_000).optional(),
+    excludeColumns: z.array(ident).max(4096).optional(),
+    mode: z.enum(TABLE_MODES).optional()
+  })
+  .strict()
+
+export const syncOptionsSchema = z
+  .object({
+    chunkRows: z.number().int().min(1).max(10_000_000).optional(),
+    parallelism: z.number().int().min(1).max(32).optional(),
+    onExists: z.enum(ON_EXISTS).optional(),
+    createMissing: z.boolean().optional(),
+    recreateOnMismatch: z.boolean().optional(),
+    verify: z.boolean().optional(),
+    objects: z.object({ views: z.boolean().optional(), triggers: z.boolean().optional(), routines: z.boolean().optional() }).strict().optional()
+  })
+  .strict()
+
+const syncFields = {
+  name: z.string().trim().min(1, 'name must not be empty').max(100),
+  sourceConnectionId: z.string().min(1),
+  targetConnectionId: z.string().min(1),
+  sourceDatabase: ident,
+  targetDatabase: ident,
+  /** Explicit tables; with allTables, per-table overrides (target name, filter, columns). */
+  tables: z.array(tableMappingSchema).max(10_000).optional(),
+  /** Every table of the source database, filtered by globs, so tables created later are picked up. */
+  allTables: z.object({ include: z.array(glob).max(100).optional(), exclude: z.array(glob).max(100).optional() }).strict().optional(),
+  options: syncOptionsSchema.optional()
+}
+
+function oneSelection(v: { tables?: unknown[]; allTables?: unknown }, ctx: z.RefinementCtx): void {
+  if (!v.allTables && (!v.tables || v.tables.length === 0)) {
+    ctx.addIssue({ code: 'custom', path: ['tables'], message: 'choose tables, or allTables' })
+  }
+}
+
+export const syncCreateSchema = z.object(syncFields).strict().superRefine(oneSelection)
+export const syncUpdateSchema = z
+  .object({ id: z.string().min(1), ...Object.fromEntries(Object.entries(syncFields).map(([k, v]) => [k, v.optional()])) })
+  .strict() as unknown as z.ZodType<{ id: string } & Partial<z.input<typeof syncCreateSchema>>>
+export const syncIdSchema = z.object({ id: z.string().min(1) }).strict()
+
+export type SyncInput = z.output<typeof syncCreateSchema>
+export type TableMapping = z.output<typeof tableMappingSchema>
+export type SyncOptions = z.output<typeof syncOptionsSchema>
+
+export interface SyncConfig extends SyncInput {
+  id: string
+  createdAt: string
+  updatedAt: string
+}
+
+export interface SyncProblem {
+  code: ErrorBody['code']
+  message: string
+  table?: string
+}
+
+/** `syncs.validate`: a report (its own ok), per the contract rules. */
+export interface SyncValidation {
+  ok: boolean
+  problems: SyncProblem[]
+  /** Tables the config resolves to now (all-tables configs pick up new tables). */
+  tables: { source: string; target: string }[]
+}
+
+export interface SyncPlanTable {
+  source: string
+  target: string
+  action: 'create' | 'replace' | 'truncate' | 'append' | 'fail' | 'skip'
+  targetExists: boolean
+  rowsEstimated: number
+  keyless: boolean
+  ddl: string
+  notes: string[]
+}
+
+export interface SyncPlan {
+  syncId: string
+  sourceDatabase: string
+  targetDatabase: string
+  tables: SyncPlanTable[]
+  /** Existing target tables a run will replace (the UI asks for confirmation listing them). */
+  replaces: string[]
+}
+
+// ---------- jobs ----------
+
+export interface JobTable {
+  source: string
+  target: string
+  mode: 'full'
+  status: TableStatus
+  rowsEstimated: number
+  rowsRead: number
+  rowsWritten: number
+  inserted: number
+  updated: number
+  deleted: number
+  bytes: number
+  keyless: boolean
+  verified: boolean | null
+  firstDifference?: unknown
+  error?: ErrorBody
+  notes?: string[]
+  durationMs?: number
+}
+
+export interface Job {
+  id: string
+  syncId: string | null
+  syncName?: string
+  status: JobStatus
+  trigger: string
+  createdAt: string
+  startedAt: string | null
+  finishedAt: string | null
+  error?: ErrorBody
+  consistency?: string | null
+  writePath?: string | null
+  tables: JobTable[]
+}
+
+export const jobIdSchema = z.object({ id: z.string().min(1) }).strict()
+export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const
+export const jobListSchema = z
+  .object({
+    status: z.enum(JOB_STATUSES).optional(),
+    syncId: z.string().optional(),
+    limit: z.number().int().min(1).max(500).optional(),
+    offset: z.number().int().min(0).optional()
+  })
+  .strict()
+  .optional()
+  .default({})
+
+export interface JobList {
+  jobs: Job[]
+  total: number
+}

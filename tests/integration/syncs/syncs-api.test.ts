@@ -1,0 +1,233 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import mysql from 'mysql2/promise'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createDispatcher, type Dispatch } from '../../../src/main/api/dispatcher'
+import { createHandlers } from '../../../src/main/api/handlers'
+import { loadBootLayers } from '../../../src/main/sync/config/layers'
+import { createSyncSystem, type SyncSystem } from '../../../src/main/sync/system'
+import type { Job, SyncConfig } from '../../../src/shared/contract'
+import { createTestDatabase } from '../../helpers/mariadb'
+import { runCli } from '../../helpers/cli'
+
+/** syncs.* and jobs.* through the dispatcher, against real MariaDB, asserting on the copied rows. */
+
+let system: SyncSystem
+let dispatch: Dispatch
+let src: Awaited<ReturnType<typeof createTestDatabase>>
+let dstName: string
+let sourceId: string
+let targetId: string
+let readOnlyId: string
+let dataDir: string
+
+async function call<T>(method: string, input: unknown): Promise<T> {
+  const r = await dispatch(method, input)
+  if (!r.ok) throw Object.assign(new Error(`${r.error.code}: ${r.error.message}`), { code: r.error.code, details: r.error.details })
+  return r.data as T
+}
+
+async function query(sql: string, values: unknown[] = []): Promise<unknown[]> {
+  const c = await mysql.createConnection({ ...src.addr, database: src.name })
+  try {
+    const [rows] = await c.query(sql, values)
+    return rows as unknown[]
+  } finally {
+    await c.end()
+  }
+}
+
+beforeAll(async () => {
+  src = await createTestDatabase('syncs_src')
+  dstName = `${src.name}_dst`
+  await query(`CREATE TABLE \`${src.name}\`.orders (id INT PRIMARY KEY, note VARCHAR(50), amount DECIMAL(10,2), KEY n (note))`)
+  await query(`INSERT INTO \`${src.name}\`.orders SELECT seq, CONCAT('n', seq), seq / 10 FROM seq_1_to_20000`)
+  await query(`CREATE TABLE \`${src.name}\`.tmp_x (id INT PRIMARY KEY)`)
+  await query(`CREATE TABLE \`${src.name}\`.tmp_y (id INT PRIMARY KEY)`)
+  dataDir = mkdtempSync(join(tmpdir(), 'dbt-syncs-'))
+  system = createSyncSystem({ layers: loadBootLayers({ env: { DBT_DATA_DIR: dataDir } }), mode: 'headless', consoleLog: false })
+  await system.start()
+  dispatch = createDispatcher(createHandlers(system), system.logger)
+  const base = { host: src.addr.host, port: src.addr.port, user: src.addr.user, password: src.addr.password }
+  sourceId = (await call<{ id: string }>('connections.create', { name: 'src', ...base })).id
+  targetId = (await call<{ id: string }>('connections.create', { name: 'dst', ...base })).id
+  readOnlyId = (await call<{ id: string }>('connections.create', { name: 'prod', ...base, readOnly: true })).id
+})
+
+afterAll(async () => {
+  await system?.stop(5000)
+  await query(`DROP DATABASE IF EXISTS \`${dstName}\``).catch(() => undefined)
+  await src?.drop()
+})
+
+describe('sync configs', () => {
+  it('creates, validates, plans and runs a sync; the job ends succeeded and verified with the rows copied', async () => {
+    const sync = await call<SyncConfig>('syncs.create', {
+      name: 'orders copy',
+      sourceConnectionId: sourceId,
+      targetConnectionId: targetId,
+      sourceDatabase: src.name,
+      targetDatabase: dstName,
+      tables: [{ source: 'orders', target: 'orders_copy', where: 'id <= 15000' }],
+      options: { chunkRows: 3000 }
+    })
+    expect(sync.tables).toEqual([{ source: 'orders', target: 'orders_copy', where: 'id <= 15000', mode: 'full' }])
+
+    const v = await call<{ ok: boolean; tables: unknown[] }>('syncs.validate', { id: sync.id })
+    expect(v).toMatchObject({ ok: true, tables: [{ source: 'orders', target: 'orders_copy' }] })
+
+    const plan = await call<{ tables: { action: string; ddl: string }[]; replaces: string[] }>('syncs.plan', { id: sync.id })
+    expect(plan.tables[0]!.action).toBe('create')
+    expect(plan.tables[0]!.ddl).toContain('CREATE TABLE `orders_copy`')
+    expect(plan.replaces).toEqual([])
+    // plan changes nothing
+    expect(await query('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [dstName])).toEqual([])
+
+    const events: string[] = []
+    const off = system.events.onAny((name, payload) => {
+      if ((payload as { jobId?: string }).jobId) events.push(name)
+    })
+    const { jobId } = await call<{ jobId: string }>('syncs.run', { id: sync.id })
+    const again = await dispatch('syncs.run', { id: sync.id })
+    expect(again.ok === false && again.error.code).toBe('JOB_ALREADY_ACTIVE')
+    const job = await system.jobs.wait(jobId)
+    off()
+    expect(job.status).toBe('succeeded')
+    expect(job.tables).toHaveLength(1)
+    expect(job.tables[0]).toMatchObject({ source: 'orders', target: 'orders_copy', status: 'done', rowsRead: 15000, rowsWritten: 15000, verified: true, keyless: false })
+    expect(events).toContain('job.status')
+    expect(events).toContain('job.progress')
+
+    const got = await call<Job>('jobs.get', { id: jobId })
+    expect(got).toMatchObject({ id: jobId, syncId: sync.id, status: 'succeeded' })
+    expect(got.startedAt).toBeTruthy()
+    expect(got.finishedAt).toBeTruthy()
+    const rows = (await query(`SELECT COUNT(*) AS n, SUM(amount) AS s FROM \`${dstName}\`.orders_copy`)) as { n: number; s: string }[]
+    const want = (await query(`SELECT COUNT(*) AS n, SUM(amount) AS s FROM \`${src.name}\`.orders WHERE id <= 15000`)) as { n: number; s: string }[]
+    expect(rows).toEqual(want)
+    const logs = await call<{ message: string }[]>('jobs.logs', { id: jobId })
+    expect(logs.some((l) => /started/.test(l.message))).toBe(true)
+
+    // A second run replaces; the plan says so first.
+    const plan2 = await call<{ replaces: string[] }>('syncs.plan', { id: sync.id })
+    expect(plan2.replaces).toEqual(['orders_copy'])
+    const second = await system.jobs.wait((await call<{ jobId: string }>('syncs.run', { id: sync.id })).jobId)
+    expect(second.status).toBe('succeeded')
+    const list = await call<{ jobs: Job[]; total: number }>('jobs.list', { syncId: sync.id })
+    expect(list.total).toBe(2)
+    expect((await call<{ jobs: Job[] }>('jobs.list', { status: 'failed' })).jobs).toEqual([])
+  })
+
+  it('picks tables by glob so later tables are included', async () => {
+    const sync = await call<SyncConfig>('syncs.create', {
+      name: 'tmp tables',
+      sourceConnectionId: sourceId,
+      targetConnectionId: targetId,
+      sourceDatabase: src.name,
+      targetDatabase: dstName,
+      allTables: { include: ['tmp_*'], exclude: ['tmp_y'] }
+    })
+    expect((await call<{ tables: unknown[] }>('syncs.validate', { id: sync.id })).tables).toEqual([{ source: 'tmp_x', target: 'tmp_x' }])
+    await query(`CREATE TABLE \`${src.name}\`.tmp_z (id INT PRIMARY KEY)`)
+    expect((await call<{ tables: unknown[] }>('syncs.validate', { id: sync.id })).tables).toHaveLength(2)
+  })
+
+  it('refuses hostile filters, read-only targets, duplicate names and two sources onto one target', async () => {
+    const base = { sourceConnectionId: sourceId, targetConnectionId: targetId, sourceDatabase: src.name, targetDatabase: dstName }
+    for (const where of ['1=1; DROP TABLE x', '1) OR (1', 'id = 1 -- x']) {
+      const r = await dispatch('syncs.create', { ...base, name: `bad ${where}`, tables: [{ source: 'orders', where }] })
+      expect(r.ok === false && r.error.code).toBe('VALIDATION')
+    }
+    const ro = await dispatch('syncs.create', { ...base, name: 'to prod', targetConnectionId: readOnlyId, tables: [{ source: 'orders' }] })
+    expect(ro.ok === false && ro.error.code).toBe('READ_ONLY_TARGET')
+    const dup = await dispatch('syncs.create', { ...base, name: 'ORDERS COPY', tables: [{ source: 'orders' }] })
+    expect(dup.ok === false && dup.error.code).toBe('CONFLICT')
+    const two = await dispatch('syncs.create', { ...base, name: 'two', tables: [{ source: 'orders', target: 'x' }, { source: 'tmp_x', target: 'x' }] })
+    expect(two.ok === false && two.error.code).toBe('VALIDATION')
+    const none = await dispatch('syncs.create', { ...base, name: 'none', tables: [] })
+    expect(none.ok === false && none.error.code).toBe('VALIDATION')
+  })
+
+  it('validate reports a missing table and SAME_TABLE by server identity', async () => {
+    const missing = await call<SyncConfig>('syncs.create', {
+      name: 'missing',
+      sourceConnectionId: sourceId,
+      targetConnectionId: targetId,
+      sourceDatabase: src.name,
+      targetDatabase: dstName,
+      tables: [{ source: 'nope' }]
+    })
+    const v = await call<{ ok: boolean; problems: { code: string }[] }>('syncs.validate', { id: missing.id })
+    expect(v.ok).toBe(false)
+    expect(v.problems[0]!.code).toBe('TABLE_NOT_FOUND')
+
+    // Same server reached through another name: localhost vs 127.0.0.1.
+    const other = (await call<{ id: string }>('connections.create', { name: 'same via localhost', host: 'localhost', port: src.addr.port, user: src.addr.user, password: src.addr.password })).id
+    const same = await call<SyncConfig>('syncs.create', {
+      name: 'onto itself',
+      sourceConnectionId: sourceId,
+      targetConnectionId: other,
+      sourceDatabase: src.name,
+      targetDatabase: src.name,
+      tables: [{ source: 'orders' }]
+    })
+    const v2 = await call<{ ok: boolean; problems: { code: string }[] }>('syncs.validate', { id: same.id })
+    expect(v2.problems.map((p) => p.code)).toContain('SAME_TABLE')
+    const job = await system.jobs.wait((await call<{ jobId: string }>('syncs.run', { id: same.id })).jobId)
+    expect(job.status).toBe('failed')
+    expect(job.error?.code).toBe('SAME_TABLE')
+    // and the source table is intact
+    expect(await query(`SELECT COUNT(*) AS n FROM \`${src.name}\`.orders`)).toEqual([{ n: 20000 }])
+  })
+
+  it('cancels a running job; the existing target table stays as it was', async () => {
+    await query(`CREATE TABLE \`${src.name}\`.big (id INT PRIMARY KEY, pad VARCHAR(200))`)
+    await query(`INSERT INTO \`${src.name}\`.big SELECT seq, REPEAT('x', 200) FROM seq_1_to_200000`)
+    const sync = await call<SyncConfig>('syncs.create', {
+      name: 'big',
+      sourceConnectionId: sourceId,
+      targetConnectionId: targetId,
+      sourceDatabase: src.name,
+      targetDatabase: dstName,
+      tables: [{ source: 'big' }],
+      options: { chunkRows: 2000, parallelism: 1 }
+    })
+    const first = await system.jobs.wait((await call<{ jobId: string }>('syncs.run', { id: sync.id })).jobId)
+    expect(first.status).toBe('succeeded')
+    await query(`UPDATE \`${src.name}\`.big SET pad = 'changed' WHERE id < 100`)
+    const before = await query(`CHECKSUM TABLE \`${dstName}\`.big`)
+    const { jobId } = await call<{ jobId: string }>('syncs.run', { id: sync.id })
+    for (let i = 0; i < 100; i++) {
+      const j = await call<Job>('jobs.get', { id: jobId })
+      if (j.tables[0]?.rowsWritten) break
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    await call('jobs.cancel', { id: jobId })
+    const job = await system.jobs.wait(jobId)
+    expect(job.status).toBe('cancelled')
+    expect(await query(`CHECKSUM TABLE \`${dstName}\`.big`)).toEqual(before)
+    const leftovers = await query(`SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME LIKE '\\_dbt\\_%'`, [dstName])
+    expect(leftovers).toEqual([])
+  })
+})
+
+describe('db-taxi run NAME', () => {
+  it('runs a saved sync from the command line and records the job', async () => {
+    await call<SyncConfig>('syncs.create', {
+      name: 'Nightly Orders',
+      sourceConnectionId: sourceId,
+      targetConnectionId: targetId,
+      sourceDatabase: src.name,
+      targetDatabase: dstName,
+      tables: [{ source: 'orders', target: 'orders_cli' }]
+    })
+    const r = runCli(['run', 'nightly orders', '--data-dir', dataDir, '--json'], {}, 60_000)
+    expect(r.code, r.stderr).toBe(0)
+    const job = JSON.parse(r.stdout) as Job
+    expect(job).toMatchObject({ status: 'succeeded', trigger: 'cli' })
+    expect(job.tables[0]).toMatchObject({ rowsWritten: 20000, verified: true })
+    expect((await call<Job>('jobs.get', { id: job.id })).status).toBe('succeeded')
+    expect(runCli(['run', 'no such sync', '--data-dir', dataDir]).code).toBe(2)
+  })
+})
