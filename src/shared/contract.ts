@@ -28,7 +28,9 @@ import {
   type JobList,
   type SyncConfig,
   type SyncPlan,
-  type SyncValidation
+  type SyncValidation,
+  schedulePreviewSchema,
+  type SchedulePreview
 } from './syncs'
 
 /**
@@ -135,6 +137,8 @@ export const methods = {
   'syncs.plan': { input: syncIdSchema, output: {} as SyncPlan },
   /** Queues a run and answers at once; JOB_ALREADY_ACTIVE while one is queued or running. */
   'syncs.run': { input: syncIdSchema, output: {} as { jobId: string } },
+  /** Readable description and the next run times of a schedule, or why it is invalid (a report). */
+  'schedules.preview': { input: schedulePreviewSchema, output: {} as SchedulePreview },
   // Jobs
   'jobs.list': { input: jobListSchema, output: {} as JobList },
   'jobs.get': { input: jobIdSchema, output: {} as Job },

@@ -45,7 +45,9 @@ const syncFields = {
   tables: z.array(tableMappingSchema).max(10_000).optional(),
   /** Every table of the source database, filtered by globs, so tables created later are picked up. */
   allTables: z.object({ include: z.array(glob).max(100).optional(), exclude: z.array(glob).max(100).optional() }).strict().optional(),
-  options: syncOptionsSchema.optional()
+  options: syncOptionsSchema.optional(),
+  /** Cron or interval; null removes it. */
+  schedule: z.lazy(() => scheduleSchema).optional()
 }
 
 function oneSelection(v: { tables?: unknown[]; allTables?: unknown }, ctx: z.RefinementCtx): void {
@@ -64,7 +66,8 @@ export type SyncInput = z.output<typeof syncCreateSchema>
 export type TableMapping = z.output<typeof tableMappingSchema>
 export type SyncOptions = z.output<typeof syncOptionsSchema>
 
-export interface SyncConfig extends SyncInput {
+export interface SyncConfig extends Omit<SyncInput, 'schedule'> {
+  schedule: ScheduleInfo | null
   id: string
   createdAt: string
   updatedAt: string
@@ -157,4 +160,56 @@ export const jobListSchema = z
 export interface JobList {
   jobs: Job[]
   total: number
+}
+
+// ---------- schedules ----------
+
+/** A sync's schedule: a cron expression (machine's local time unless a zone is named) or an interval. */
+export const scheduleSchema = z
+  .discriminatedUnion('kind', [
+    z
+      .object({
+        kind: z.literal('cron'),
+        cron: z.string().trim().min(1).max(200),
+        /** IANA zone such as Europe/Berlin; default: the machine's local time. */
+        timezone: z.string().max(64).optional(),
+        catchUp: z.boolean().optional(),
+        enabled: z.boolean().optional()
+      })
+      .strict(),
+    z
+      .object({
+        kind: z.literal('interval'),
+        /** A duration such as 15m or 6h. */
+        every: z.string().trim().min(1).max(32),
+        catchUp: z.boolean().optional(),
+        enabled: z.boolean().optional()
+      })
+      .strict()
+  ])
+  .nullable()
+
+export type ScheduleInput = NonNullable<z.output<typeof scheduleSchema>>
+
+export interface ScheduleInfo extends Record<string, unknown> {
+  kind: 'cron' | 'interval'
+  cron?: string
+  every?: string
+  timezone?: string
+  catchUp: boolean
+  enabled: boolean
+  /** Readable form, e.g. "At 02:00 AM" or "Every 6 hours". */
+  description: string
+  nextRunAt: string | null
+  lastRunAt: string | null
+}
+
+export const schedulePreviewSchema = z.object({ schedule: scheduleSchema.unwrap(), count: z.number().int().min(1).max(20).optional() }).strict()
+
+/** A preview is a report: ok with the next run times, or the reason the schedule is invalid. */
+export interface SchedulePreview {
+  ok: boolean
+  description?: string
+  nextRuns: string[]
+  error?: ErrorBody
 }

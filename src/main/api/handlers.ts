@@ -1,5 +1,6 @@
 import type { Method, MethodOutput, ParsedInput } from '../../shared/contract'
 import type { SyncSystem } from '../sync/system'
+import { previewSchedule } from '../sync/jobs/schedule-rules'
 
 /** Who is calling: used for logs and, later, per-transport policy. */
 export interface CallContext {
@@ -36,6 +37,7 @@ export function createHandlers(system: SyncSystem): Handlers {
     'syncs.validate': (input) => system.syncs.validate(input.id),
     'syncs.plan': (input) => system.syncs.plan(input.id),
     'syncs.run': (input) => system.syncs.run(input.id),
+    'schedules.preview': (input) => previewSchedule(input.schedule, input.count ?? 5),
     'jobs.list': (input) => system.jobs.list(input),
     'jobs.get': (input) => system.jobs.get(input.id),
     'jobs.cancel': (input) => system.jobs.cancel(input.id),

@@ -20,6 +20,7 @@ import {
   type Deps
 } from './components'
 import { appVersion } from './version'
+import { Scheduler } from './jobs/scheduler'
 import type { SecretBox } from './secrets'
 
 /**
@@ -69,6 +70,7 @@ export interface SyncSystem {
   readonly jobs: JobEngine
   readonly syncs: SyncManager
   readonly mappings: MappingManager
+  readonly scheduler: Scheduler
   readonly monitoring: MonitoringService
   config(): Config
   status(): SystemStatus
@@ -124,6 +126,8 @@ export function createSyncSystem(opts: SyncSystemOptions): SyncSystem {
     const syncs = new SyncManager(deps, jobs, connections)
     jobs.wire(connections, syncs.repo)
     const mappings = new MappingManager(deps)
+    const scheduler = new Scheduler(deps, (syncId, trigger) => syncs.run(syncId, trigger).jobId)
+    syncs.setScheduler(scheduler)
 
     settings.onChange((changed) => {
       if (changed.includes('logging.level')) logger!.setLevel(config()['logging.level'] as LogLevel)
@@ -166,6 +170,7 @@ export function createSyncSystem(opts: SyncSystemOptions): SyncSystem {
       jobs,
       syncs,
       mappings,
+      scheduler,
       monitoring,
       config,
       status() {
@@ -199,6 +204,7 @@ export function createSyncSystem(opts: SyncSystemOptions): SyncSystem {
         state = 'starting'
         await connections.start()
         await jobs.start()
+        await scheduler.start()
         state = 'running'
         logger!.info('sync system started', { dataDir, mode: opts.mode, version })
       },
@@ -208,6 +214,7 @@ export function createSyncSystem(opts: SyncSystemOptions): SyncSystem {
         const deadline = Date.now() + timeoutMs
         // Reverse order: stop taking work and drain jobs, close remote pools, close the store.
         for (const [name, step] of [
+          ['scheduler', () => scheduler.stop()],
           ['job engine', () => jobs.stop(deadline)],
           ['connection manager', () => connections.stop(deadline)]
         ] as const) {

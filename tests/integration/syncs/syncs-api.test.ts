@@ -231,3 +231,36 @@ describe('db-taxi run NAME', () => {
     expect(runCli(['run', 'no such sync', '--data-dir', dataDir]).code).toBe(2)
   })
 })
+
+describe('schedules on sync configs', () => {
+  it('saves a schedule with the config, shows its description and next run, and previews expressions', async () => {
+    const sync = await call<SyncConfig>('syncs.create', {
+      name: 'scheduled',
+      sourceConnectionId: sourceId,
+      targetConnectionId: targetId,
+      sourceDatabase: src.name,
+      targetDatabase: dstName,
+      tables: [{ source: 'tmp_x' }],
+      schedule: { kind: 'cron', cron: '30 2 * * *', timezone: 'UTC', catchUp: true }
+    })
+    expect(sync.schedule).toMatchObject({ kind: 'cron', cron: '30 2 * * *', catchUp: true, enabled: true, lastRunAt: null })
+    expect(sync.schedule!.description).toMatch(/02:30/)
+    expect(new Date(sync.schedule!.nextRunAt!).getUTCHours()).toBe(2)
+    const updated = await call<SyncConfig>('syncs.update', { id: sync.id, schedule: { kind: 'interval', every: '6h' } })
+    expect(updated.schedule).toMatchObject({ kind: 'interval', every: '6h', description: 'Every 6h' })
+    const removed = await call<SyncConfig>('syncs.update', { id: sync.id, schedule: null })
+    expect(removed.schedule).toBeNull()
+    const bad = await dispatch('syncs.update', { id: sync.id, schedule: { kind: 'cron', cron: '99 * * * *' } })
+    expect(bad.ok === false && bad.error.code).toBe('VALIDATION')
+
+    const preview = await call<{ ok: boolean; nextRuns: string[]; description: string }>('schedules.preview', {
+      schedule: { kind: 'cron', cron: '0 */6 * * *', timezone: 'UTC' },
+      count: 3
+    })
+    expect(preview.ok).toBe(true)
+    expect(preview.nextRuns).toHaveLength(3)
+    expect(preview.nextRuns.every((r) => new Date(r).getUTCHours() % 6 === 0)).toBe(true)
+    const invalid = await call<{ ok: boolean; error: { code: string } }>('schedules.preview', { schedule: { kind: 'interval', every: 'soon' } })
+    expect(invalid).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
+  })
+})

@@ -10,6 +10,8 @@ import { checkWhereFilter } from '../engine/where-filter'
 import type { JobEngine } from '../jobs/job-engine'
 import { runOptions } from '../jobs/job-engine'
 import { SyncRepository } from '../store/sync-repository'
+import type { Scheduler } from '../jobs/scheduler'
+import { validateSchedule } from '../jobs/schedule-rules'
 
 /**
  * Saved sync configurations: CRUD with the checks that need no server (names, filters, connections,
@@ -27,24 +29,39 @@ export class SyncManager {
     this.repo = new SyncRepository(deps.db)
   }
 
+  private scheduler: Scheduler | null = null
+
+  /** Wiring by the composition root (the scheduler fires runs through this manager). */
+  setScheduler(s: Scheduler): void {
+    this.scheduler = s
+  }
+
+  private withSchedule(s: SyncConfig): SyncConfig {
+    return { ...s, schedule: this.scheduler?.info(s.id) ?? null }
+  }
+
   list(): SyncConfig[] {
-    return this.repo.list()
+    return this.repo.list().map((s) => this.withSchedule(s))
   }
 
   get(id: string): SyncConfig {
     const s = this.repo.get(id)
     if (!s) throw new AppError('NOT_FOUND', `No sync config ${id}.`)
-    return s
+    return this.withSchedule(s)
   }
 
   findByName(name: string): SyncConfig | undefined {
-    return this.repo.findByName(name)
+    const s = this.repo.findByName(name)
+    return s ? this.withSchedule(s) : undefined
   }
 
   create(input: SyncInput): SyncConfig {
     this.check(input)
+    if (input.schedule) validateSchedule(input.schedule)
     if (this.repo.nameTaken(input.name)) throw new AppError('CONFLICT', `A sync named "${input.name}" exists.`, { field: 'name' })
-    return this.repo.create(input)
+    const created = this.repo.create(input)
+    if (input.schedule) this.scheduler?.set(created.id, input.schedule)
+    return this.get(created.id)
   }
 
   update(input: { id: string } & Partial<SyncInput>): SyncConfig {
@@ -66,8 +83,11 @@ export class SyncManager {
       throw new AppError('VALIDATION', 'Choose tables, or all tables.', { issues: [{ path: 'tables', message: 'choose tables, or allTables' }] })
     }
     this.check(merged)
+    if (patch.schedule) validateSchedule(patch.schedule)
     if (this.repo.nameTaken(merged.name, id)) throw new AppError('CONFLICT', `A sync named "${merged.name}" exists.`, { field: 'name' })
-    return this.repo.update(id, merged)
+    this.repo.update(id, merged)
+    if (patch.schedule !== undefined) this.scheduler?.set(id, patch.schedule)
+    return this.get(id)
   }
 
   delete(id: string): { id: string } {
