@@ -56,6 +56,18 @@ export interface SystemStatus {
     syncs: number
     jobs: { total: number; queued: number; running: number; succeeded: number; failed: number }
   }
+  /** Rows and bytes written by jobs: now (last 10 s) and per minute over the last hour. */
+  throughput: {
+    rowsPerSecond: number
+    bytesPerSecond: number
+    rowsWrittenTotal: number
+    bytesWrittenTotal: number
+    lastHour: { t: string; rows: number; bytes: number }[]
+  }
+  /** The latest failed jobs, newest first. */
+  recentFailures: { jobId: string; syncId: string | null; syncName?: string; finishedAt: string | null; error?: ErrorBody }[]
+  /** Set when secrets cannot be kept safely here (e.g. Linux without a keyring in the desktop app). */
+  secretsWarning?: string
 }
 
 export interface SettingEntry {

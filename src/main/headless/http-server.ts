@@ -7,6 +7,7 @@ import { httpStatusFor, type ErrorBody } from '../../shared/errors'
 import type { Dispatch } from '../api/dispatcher'
 import type { SyncSystem } from '../sync/system'
 import { bearerMatches, isAllowedHost, isAllowedOrigin } from './http-security'
+import { prometheusText } from './metrics'
 
 /**
  * The headless edge: the same contract as IPC, over HTTP + server-sent events, plus the built
@@ -89,6 +90,8 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   app.get('/health', async () => ({ status: 'ok' }))
 
   app.get('/api/status', async () => opts.system.status())
+
+  app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(prometheusText(opts.system.status())))
 
   app.get('/api/sync/status', async (_req, reply) => {
     const doc = opts.system.syncStatus()

@@ -47,7 +47,5 @@ export class MappingManager {
   constructor(readonly deps: Deps) {}
 }
 
-/** Counters for status pages and metrics. */
-export class MonitoringService {
-  constructor(readonly deps: Deps) {}
-}
+/** Throughput and counters for status pages and metrics (./monitoring). */
+export { MonitoringService } from './monitoring'

@@ -136,6 +136,7 @@ export function createSyncSystem(opts: SyncSystemOptions): SyncSystem {
       logger!.info('settings changed', { keys: changed })
     })
 
+    const secretsWarning = connections.secretBox.warning
     let state: SystemStatus['sync']['state'] = 'stopped'
     const startedAt = new Date()
     const version = appVersion()
@@ -184,7 +185,18 @@ export function createSyncSystem(opts: SyncSystemOptions): SyncSystem {
           sync: { ok: state === 'running', enabled: config()['sync.enabled'], state },
           counters: store.ok
             ? counters()
-            : { connections: 0, connectedConnections: 0, syncs: 0, jobs: { total: 0, queued: 0, running: 0, succeeded: 0, failed: 0 } }
+            : { connections: 0, connectedConnections: 0, syncs: 0, jobs: { total: 0, queued: 0, running: 0, succeeded: 0, failed: 0 } },
+          throughput: monitoring.throughput(),
+          recentFailures: store.ok
+            ? jobs.list({ status: 'failed', limit: 5 }).jobs.map((j) => ({
+                jobId: j.id,
+                syncId: j.syncId,
+                ...(j.syncName ? { syncName: j.syncName } : {}),
+                finishedAt: j.finishedAt,
+                ...(j.error ? { error: j.error } : {})
+              }))
+            : [],
+          ...(secretsWarning ? { secretsWarning } : {})
         }
       },
       syncStatus() {

@@ -258,3 +258,22 @@ describe('db-taxi serve lifecycle', () => {
     expect(text.stdout).toMatch(/server\.port\s+8080\s+default/)
   })
 })
+
+describe('/metrics', () => {
+  it('serves Prometheus text behind the token', async () => {
+    const s = await startServe(['--data-dir', newDir()], { DBT_SERVER_TOKEN: 'metrics-token-1234' })
+    try {
+      expect((await fetch(`${s.baseUrl}/metrics`)).status).toBe(401)
+      const r = await fetch(`${s.baseUrl}/metrics`, { headers: { authorization: 'Bearer metrics-token-1234' } })
+      expect(r.status).toBe(200)
+      expect(r.headers.get('content-type')).toMatch(/text\/plain/)
+      const text = await r.text()
+      expect(text).toMatch(/^# TYPE dbtaxi_up gauge$/m)
+      expect(text).toMatch(/^dbtaxi_up 1$/m)
+      expect(text).toMatch(/^dbtaxi_jobs\{status="failed"\} 0$/m)
+      expect(text).toMatch(/^dbtaxi_rows_written_total 0$/m)
+    } finally {
+      await s.stop()
+    }
+  })
+})

@@ -264,3 +264,39 @@ describe('schedules on sync configs', () => {
     expect(invalid).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
   })
 })
+
+describe('job limits and retention', () => {
+  it('stops a job that runs past sync.job_timeout and marks it failed with TIMEOUT', async () => {
+    const sync = await call<SyncConfig>('syncs.create', {
+      name: 'slow',
+      sourceConnectionId: sourceId,
+      targetConnectionId: targetId,
+      sourceDatabase: src.name,
+      targetDatabase: `${dstName}`,
+      tables: [{ source: 'big', target: 'big_timeout' }],
+      options: { chunkRows: 1000, parallelism: 1 }
+    })
+    await call('settings.update', { values: { 'sync.job_timeout': 300 } })
+    try {
+      const job = await system.jobs.wait((await call<{ jobId: string }>('syncs.run', { id: sync.id })).jobId)
+      expect(job.status).toBe('failed')
+      expect(job.error?.code).toBe('TIMEOUT')
+      const left = await query(`SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'big_timeout'`, [dstName])
+      expect(left).toEqual([])
+    } finally {
+      await call('settings.update', { values: { 'sync.job_timeout': null } })
+    }
+  })
+
+  it('deletes finished jobs older than sync.cleanup_age, with their tables and logs', async () => {
+    const old = Date.now() - 40 * 86_400_000
+    system.db
+      .prepare("INSERT INTO jobs (id, sync_id, status, trigger, created_at, started_at, finished_at) VALUES ('old-job', NULL, 'succeeded', 'manual', ?, ?, ?)")
+      .run(old, old, old)
+    system.db.prepare("INSERT INTO job_logs (job_id, ts, level, message) VALUES ('old-job', ?, 'info', 'x')").run(old)
+    const before = (await call<{ total: number }>('jobs.list', {})).total
+    expect(system.jobs.cleanup()).toBe(1)
+    expect((await call<{ total: number }>('jobs.list', {})).total).toBe(before - 1)
+    expect(system.db.prepare("SELECT COUNT(*) AS n FROM job_logs WHERE job_id = 'old-job'").get()).toEqual({ n: 0 })
+  })
+})

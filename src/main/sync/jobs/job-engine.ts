@@ -22,7 +22,7 @@ import type { SyncRepository } from '../store/sync-repository'
 interface Running {
   controller: AbortController
   /** Why it was stopped: a user's cancel discards work, a shutdown leaves it resumable. */
-  stopReason?: 'cancel' | 'shutdown'
+  stopReason?: 'cancel' | 'shutdown' | 'timeout'
   done: Promise<void>
 }
 
@@ -35,6 +35,7 @@ export class JobEngine implements Lifecycle {
   private readonly running = new Map<string, Running>()
   private connections: ConnectionManager | null = null
   private syncs: SyncRepository | null = null
+  private cleanupTimer: NodeJS.Timeout | null = null
 
   constructor(private readonly deps: Deps) {
     this.repo = new JobRepository(deps.db)
@@ -53,11 +54,22 @@ export class JobEngine implements Lifecycle {
       this.deps.events.emit('job.status', { jobId: id, syncId: this.repo.get(id)?.syncId ?? null, status: 'interrupted' })
     }
     this.accepting = this.deps.config()['sync.enabled']
+    this.cleanup()
+    this.cleanupTimer = setInterval(() => this.cleanup(), 3_600_000)
+    this.cleanupTimer.unref()
+  }
+
+  /** Deletes finished jobs (with their tables and logs) older than `sync.cleanup_age`. */
+  cleanup(now = Date.now()): number {
+    const removed = this.repo.deleteFinishedBefore(now - this.deps.config()['sync.cleanup_age'])
+    if (removed > 0) this.deps.logger.info('old jobs removed', { removed })
+    return removed
   }
 
   /** Stops taking work, then stops running jobs (they end `interrupted`) within the deadline. */
   async stop(deadline: number): Promise<void> {
     this.accepting = false
+    if (this.cleanupTimer) clearInterval(this.cleanupTimer)
     this.queue.splice(0)
     for (const r of this.running.values()) {
       r.stopReason = 'shutdown'
@@ -164,6 +176,13 @@ export class JobEngine implements Lifecycle {
       if (!this.connections || !this.syncs) throw new Error('job engine is not wired')
       const sync = syncId ? this.syncs.get(syncId) : undefined
       if (!sync) throw new AppError('NOT_FOUND', 'The sync config of this job was deleted.')
+      const limit = this.deps.config()['sync.job_timeout']
+      const timer = setTimeout(() => {
+        entry.stopReason = 'timeout'
+        entry.controller.abort(new AppError('TIMEOUT', `The job ran longer than sync.job_timeout (${Math.round(limit / 1000)} s).`))
+      }, limit)
+      timer.unref()
+      entry.controller.signal.addEventListener('abort', () => clearTimeout(timer), { once: true })
       this.repo.setStatus(jobId, 'running')
       this.deps.events.emit('job.status', { jobId, syncId, status: 'running' })
       log('info', `started: ${sync.sourceDatabase} -> ${sync.targetDatabase}`)
@@ -199,7 +218,9 @@ export class JobEngine implements Lifecycle {
       )
       summary.tables.forEach((t, i) => this.repo.updateTable(jobId, i, toJobTable(t)))
       const extra = { consistency: summary.consistency, writePath: summary.writePath }
-      if (summary.status === 'cancelled') {
+      if (summary.status === 'cancelled' && entry.stopReason === 'timeout') {
+        this.finish(jobId, syncId, 'failed', { code: 'TIMEOUT', message: `The job ran longer than sync.job_timeout and was stopped.` }, extra)
+      } else if (summary.status === 'cancelled') {
         const interrupted = entry.stopReason === 'shutdown'
         this.finish(jobId, syncId, interrupted ? 'interrupted' : 'cancelled', interrupted ? { code: 'CANCELLED', message: 'Stopped by a shutdown; it can be resumed.' } : { code: 'CANCELLED', message: 'Cancelled by the user.' }, extra)
       } else if (summary.status === 'succeeded') {
@@ -209,7 +230,9 @@ export class JobEngine implements Lifecycle {
       }
     } catch (err) {
       const body = errorBody(err)
-      if (entry.controller.signal.aborted) {
+      if (entry.controller.signal.aborted && entry.stopReason === 'timeout') {
+        this.finish(jobId, syncId, 'failed', { code: 'TIMEOUT', message: 'The job ran longer than sync.job_timeout and was stopped.' })
+      } else if (entry.controller.signal.aborted) {
         this.finish(jobId, syncId, entry.stopReason === 'shutdown' ? 'interrupted' : 'cancelled', { code: 'CANCELLED', message: body.message })
       } else {
         this.finish(jobId, syncId, 'failed', body)

@@ -51,6 +51,12 @@ export class JobRepository {
       .run(job.id, job.syncId, 'queued', job.trigger, JSON.stringify(job.snapshot), Date.now())
   }
 
+  deleteFinishedBefore(cutoff: number): number {
+    return this.db
+      .prepare("DELETE FROM jobs WHERE status IN ('succeeded','failed','cancelled','interrupted') AND finished_at IS NOT NULL AND finished_at < ?")
+      .run(cutoff).changes
+  }
+
   activeForSync(syncId: string): string | undefined {
     const row = this.db.prepare("SELECT id FROM jobs WHERE sync_id = ? AND status IN ('queued','running') LIMIT 1").get(syncId) as { id: string } | undefined
     return row?.id
