@@ -22,7 +22,7 @@ function filesUnder(dir: string): string[] {
   })
 }
 
-async function rpc(s: RunningServe, method: string, input: unknown): Promise<{ status: number; text: string; body: Envelope } }> {
+async function rpc(s: RunningServe, method: string, input: unknown): Promise<{ status: number; text: string; body: Envelope }> {
   const r = await fetch(`${s.baseUrl}/api/rpc/${method}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' },
