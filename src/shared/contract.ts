@@ -66,8 +66,8 @@ export interface SystemStatus {
   }
   /** The latest failed jobs, newest first. */
   recentFailures: { jobId: string; syncId: string | null; syncName?: string; finishedAt: string | null; error?: ErrorBody }[]
-  /** Set when secrets cannot be kept safely here (e.g. Linux without a keyring in the desktop app). */
-  secretsWarning?: string
+  /** How saved secrets are sealed here; `warning` when they cannot be kept safely (Linux without a keyring). */
+  secrets: { kind: string; warning?: string }
 }
 
 export interface SettingEntry {

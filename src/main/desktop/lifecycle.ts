@@ -5,6 +5,7 @@ import { ConfigError, effectiveConfig, loadBootLayers, type ConfigLayers } from 
 import { createSyncSystem, type SyncSystem, type SyncSystemOptions } from '../sync/system'
 import { createAppPage, type AppPage } from './app-page'
 import { bindIpc } from './ipc'
+import { SafeStorageSecretBox, type SafeStorageLike } from './safe-storage-box'
 import { applyContentSecurityPolicy, CONTENT_SECURITY_POLICY, denyPermissions, DEV_CONTENT_SECURITY_POLICY } from './security'
 import { resolveSqliteBinding } from './sqlite-binding'
 import { createMainWindow, focusWindow } from './window'
@@ -22,6 +23,8 @@ export interface DesktopDeps {
   defaultSession: () => Session
   shell: Pick<Shell, 'openExternal'>
   dialog: Pick<Dialog, 'showErrorBox'>
+  /** Electron's safeStorage: connection secrets are sealed with it (safe-storage-box.ts). */
+  safeStorage: SafeStorageLike
   env: NodeJS.ProcessEnv
   electronVersion: string | undefined
   platform: NodeJS.Platform
@@ -120,7 +123,9 @@ export async function runDesktop(d: DesktopDeps): Promise<void> {
     }
     const layers = desktopLayers(d.env, d.app.getPath('userData'))
     const sqliteBinding = resolveSqliteBinding({ env: d.env, appPath: d.app.getAppPath(), electronVersion: d.electronVersion })
-    system = (d.createSystem ?? createSyncSystem)({ layers, mode: 'desktop', sqliteBinding })
+    // After 'ready': before it, safeStorage cannot tell which Linux keyring it has.
+    const secretBox = new SafeStorageSecretBox(d.safeStorage, d.platform)
+    system = (d.createSystem ?? createSyncSystem)({ layers, mode: 'desktop', sqliteBinding, secretBox })
     await system.start()
   } catch (err) {
     phase = 'stopping'

@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, safeStorage, session, shell } from 'electron'
 import { runDesktop } from './lifecycle'
 
 // Entry of the desktop app (electron-vite builds it to out/main/index.js). Everything with logic
@@ -11,6 +11,7 @@ runDesktop({
   defaultSession: () => session.defaultSession,
   shell,
   dialog,
+  safeStorage,
   env: process.env,
   electronVersion: process.versions.electron,
   platform: process.platform,

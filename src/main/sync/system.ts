@@ -196,7 +196,7 @@ export function createSyncSystem(opts: SyncSystemOptions): SyncSystem {
                 ...(j.error ? { error: j.error } : {})
               }))
             : [],
-          ...(secretsWarning ? { secretsWarning } : {})
+          secrets: secretsWarning ? { kind: connections.secretBox.kind, warning: secretsWarning } : { kind: connections.secretBox.kind }
         }
       },
       syncStatus() {

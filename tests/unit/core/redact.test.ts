@@ -63,3 +63,11 @@ describe('redaction', () => {
     for (const secret of ['UrlSecret1', 'FieldSecret1', 'Literal-Secret-777', 'ChildToken1']) expect(text).not.toContain(secret)
   })
 })
+
+describe('redaction keeps messages readable', () => {
+  it("keeps MySQL's (using password: YES) and the closing parenthesis", () => {
+    const r = new Redactor()
+    expect(r.text("Access denied for user 'u'@'h' (using password: YES)")).toBe("Access denied for user 'u'@'h' (using password: YES)")
+    expect(r.text('(password=hunter2)')).toBe(`(password=${REDACTED})`)
+  })
+})

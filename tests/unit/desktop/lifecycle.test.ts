@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { desktopLayers, runDesktop, STOP_TIMEOUT_MS, type DesktopDeps } from '../../../src/main/desktop/lifecycle'
 import { INVOKE_CHANNEL } from '../../../src/main/desktop/ipc'
+import { PLAIN_TEXT_WARNING, SafeStorageSecretBox } from '../../../src/main/desktop/safe-storage-box'
 import { effectiveConfig } from '../../../src/main/sync/config/layers'
 import { EventBus } from '../../../src/main/sync/events'
 import type { SyncSystem, SyncSystemOptions } from '../../../src/main/sync/system'
@@ -44,6 +45,7 @@ describe('runDesktop', () => {
   let dialog: { showErrorBox: ReturnType<typeof vi.fn<(title: string, content: string) => void>> }
   let system: ReturnType<typeof fakeSystem>
   let createSystem: ReturnType<typeof vi.fn>
+  let backend: 'basic_text' | 'gnome_libsecret'
 
   beforeEach(() => {
     FakeBrowserWindow.created = []
@@ -52,6 +54,7 @@ describe('runDesktop', () => {
     session = fakeSession()
     dialog = { showErrorBox: vi.fn() }
     system = fakeSystem()
+    backend = 'gnome_libsecret'
     createSystem = vi.fn((_opts: SyncSystemOptions) => system as unknown as SyncSystem)
   })
 
@@ -63,6 +66,12 @@ describe('runDesktop', () => {
       defaultSession: () => session.session,
       shell: { openExternal: vi.fn(async () => {}) },
       dialog,
+      safeStorage: {
+        isEncryptionAvailable: () => true,
+        getSelectedStorageBackend: () => backend,
+        encryptString: (text: string) => Buffer.from(text),
+        decryptString: (buf: Buffer) => buf.toString()
+      },
       env,
       electronVersion: '45.5.0',
       platform: 'linux',
@@ -85,6 +94,9 @@ describe('runDesktop', () => {
     expect(opts.mode).toBe('desktop')
     expect(opts.sqliteBinding).toBe('/cache/better_sqlite3.node')
     expect(opts.layers.flag.get('data_dir')).toEqual({ value: userData, origin: 'electron userData' })
+    expect(opts.secretBox).toBeInstanceOf(SafeStorageSecretBox)
+    expect(opts.secretBox?.kind).toBe('safeStorage (gnome_libsecret)')
+    expect(opts.secretBox?.warning).toBeUndefined()
     expect(system.start).toHaveBeenCalled()
     expect(session.state.headersListener).not.toBeNull()
     expect(session.state.permissionRequest).not.toBeNull()
@@ -94,6 +106,15 @@ describe('runDesktop', () => {
     expect(win.loaded).toEqual([pathToFileURL(indexHtml).href])
     const answer = await ipcMain.invoke(INVOKE_CHANNEL, { sender: win.webContents, frameUrl: win.loaded[0]! }, 'system.status', {})
     expect(answer).toEqual({ ok: true, data: { version: 'test' } })
+  })
+
+  it('hands the core a safeStorage box that carries the plain-text warning when Linux has no keyring', async () => {
+    backend = 'basic_text'
+    await run()
+    const opts = createSystem.mock.calls[0]![0] as SyncSystemOptions
+    expect(opts.secretBox?.warning).toBe(PLAIN_TEXT_WARNING)
+    const sealed = opts.secretBox!.seal('pw')
+    expect(opts.secretBox!.open(sealed).toString()).toBe('pw')
   })
 
   it('focuses the existing window when a second instance starts', async () => {

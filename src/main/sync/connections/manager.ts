@@ -304,7 +304,13 @@ export class ConnectionManager implements Lifecycle {
 
   private toStored(c: ResolvedConnection, createdAt: number, updatedAt: number): StoredConnection {
     const { options, secrets } = splitSecrets(c)
-    const sealed = Object.keys(secrets).length > 0 ? this.secretBox.seal(JSON.stringify(secrets)) : null
+    let sealed: Buffer | null = null
+    try {
+      sealed = Object.keys(secrets).length > 0 ? this.secretBox.seal(JSON.stringify(secrets)) : null
+    } catch (err) {
+      if (err instanceof AppError) throw err
+      throw new AppError('SECRETS_UNAVAILABLE', `Secrets cannot be saved here (${this.secretBox.kind}): ${(err as Error).message}`)
+    }
     return {
       id: c.id!,
       name: c.name,

@@ -10,7 +10,8 @@ export const REDACTED = '[redacted]'
 
 const SECRET_KEY = /pass(word|phrase|wd)?$|secret|token|private_?key|authorization|cookie|credential/i
 const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@/?#\s]*)(@)/gi
-const PAIR = /\b(password|passwd|pwd|passphrase|secret|token)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s,;&]+)/gi
+// `(using password: YES)` in MySQL's access-denied message says only whether one was sent: keep it.
+const PAIR = /\b(password|passwd|pwd|passphrase|secret|token)(\s*[=:]\s*)(?!(?:YES|NO)\))("[^"]*"|'[^']*'|[^\s,;&)]+)/gi
 const BEARER = /(bearer\s+)[A-Za-z0-9._~+/=-]+/gi
 const FRAGMENT_TOKEN = /(#token=)[^&\s]+/gi
 
