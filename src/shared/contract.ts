@@ -24,6 +24,7 @@ import {
   syncCreateSchema,
   syncIdSchema,
   syncUpdateSchema,
+  syncValidateSchema,
   type Job,
   type JobList,
   type SyncConfig,
@@ -144,7 +145,7 @@ export const methods = {
   /** IN_USE while a job of it is active. */
   'syncs.delete': { input: syncIdSchema, output: {} as { id: string } },
   /** A report (its own ok): tables found, SAME_TABLE, READ_ONLY_TARGET, connection problems. */
-  'syncs.validate': { input: syncIdSchema, output: {} as SyncValidation },
+  'syncs.validate': { input: syncValidateSchema, output: {} as SyncValidation },
   /** Tables, estimated rows, DDL and the existing tables a run would replace; changes nothing. */
   'syncs.plan': { input: syncIdSchema, output: {} as SyncPlan },
   /** Queues a run and answers at once; JOB_ALREADY_ACTIVE while one is queued or running. */

@@ -57,9 +57,24 @@ function oneSelection(v: { tables?: unknown[]; allTables?: unknown }, ctx: z.Ref
 }
 
 export const syncCreateSchema = z.object(syncFields).strict().superRefine(oneSelection)
+/** Omitted fields keep their value; `allTables: null` switches back to the explicit table list. */
 export const syncUpdateSchema = z
-  .object({ id: z.string().min(1), ...Object.fromEntries(Object.entries(syncFields).map(([k, v]) => [k, v.optional()])) })
-  .strict() as unknown as z.ZodType<{ id: string } & Partial<z.input<typeof syncCreateSchema>>>
+  .object({
+    id: z.string().min(1),
+    name: syncFields.name.optional(),
+    sourceConnectionId: syncFields.sourceConnectionId.optional(),
+    targetConnectionId: syncFields.targetConnectionId.optional(),
+    sourceDatabase: syncFields.sourceDatabase.optional(),
+    targetDatabase: syncFields.targetDatabase.optional(),
+    tables: syncFields.tables,
+    allTables: syncFields.allTables.unwrap().nullable().optional(),
+    options: syncFields.options,
+    schedule: syncFields.schedule
+  })
+  .strict()
+export type SyncUpdate = z.output<typeof syncUpdateSchema>
+/** A saved config by id, or unsaved form values (the wizard validates before saving). */
+export const syncValidateSchema = z.union([z.object({ id: z.string().min(1) }).strict(), z.object({ draft: syncCreateSchema }).strict()])
 export const syncIdSchema = z.object({ id: z.string().min(1) }).strict()
 
 export type SyncInput = z.output<typeof syncCreateSchema>
@@ -68,6 +83,8 @@ export type SyncOptions = z.output<typeof syncOptionsSchema>
 
 export interface SyncConfig extends Omit<SyncInput, 'schedule'> {
   schedule: ScheduleInfo | null
+  /** The latest job of this sync, if any. */
+  lastJob: { id: string; status: JobStatus; finishedAt: string | null } | null
   id: string
   createdAt: string
   updatedAt: string

@@ -34,7 +34,7 @@ export function createHandlers(system: SyncSystem): Handlers {
     'syncs.create': (input) => system.syncs.create(input),
     'syncs.update': (input) => system.syncs.update(input),
     'syncs.delete': (input) => system.syncs.delete(input.id),
-    'syncs.validate': (input) => system.syncs.validate(input.id),
+    'syncs.validate': (input) => ('id' in input ? system.syncs.validate(input.id) : system.syncs.validateDraft(input.draft)),
     'syncs.plan': (input) => system.syncs.plan(input.id),
     'syncs.run': (input) => system.syncs.run(input.id),
     'schedules.preview': (input) => previewSchedule(input.schedule, input.count ?? 5),

@@ -131,6 +131,17 @@ describe('sync configs', () => {
     expect((await call<{ tables: unknown[] }>('syncs.validate', { id: sync.id })).tables).toEqual([{ source: 'tmp_x', target: 'tmp_x' }])
     await query(`CREATE TABLE \`${src.name}\`.tmp_z (id INT PRIMARY KEY)`)
     expect((await call<{ tables: unknown[] }>('syncs.validate', { id: sync.id })).tables).toHaveLength(2)
+    // Back to an explicit list: allTables null removes the patterns.
+    const listed = await call<SyncConfig>('syncs.update', { id: sync.id, allTables: null, tables: [{ source: 'tmp_y' }] })
+    expect(listed.allTables).toBeUndefined()
+    expect((await call<{ tables: unknown[] }>('syncs.validate', { id: sync.id })).tables).toEqual([{ source: 'tmp_y', target: 'tmp_y' }])
+    // Unsaved form values validate the same way, and nothing is stored.
+    const draft = await call<{ ok: boolean; problems: { code: string }[] }>('syncs.validate', {
+      draft: { name: 'draft', sourceConnectionId: sourceId, targetConnectionId: targetId, sourceDatabase: src.name, targetDatabase: dstName, tables: [{ source: 'missing_table' }] }
+    })
+    expect(draft).toMatchObject({ ok: false, problems: [{ code: 'TABLE_NOT_FOUND' }] })
+    expect((await call<SyncConfig[]>('syncs.list', {})).some((s) => s.name === 'draft')).toBe(false)
+    expect(listed.lastJob).toBeNull()
   })
 
   it('refuses hostile filters, read-only targets, duplicate names and two sources onto one target', async () => {

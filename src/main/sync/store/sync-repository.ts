@@ -112,7 +112,8 @@ export class SyncRepository {
       options: JSON.parse(r.options) as SyncConfig['options'],
       createdAt: new Date(r.created_at).toISOString(),
       updatedAt: new Date(r.updated_at).toISOString(),
-      schedule: null
+      schedule: null,
+      lastJob: null
     }
     if (r.all_tables) cfg.allTables = JSON.parse(r.all_tables) as SyncConfig['allTables']
     return cfg

@@ -1,6 +1,6 @@
 import type { Connection } from 'mysql2/promise'
 import { AppError } from '../../../shared/errors'
-import type { SyncConfig, SyncInput, SyncPlan, SyncProblem, SyncValidation } from '../../../shared/syncs'
+import type { SyncConfig, SyncInput, SyncPlan, SyncProblem, SyncUpdate, SyncValidation } from '../../../shared/syncs'
 import type { Deps } from '../components'
 import type { ConnectionManager } from '../connections/manager'
 import { openSession } from '../engine/endpoint'
@@ -37,7 +37,12 @@ export class SyncManager {
   }
 
   private withSchedule(s: SyncConfig): SyncConfig {
-    return { ...s, schedule: this.scheduler?.info(s.id) ?? null }
+    const last = this.jobs.repo.list({ syncId: s.id, limit: 1 }).jobs[0]
+    return {
+      ...s,
+      schedule: this.scheduler?.info(s.id) ?? null,
+      lastJob: last ? { id: last.id, status: last.status, finishedAt: last.finishedAt } : null
+    }
   }
 
   list(): SyncConfig[] {
@@ -64,7 +69,7 @@ export class SyncManager {
     return this.get(created.id)
   }
 
-  update(input: { id: string } & Partial<SyncInput>): SyncConfig {
+  update(input: SyncUpdate): SyncConfig {
     const current = this.get(input.id)
     const { id, ...patch } = input
     const merged: SyncInput = {
@@ -76,8 +81,8 @@ export class SyncManager {
       tables: patch.tables ?? current.tables,
       options: patch.options ?? current.options
     }
-    // Switching between an explicit list and all-tables: whichever the patch names wins.
-    const allTables = 'allTables' in patch ? patch.allTables : current.allTables
+    // Switching between an explicit list and all-tables: whichever the patch names wins; null removes.
+    const allTables = patch.allTables === undefined ? current.allTables : (patch.allTables ?? undefined)
     if (allTables) merged.allTables = allTables
     if (!merged.allTables && (!merged.tables || merged.tables.length === 0)) {
       throw new AppError('VALIDATION', 'Choose tables, or all tables.', { issues: [{ path: 'tables', message: 'choose tables, or allTables' }] })
@@ -112,9 +117,23 @@ export class SyncManager {
     }
   }
 
+  /** Validates unsaved form values: the same checks as a saved config, nothing stored. */
+  async validateDraft(draft: SyncInput): Promise<SyncValidation> {
+    try {
+      this.check(draft)
+    } catch (err) {
+      const e = err instanceof AppError ? err : new AppError('VALIDATION', (err as Error).message)
+      return { ok: false, problems: [{ code: e.code, message: e.message }], tables: [] }
+    }
+    return this.validateConfig(draft)
+  }
+
   /** Looks at the servers; answers a report (its own ok) rather than failing the call. */
   async validate(id: string): Promise<SyncValidation> {
-    const sync = this.get(id)
+    return this.validateConfig(this.get(id))
+  }
+
+  private async validateConfig(sync: Omit<SyncInput, 'schedule'>): Promise<SyncValidation> {
     const problems: SyncProblem[] = []
     let tables: SyncValidation['tables'] = []
     let src: Connection | undefined

@@ -1,8 +1,11 @@
 import { useEffect } from 'react'
-import { Loader, Stack, Title } from '@mantine/core'
+import { Grid, Loader, Stack, Title } from '@mantine/core'
 import { transport } from '../api/runtime'
 import { ErrorAlert } from '../components/ErrorAlert'
+import { RecentFailures } from '../components/dashboard/RecentFailures'
+import { RunningJobs } from '../components/dashboard/RunningJobs'
 import { StatusCards } from '../components/dashboard/StatusCards'
+import { ThroughputChart } from '../components/dashboard/ThroughputChart'
 import { useInterval } from '../hooks/useInterval'
 import { useConnectivity } from '../stores/connectivity'
 import { useStatus } from '../stores/status'
@@ -35,7 +38,24 @@ export function DashboardPage() {
     <Stack data-testid="dashboard">
       <Title order={1}>Dashboard</Title>
       {error && up && <ErrorAlert testId="dashboard-error" title="Could not read the system status" error={error} />}
-      {status ? <StatusCards status={status} /> : !error && <Loader data-testid="dashboard-loading" />}
+      {status ? (
+        <>
+          <Grid gap="md">
+            <Grid.Col span={{ base: 12, lg: 8 }}>
+              <ThroughputChart throughput={status.throughput} />
+            </Grid.Col>
+            <Grid.Col span={{ base: 12, lg: 4 }}>
+              <Stack gap="md">
+                <RunningJobs />
+                <RecentFailures failures={status.recentFailures} />
+              </Stack>
+            </Grid.Col>
+          </Grid>
+          <StatusCards status={status} />
+        </>
+      ) : (
+        !error && <Loader data-testid="dashboard-loading" />
+      )}
     </Stack>
   )
 }

@@ -1,12 +1,191 @@
-import { EmptyPage } from '../components/EmptyPage'
+import { useEffect, useState } from 'react'
+import { Alert, Button, EmptyState, Group, Loader, Stack, Text, Title } from '@mantine/core'
+import type { SyncConfig } from '../../../shared/syncs'
+import { toErrorBody } from '../api/client'
+import { api, transport } from '../api/runtime'
+import { ErrorAlert } from '../components/ErrorAlert'
+import { DeleteSyncModal } from '../components/syncs/DeleteSyncModal'
+import { RunDialogs, type RunDialog } from '../components/syncs/RunDialogs'
+import { SyncsTable } from '../components/syncs/SyncsTable'
+import { SyncWizard } from '../components/syncs/SyncWizard'
+import { useInterval } from '../hooks/useInterval'
+import { editSyncHash, hashFor, jobHash, newSyncHash, syncsView } from '../routing/routes'
+import { useConnections } from '../stores/connections'
+import { useConnectivity } from '../stores/connectivity'
+import { useRoute } from '../stores/route'
+import { useSyncs } from '../stores/syncs'
+import { needsConfirmation } from '../syncs/summary'
+
+/** Schedules move on and jobs end without this page doing anything; a slow poll keeps it current. */
+const POLL_MS = 10_000
 
 export function SyncsPage() {
+  const rest = useRoute((s) => s.rest)
+  const view = syncsView(rest)
+  if (view.kind === 'new') return <WizardRoute id={null} />
+  if (view.kind === 'edit') return <WizardRoute id={view.id} />
+  return <SyncsList />
+}
+
+/** `#/syncs/new` and `#/syncs/<id>/edit`. */
+function WizardRoute({ id }: { id: string | null }) {
+  const go = useRoute((s) => s.go)
+  const [editing, setEditing] = useState<SyncConfig | null | 'loading'>(id ? 'loading' : null)
+  const [error, setError] = useState<string | null>(null)
+  useEffect(() => {
+    if (!id) return
+    api()
+      .call('syncs.get', { id })
+      .then(setEditing)
+      .catch((err: unknown) => setError(toErrorBody(err).message))
+  }, [id])
+  if (error) {
+    return (
+      <Stack>
+        <Title order={1}>Edit sync</Title>
+        <Alert color="red" title="Could not open this sync">
+          {error}
+        </Alert>
+        <Button variant="default" w="fit-content" onClick={() => go(hashFor('syncs'))}>
+          Back to syncs
+        </Button>
+      </Stack>
+    )
+  }
+  if (editing === 'loading') return <Loader />
   return (
-    <EmptyPage
-      testId="syncs"
-      title="Syncs"
-      empty="No syncs yet."
-      description="A sync copies chosen databases and tables from a source to a target. Creating them from this page is not available in this build yet."
+    <SyncWizard
+      key={id ?? 'new'}
+      editing={editing}
+      onCancel={() => {
+        void useSyncs.getState().load()
+        go(hashFor('syncs'))
+      }}
+      onSaved={(s) => {
+        useSyncs.getState().upsert(s)
+        go(hashFor('syncs'))
+      }}
     />
+  )
+}
+
+function SyncsList() {
+  const items = useSyncs((s) => s.items)
+  const lastJobs = useSyncs((s) => s.lastJobs)
+  const loadError = useSyncs((s) => s.loadError)
+  const load = useSyncs((s) => s.load)
+  const connections = useConnections((s) => s.items)
+  const up = useConnectivity((s) => s.up)
+  const go = useRoute((s) => s.go)
+  const [preparing, setPreparing] = useState<string | null>(null)
+  const [starting, setStarting] = useState(false)
+  const [dialog, setDialog] = useState<RunDialog | null>(null)
+  const [deleting, setDeleting] = useState<SyncConfig | null>(null)
+
+  useEffect(() => {
+    void load()
+    void useConnections.getState().load()
+  }, [load])
+  useInterval(() => void load(), POLL_MS)
+  useEffect(
+    () =>
+      transport().on('job.status', (ev) => {
+        if (ev.syncId) void useSyncs.getState().refreshLastJob(ev.syncId)
+      }),
+    []
+  )
+
+  const start = async (sync: SyncConfig): Promise<void> => {
+    setStarting(true)
+    try {
+      const { jobId } = await api().call('syncs.run', { id: sync.id })
+      setDialog(null)
+      void useSyncs.getState().refreshLastJob(sync.id)
+      go(jobHash(jobId))
+    } catch (err) {
+      const body = toErrorBody(err)
+      if (body.code === 'JOB_ALREADY_ACTIVE') {
+        const d = body.details as { jobId?: unknown } | undefined
+        setDialog({ kind: 'active', sync, jobId: typeof d?.jobId === 'string' ? d.jobId : null, message: body.message })
+      } else {
+        setDialog({ kind: 'error', sync, error: body, stage: 'run' })
+      }
+    } finally {
+      setStarting(false)
+    }
+  }
+
+  /** Plan first: a run that overwrites existing tables asks before it starts. */
+  const run = async (sync: SyncConfig): Promise<void> => {
+    setPreparing(sync.id)
+    try {
+      const plan = await api().call('syncs.plan', { id: sync.id })
+      if (needsConfirmation(plan)) setDialog({ kind: 'confirm', sync, plan })
+      else await start(sync)
+    } catch (err) {
+      setDialog({ kind: 'error', sync, error: toErrorBody(err), stage: 'plan' })
+    } finally {
+      setPreparing(null)
+    }
+  }
+
+  return (
+    <Stack data-testid="syncs" gap="md">
+      <Group justify="space-between">
+        <div>
+          <Title order={1}>Syncs</Title>
+          <Text size="sm" c="dimmed">
+            What to copy from which source to which target, how, and when. Every run ends with a verification.
+          </Text>
+        </div>
+        <Button component="a" href={newSyncHash()} data-testid="sync-new">
+          New sync
+        </Button>
+      </Group>
+      {loadError && up && <ErrorAlert testId="syncs-error" title="Could not read the syncs" error={loadError} />}
+
+      {items === null ? (
+        !loadError && <Loader data-testid="syncs-loading" />
+      ) : items.length === 0 ? (
+        <EmptyState
+          data-testid="syncs-empty"
+          title="No syncs yet"
+          description={
+            connections && connections.length < 1
+              ? 'Add the source and target servers on the Connections page, then create a sync here.'
+              : 'A sync copies chosen tables from a source database to a target database, verified, on demand or on a schedule.'
+          }
+        />
+      ) : (
+        <SyncsTable
+          items={items}
+          connections={connections}
+          lastJobs={lastJobs}
+          preparing={preparing}
+          onRun={(s) => void run(s)}
+          onEdit={(s) => go(editSyncHash(s.id))}
+          onDelete={setDeleting}
+        />
+      )}
+
+      {dialog && (
+        <RunDialogs
+          dialog={dialog}
+          starting={starting}
+          onConfirm={() => dialog.kind === 'confirm' && void start(dialog.sync)}
+          onClose={() => setDialog(null)}
+        />
+      )}
+      {deleting && (
+        <DeleteSyncModal
+          sync={deleting}
+          onClose={() => setDeleting(null)}
+          onDeleted={(id) => {
+            useSyncs.getState().remove(id)
+            setDeleting(null)
+          }}
+        />
+      )}
+    </Stack>
   )
 }

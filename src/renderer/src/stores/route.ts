@@ -1,20 +1,31 @@
 import { create } from 'zustand'
-import { hashFor, pageFromHash, type PageId } from '../routing/routes'
+import { hashFor, pageFromHash, subPathFromHash, type PageId } from '../routing/routes'
 
 interface RouteState {
   page: PageId
-  navigate(page: PageId): void
+  /** Segments after the page (`#/jobs/<id>` -> [id]) for detail views. */
+  rest: string[]
+  navigate(page: PageId, ...rest: string[]): void
+  /** Go to a hash produced by routing/routes (`jobHash(id)`, ...). */
+  go(hash: string): void
 }
+
+const read = (hash: string): { page: PageId; rest: string[] } => ({ page: pageFromHash(hash), rest: subPathFromHash(hash) })
 
 /** Mirrors location.hash, which stays the source of truth so back/forward and reload just work. */
 export const useRoute = create<RouteState>()((set) => ({
-  page: pageFromHash(window.location.hash),
-  navigate(page) {
-    window.location.hash = hashFor(page)
-    set({ page })
+  ...read(window.location.hash),
+  navigate(page, ...rest) {
+    const hash = hashFor(page, ...rest)
+    window.location.hash = hash
+    set(read(hash))
+  },
+  go(hash) {
+    window.location.hash = hash
+    set(read(hash))
   }
 }))
 
 window.addEventListener('hashchange', () => {
-  useRoute.setState({ page: pageFromHash(window.location.hash) })
+  useRoute.setState(read(window.location.hash))
 })

@@ -1,0 +1,124 @@
+import { Checkbox, Grid, Group, NumberInput, Radio, Stack, Switch, Text, Title } from '@mantine/core'
+import { ON_EXISTS } from '../../../../shared/syncs'
+import { ON_EXISTS_TEXT } from '../../syncs/summary'
+import type { OnExists, WizardState } from '../../syncs/wizard-model'
+import type { StepProps } from './wizard-props'
+
+/** Step 3: what happens to existing tables, chunking and parallelism, verification, other objects. */
+export function OptionsStep({ state, update, errors }: StepProps) {
+  const o = state.options
+  const set = (patch: Partial<WizardState['options']>): void => update((s) => ({ ...s, options: { ...s.options, ...patch } }))
+  return (
+    <Stack gap="lg">
+      <div>
+        <Title order={4} mb={4}>
+          Existing target tables
+        </Title>
+        <Radio.Group value={o.onExists} onChange={(v) => set({ onExists: v as OnExists })} data-testid="opt-on-exists">
+          <Stack gap="xs" mt="xs">
+            {ON_EXISTS.map((v) => (
+              <Radio.Card key={v} value={v} p="sm" radius="md" data-testid={`opt-on-exists-${v}`}>
+                <Group wrap="nowrap" align="flex-start">
+                  <Radio.Indicator />
+                  <div>
+                    <Text fw={600} size="sm">
+                      {ON_EXISTS_TEXT[v].label}
+                      {v === 'replace' ? ' (default)' : ''}
+                    </Text>
+                    <Text size="xs" c="dimmed">
+                      {ON_EXISTS_TEXT[v].description}
+                    </Text>
+                  </div>
+                </Group>
+              </Radio.Card>
+            ))}
+          </Stack>
+        </Radio.Group>
+      </div>
+
+      <Stack gap="sm">
+        <Title order={4}>Schema</Title>
+        <Switch
+          label="Create missing databases and tables"
+          description="From the source's SHOW CREATE TABLE: keys, charsets, collations, generated columns and partitioning come along."
+          checked={o.createMissing}
+          onChange={(e) => set({ createMissing: e.currentTarget.checked })}
+          data-testid="opt-create-missing"
+        />
+        <Switch
+          label="Recreate a target table whose schema differs"
+          description={
+            o.onExists === 'replace'
+              ? 'Replace always takes the source’s schema; this applies to truncate, append and fail.'
+              : 'Otherwise a differing schema stops the run with SCHEMA_MISMATCH and lists the differences.'
+          }
+          disabled={o.onExists === 'replace'}
+          checked={o.recreateOnMismatch}
+          onChange={(e) => set({ recreateOnMismatch: e.currentTarget.checked })}
+          data-testid="opt-recreate"
+        />
+      </Stack>
+
+      <Stack gap="sm">
+        <Title order={4}>Copy</Title>
+        <Grid gap="sm" maw={640}>
+          <Grid.Col span={6}>
+            <NumberInput
+              label="Rows per chunk"
+              description="Empty: the sync.batch_size setting."
+              placeholder="default"
+              min={1}
+              max={10_000_000}
+              allowDecimal={false}
+              allowNegative={false}
+              thousandSeparator=","
+              value={o.chunkRows}
+              onChange={(v) => set({ chunkRows: typeof v === 'number' ? v : '' })}
+              error={errors['options.chunkRows']}
+              data-testid="opt-chunk-rows"
+            />
+          </Grid.Col>
+          <Grid.Col span={6}>
+            <NumberInput
+              label="Parallel readers and writers"
+              description="Empty: 2. More helps on fast servers and networks."
+              placeholder="2"
+              min={1}
+              max={32}
+              allowDecimal={false}
+              allowNegative={false}
+              value={o.parallelism}
+              onChange={(v) => set({ parallelism: typeof v === 'number' ? v : '' })}
+              error={errors['options.parallelism']}
+              data-testid="opt-parallelism"
+            />
+          </Grid.Col>
+        </Grid>
+        <Switch
+          label="Verify after copying"
+          description="Row counts and chunk checksums on both sides, computed at the same time. Recommended."
+          checked={o.verify}
+          onChange={(e) => set({ verify: e.currentTarget.checked })}
+          data-testid="opt-verify"
+        />
+      </Stack>
+
+      <Stack gap={6}>
+        <Title order={4}>Other objects</Title>
+        <Text size="xs" c="dimmed">
+          Created after the data is loaded, so no trigger fires during the copy.
+        </Text>
+        <Group gap="lg">
+          <Checkbox label="Views" checked={o.views} onChange={(e) => set({ views: e.currentTarget.checked })} data-testid="opt-views" />
+          <Checkbox label="Triggers" checked={o.triggers} onChange={(e) => set({ triggers: e.currentTarget.checked })} data-testid="opt-triggers" />
+          <Checkbox
+            label="Routines (procedures, functions)"
+            checked={o.routines}
+            onChange={(e) => set({ routines: e.currentTarget.checked })}
+            data-testid="opt-routines"
+          />
+        </Group>
+      </Stack>
+    </Stack>
+  )
+}

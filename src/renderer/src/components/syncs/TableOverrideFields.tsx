@@ -1,0 +1,84 @@
+import { useCallback } from 'react'
+import { Grid, MultiSelect, Text, TextInput } from '@mantine/core'
+import { api } from '../../api/runtime'
+import { useRemote } from '../../hooks/useRemote'
+import { EMPTY_OVERRIDE, type FieldErrors, type TableOverride } from '../../syncs/wizard-model'
+
+interface Props {
+  connectionId: string
+  database: string
+  table: string
+  value: TableOverride | undefined
+  onChange(patch: Partial<TableOverride>): void
+  errors: FieldErrors
+}
+
+const MONO = { input: { fontFamily: 'var(--mantine-font-family-monospace)' } }
+
+/** Per table: target name, WHERE filter (runs on the source only), columns to leave out. */
+export function TableOverrideFields({ connectionId, database, table, value, onChange, errors }: Props) {
+  const o = value ?? EMPTY_OVERRIDE
+  const loader = useCallback(() => api().call('connections.columns', { id: connectionId, database, table }), [connectionId, database, table])
+  const columns = useRemote(`${connectionId}/${database}/${table}`, loader)
+  const names = columns.data?.map((c) => c.name) ?? []
+  // Saved exclusions stay visible before the columns are loaded (or if a column is gone).
+  const data = [
+    ...(columns.data ?? []).map((c) => ({ value: c.name, label: `${c.name}  ${c.type}${c.key === 'PRI' ? '  (primary key)' : ''}` })),
+    ...o.excludeColumns.filter((c) => !names.includes(c)).map((c) => ({ value: c, label: c }))
+  ]
+  const key = (f: string): string => `tables.${table}.${f}`
+  return (
+    <Grid gap="sm" p="xs" data-testid={`table-options-${table}`}>
+      <Grid.Col span={{ base: 12, md: 4 }}>
+        <TextInput
+          label="Target table"
+          description="Empty: the same name as the source."
+          placeholder={table}
+          value={o.target}
+          onChange={(e) => onChange({ target: e.currentTarget.value })}
+          error={errors[key('target')]}
+          styles={MONO}
+          data-testid={`table-target-${table}`}
+        />
+      </Grid.Col>
+      <Grid.Col span={{ base: 12, md: 8 }}>
+        <TextInput
+          label="Row filter"
+          description="Only rows matching it are copied and verified. Runs on the source, read-only; no ; or comments."
+          placeholder="e.g. created_at >= '2024-01-01'"
+          value={o.where}
+          onChange={(e) => onChange({ where: e.currentTarget.value })}
+          error={errors[key('where')]}
+          leftSection={
+            <Text size="sm" ff="monospace" c="dimmed">
+              WHERE (
+            </Text>
+          }
+          leftSectionWidth={72}
+          rightSection={
+            <Text size="sm" ff="monospace" c="dimmed">
+              )
+            </Text>
+          }
+          styles={MONO}
+          data-testid={`table-where-${table}`}
+        />
+      </Grid.Col>
+      <Grid.Col span={12}>
+        <MultiSelect
+          label="Leave out columns"
+          description="Not created on the target and not copied. Generated columns are recomputed anyway."
+          placeholder={columns.status === 'loading' ? 'Loading columns…' : o.excludeColumns.length ? undefined : 'All columns are copied'}
+          searchable
+          clearable
+          data={data}
+          value={o.excludeColumns}
+          onChange={(v) => onChange({ excludeColumns: v })}
+          error={errors[key('excludeColumns')] ?? (columns.status === 'error' ? `Could not list the columns: ${columns.error.message}` : undefined)}
+          nothingFoundMessage="No column matches"
+          data-testid={`table-exclude-${table}`}
+        />
+      </Grid.Col>
+    </Grid>
+  )
+}

@@ -1,0 +1,121 @@
+import type { JobStatus, TableStatus } from '../../../shared/contract'
+import type { Job, JobTable } from '../../../shared/syncs'
+
+/** How jobs and their tables read on screen. Pure, unit-tested. */
+
+export const JOB_STATUS_COLOR: Record<JobStatus, string> = {
+  queued: 'gray',
+  running: 'blue',
+  succeeded: 'green',
+  failed: 'red',
+  cancelled: 'orange',
+  interrupted: 'yellow'
+}
+
+export const TABLE_STATUS_COLOR: Record<TableStatus, string> = {
+  pending: 'gray',
+  copying: 'blue',
+  verifying: 'teal',
+  done: 'green',
+  failed: 'red',
+  skipped: 'gray'
+}
+
+export const JOB_STATUS_HELP: Record<JobStatus, string> = {
+  queued: 'Waiting for a free slot (sync.max_concurrency).',
+  running: 'Copying and verifying.',
+  succeeded: 'Every table was copied; see the verification per table.',
+  failed: 'Stopped by an error; the tables it had not finished are unchanged under "replace".',
+  cancelled: 'Stopped by a user; under "replace" the target tables are unchanged.',
+  interrupted: 'DB-Taxi stopped while it ran (shutdown or crash). It resumes from its last checkpoint.'
+}
+
+export type Verification =
+  | { kind: 'verified'; text: string }
+  | { kind: 'different'; text: string; detail: string | null }
+  | { kind: 'none'; text: string }
+  | { kind: 'pending'; text: string }
+
+/** Key values as the engine reports them: strings, or `{hex}` for binary key parts. */
+function keyText(key: unknown): string | null {
+  if (!Array.isArray(key)) return null
+  const parts = key.map((v) => {
+    if (v && typeof v === 'object' && 'hex' in v) return `0x${String((v as { hex: unknown }).hex)}`
+    return String(v)
+  })
+  return parts.length === 1 ? parts[0]! : `(${parts.join(', ')})`
+}
+
+const KIND_TEXT: Record<string, string> = {
+  'missing-on-target': 'missing on the target',
+  'extra-on-target': 'extra on the target',
+  different: 'different values'
+}
+
+/**
+ * The first difference verification found: `chunk 3, key 1042: missing on the target`. Shapes are
+ * read defensively (the field is `unknown` in the contract).
+ */
+export function describeFirstDifference(diff: unknown): string | null {
+  if (!diff || typeof diff !== 'object') return null
+  const d = diff as Record<string, unknown>
+  const parts: string[] = []
+  if (typeof d.chunk === 'number') parts.push(`chunk ${d.chunk + 1}`)
+  const key = keyText(d.key)
+  if (key !== null) parts.push(`key ${key}`)
+  else {
+    const after = keyText(d.after)
+    const upTo = keyText(d.upTo)
+    if (after !== null || upTo !== null) parts.push(`keys ${after !== null ? `after ${after}` : 'from the start'} up to ${upTo ?? 'the end'}`)
+  }
+  if (typeof d.sourceRows === 'number' && typeof d.targetRows === 'number' && d.sourceRows !== d.targetRows) {
+    parts.push(`${d.sourceRows} source rows vs ${d.targetRows} target rows`)
+  }
+  const kind = typeof d.kind === 'string' ? (KIND_TEXT[d.kind] ?? d.kind) : null
+  if (parts.length === 0 && !kind) return null
+  return kind ? `${parts.join(', ')}${parts.length ? ': ' : ''}${kind}` : parts.join(', ')
+}
+
+export function verificationOf(t: Pick<JobTable, 'status' | 'verified' | 'firstDifference'>): Verification {
+  if (t.verified === true) return { kind: 'verified', text: 'verified ✓' }
+  if (t.verified === false) return { kind: 'different', text: 'NOT IDENTICAL', detail: describeFirstDifference(t.firstDifference) }
+  if (t.status === 'pending' || t.status === 'copying' || t.status === 'verifying') return { kind: 'pending', text: t.status === 'verifying' ? 'verifying…' : '—' }
+  return { kind: 'none', text: 'not verified' }
+}
+
+/** A one-line verdict for a whole job (Jobs list). */
+export function jobVerification(job: Pick<Job, 'status' | 'tables'>): Verification {
+  if (job.tables.length === 0) return { kind: 'none', text: '—' }
+  const different = job.tables.filter((t) => t.verified === false).length
+  if (different > 0) return { kind: 'different', text: `${different} NOT IDENTICAL`, detail: null }
+  const verified = job.tables.filter((t) => t.verified === true).length
+  if (verified === job.tables.length) return { kind: 'verified', text: 'verified ✓' }
+  if (job.status === 'running' || job.status === 'queued') return { kind: 'pending', text: `${verified}/${job.tables.length} verified` }
+  if (verified === 0) return { kind: 'none', text: 'not verified' }
+  return { kind: 'none', text: `${verified}/${job.tables.length} verified` }
+}
+
+/** `running`: the job has not stored it yet (it is known at the end), rather than "none". */
+export function consistencyText(c: string | null | undefined, running = false): string {
+  if (c === 'global') return 'one consistent point for all tables'
+  if (c === 'per-table') return 'per-table snapshots'
+  if (c) return c
+  return running ? 'shown when the run ends' : '—'
+}
+
+export function writePathText(p: string | null | undefined, running = false): string {
+  if (p === 'load-data') return 'LOAD DATA LOCAL INFILE'
+  if (p === 'insert') return 'multi-row INSERT'
+  if (p) return p
+  return running ? 'shown when the run ends' : '—'
+}
+
+export function triggerText(trigger: string): string {
+  if (trigger === 'manual') return 'manual'
+  if (trigger === 'schedule') return 'schedule'
+  if (trigger === 'catch-up' || trigger === 'catchup') return 'catch-up'
+  return trigger
+}
+
+/** A short id for tables and titles; the full id stays in the URL and the tooltip. */
+export const shortId = (id: string): string => id.slice(0, 8)

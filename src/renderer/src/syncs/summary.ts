@@ -1,0 +1,67 @@
+import type { ConnectionInfo } from '../../../shared/connections'
+import type { SyncConfig, SyncPlan, SyncPlanTable } from '../../../shared/syncs'
+import type { OnExists } from './wizard-model'
+
+/** How sync configs and plans read on the Syncs page. Pure, unit-tested. */
+
+/** `3 tables`, `all tables`, `all tables matching orders_*, items_*`, `... except tmp_*`. */
+export function tablesSummary(c: Pick<SyncConfig, 'tables' | 'allTables'>): string {
+  if (c.allTables) {
+    const inc = c.allTables.include ?? []
+    const exc = c.allTables.exclude ?? []
+    let text = inc.length ? `all tables matching ${inc.join(', ')}` : 'all tables'
+    if (exc.length) text += ` except ${exc.join(', ')}`
+    return text
+  }
+  const n = c.tables?.length ?? 0
+  if (n === 1) return `1 table (${c.tables![0]!.source})`
+  return `${n} tables`
+}
+
+/** `name (host:port)` or the bare id when the connection was deleted. */
+export function connectionLabel(id: string, connections: ConnectionInfo[] | null): string {
+  const c = connections?.find((x) => x.id === id)
+  return c ? c.name : `unknown connection ${id.slice(0, 8)}`
+}
+
+export const ON_EXISTS_TEXT: Record<OnExists, { label: string; description: string }> = {
+  replace: {
+    label: 'Replace',
+    description: 'Load into a new table, then swap it in atomically. Readers never see an empty or half-filled table; the old one stays untouched if the run fails.'
+  },
+  truncate: {
+    label: 'Truncate',
+    description: 'Empty the existing table, then load. Keeps its definition; the table is empty or partial while the run goes on.'
+  },
+  append: {
+    label: 'Append',
+    description: 'Add the rows to the existing table and keep what is there. Not verified (the target holds more than the source).'
+  },
+  fail: { label: 'Fail', description: 'Stop with an error if a target table exists. Only ever creates new tables.' }
+}
+
+export const PLAN_ACTION_COLOR: Record<SyncPlanTable['action'], string> = {
+  create: 'green',
+  replace: 'orange',
+  truncate: 'red',
+  append: 'blue',
+  fail: 'red',
+  skip: 'gray'
+}
+
+/** Existing target tables a run will change or refuse; the Run button asks first when there are any. */
+export function tablesToConfirm(plan: SyncPlan): SyncPlanTable[] {
+  const named = new Set(plan.replaces)
+  return plan.tables.filter((t) => named.has(t.target) || (t.targetExists && (t.action === 'replace' || t.action === 'truncate' || t.action === 'fail')))
+}
+
+export function needsConfirmation(plan: SyncPlan): boolean {
+  return tablesToConfirm(plan).length > 0
+}
+
+/** The schedule column: description and next run, or why there is none. */
+export function scheduleSummary(c: Pick<SyncConfig, 'schedule'>): { text: string; next: string | null; paused: boolean } {
+  const s = c.schedule
+  if (!s) return { text: 'manual only', next: null, paused: false }
+  return { text: s.description, next: s.enabled ? s.nextRunAt : null, paused: !s.enabled }
+}
