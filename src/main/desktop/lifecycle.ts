@@ -5,6 +5,7 @@ import { ConfigError, effectiveConfig, loadBootLayers, type ConfigLayers } from 
 import { createSyncSystem, type SyncSystem, type SyncSystemOptions } from '../sync/system'
 import { createAppPage, type AppPage } from './app-page'
 import { bindIpc } from './ipc'
+import { bindJobNotifications, type Notifier } from './notifications'
 import { SafeStorageSecretBox, type SafeStorageLike } from './safe-storage-box'
 import { applyContentSecurityPolicy, CONTENT_SECURITY_POLICY, denyPermissions, DEV_CONTENT_SECURITY_POLICY } from './security'
 import { resolveSqliteBinding } from './sqlite-binding'
@@ -31,6 +32,8 @@ export interface DesktopDeps {
   paths: { preload: string; indexHtml: string }
   /** Injected by tests; createSyncSystem otherwise. */
   createSystem?: (opts: SyncSystemOptions) => SyncSystem
+  /** Electron's Notification behind a small interface; absent: no notifications. */
+  notifier?: Notifier
 }
 
 /**
@@ -152,6 +155,26 @@ export async function runDesktop(d: DesktopDeps): Promise<void> {
     appPage,
     logger: system.logger
   })
+  if (d.notifier) {
+    const sys = system
+    const disposeNotifications = bindJobNotifications({
+      events: sys.events,
+      notifier: d.notifier,
+      syncName: (id) => {
+        try {
+          return id ? sys.syncs.get(id).name : null
+        } catch {
+          return null
+        }
+      },
+      openJob: () => openWindow()
+    })
+    const prevDispose = disposeIpc
+    disposeIpc = () => {
+      disposeNotifications()
+      prevDispose?.()
+    }
+  }
   phase = 'running'
   openWindow()
 }

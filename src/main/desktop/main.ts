@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { app, BrowserWindow, dialog, ipcMain, safeStorage, session, shell } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, Notification, safeStorage, session, shell } from 'electron'
 import { runDesktop } from './lifecycle'
 
 // Entry of the desktop app (electron-vite builds it to out/main/index.js). Everything with logic
@@ -15,6 +15,14 @@ runDesktop({
   env: process.env,
   electronVersion: process.versions.electron,
   platform: process.platform,
+  notifier: {
+    isSupported: () => Notification.isSupported(),
+    show: ({ title, body, urgent, onClick }) => {
+      const n = new Notification({ title, body, urgency: urgent ? 'critical' : 'normal' })
+      if (onClick) n.on('click', onClick)
+      n.show()
+    }
+  },
   paths: {
     preload: join(__dirname, '../preload/index.cjs'),
     indexHtml: join(__dirname, '../renderer/index.html')
