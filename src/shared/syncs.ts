@@ -150,6 +150,8 @@ export interface Job {
   id: string
   syncId: string | null
   syncName?: string
+  /** The job this one retries (jobs.retry). */
+  retryOf?: string
   status: JobStatus
   trigger: string
   createdAt: string

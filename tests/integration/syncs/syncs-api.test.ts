@@ -43,6 +43,8 @@ beforeAll(async () => {
   dstName = `${src.name}_dst`
   await query(`CREATE TABLE \`${src.name}\`.orders (id INT PRIMARY KEY, note VARCHAR(50), amount DECIMAL(10,2), KEY n (note))`)
   await query(`INSERT INTO \`${src.name}\`.orders SELECT seq, CONCAT('n', seq), seq / 10 FROM seq_1_to_20000`)
+  await query(`CREATE TABLE \`${src.name}\`.big (id INT PRIMARY KEY, pad VARCHAR(200))`)
+  await query(`INSERT INTO \`${src.name}\`.big SELECT seq, REPEAT('x', 200) FROM seq_1_to_200000`)
   await query(`CREATE TABLE \`${src.name}\`.tmp_x (id INT PRIMARY KEY)`)
   await query(`CREATE TABLE \`${src.name}\`.tmp_y (id INT PRIMARY KEY)`)
   dataDir = mkdtempSync(join(tmpdir(), 'dbt-syncs-'))
@@ -193,8 +195,6 @@ describe('sync configs', () => {
   })
 
   it('cancels a running job; the existing target table stays as it was', async () => {
-    await query(`CREATE TABLE \`${src.name}\`.big (id INT PRIMARY KEY, pad VARCHAR(200))`)
-    await query(`INSERT INTO \`${src.name}\`.big SELECT seq, REPEAT('x', 200) FROM seq_1_to_200000`)
     const sync = await call<SyncConfig>('syncs.create', {
       name: 'big',
       sourceConnectionId: sourceId,
@@ -288,8 +288,10 @@ describe('job limits and retention', () => {
       options: { chunkRows: 1000, parallelism: 1 }
     })
     await call('settings.update', { values: { 'sync.job_timeout': 300 } })
+    let failedId = ''
     try {
       const job = await system.jobs.wait((await call<{ jobId: string }>('syncs.run', { id: sync.id })).jobId)
+      failedId = job.id
       expect(job.status).toBe('failed')
       expect(job.error?.code).toBe('TIMEOUT')
       const left = await query(`SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'big_timeout'`, [dstName])
@@ -297,6 +299,13 @@ describe('job limits and retention', () => {
     } finally {
       await call('settings.update', { values: { 'sync.job_timeout': null } })
     }
+    // jobs.retry starts a new job from the failed one's config; the failed one stays in the history.
+    const { jobId } = await call<{ jobId: string }>('jobs.retry', { id: failedId })
+    expect(jobId).not.toBe(failedId)
+    const retried = await system.jobs.wait(jobId)
+    expect(retried).toMatchObject({ status: 'succeeded', retryOf: failedId, trigger: 'retry' })
+    expect(retried.tables[0]).toMatchObject({ rowsWritten: 200000, verified: true })
+    expect((await call<Job>('jobs.get', { id: failedId })).status).toBe('failed')
   })
 
   it('deletes finished jobs older than sync.cleanup_age, with their tables and logs', async () => {

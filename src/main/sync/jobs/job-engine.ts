@@ -92,15 +92,30 @@ export class JobEngine implements Lifecycle {
     return this.running.size
   }
 
+  /**
+   * A new job (new id) from a finished job's config as it was then; the failed job stays in the
+   * history. Not for running or queued jobs.
+   */
+  retry(jobId: string): { jobId: string } {
+    const job = this.get(jobId)
+    if (job.status === 'queued' || job.status === 'running') {
+      throw new AppError('CONFLICT', `Job ${jobId} is still ${job.status}.`)
+    }
+    const config = this.repo.snapshotConfig(jobId)
+    if (!config) throw new AppError('NOT_FOUND', `Job ${jobId} has no stored config to retry.`)
+    if (config.id && !this.syncs?.get(config.id)) throw new AppError('NOT_FOUND', 'The sync config of this job was deleted.')
+    return { jobId: this.enqueue(config, 'retry', jobId) }
+  }
+
   /** Queues a run of a sync config; answers the job id at once. */
-  enqueue(sync: SyncConfig, trigger: string): string {
+  enqueue(sync: SyncConfig, trigger: string, retryOf?: string): string {
     if (!this.accepting) {
       throw new AppError('UNAVAILABLE', this.deps.config()['sync.enabled'] ? 'DB-Taxi is shutting down.' : 'Jobs are off (sync.enabled is false).')
     }
     const active = this.repo.activeForSync(sync.id)
     if (active) throw new AppError('JOB_ALREADY_ACTIVE', `Sync "${sync.name}" already has an active job (${active}).`, { jobId: active })
     const id = randomUUID()
-    this.repo.create({ id, syncId: sync.id, trigger, snapshot: { sync } })
+    this.repo.create({ id, syncId: sync.id, trigger, snapshot: { sync }, retryOf })
     this.repo.log(id, 'info', `queued (${trigger})`)
     this.deps.events.emit('job.status', { jobId: id, syncId: sync.id, status: 'queued' })
     this.queue.push(id)
@@ -174,8 +189,8 @@ export class JobEngine implements Lifecycle {
     }
     try {
       if (!this.connections || !this.syncs) throw new Error('job engine is not wired')
-      const sync = syncId ? this.syncs.get(syncId) : undefined
-      if (!sync) throw new AppError('NOT_FOUND', 'The sync config of this job was deleted.')
+      const sync = this.repo.snapshotConfig(jobId)
+      if (!sync || (syncId && !this.syncs.get(syncId))) throw new AppError('NOT_FOUND', 'The sync config of this job was deleted.')
       const limit = this.deps.config()['sync.job_timeout']
       const timer = setTimeout(() => {
         entry.stopReason = 'timeout'

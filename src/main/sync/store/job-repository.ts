@@ -1,6 +1,6 @@
 import type { ErrorBody } from '../../../shared/errors'
 import type { JobStatus, TableStatus } from '../../../shared/contract-states'
-import type { Job, JobTable } from '../../../shared/syncs'
+import type { Job, JobTable, SyncConfig } from '../../../shared/syncs'
 import type { Db } from './database'
 
 interface JobRow {
@@ -15,6 +15,7 @@ interface JobRow {
   started_at: number | null
   finished_at: number | null
   sync_name: string | null
+  retry_of: string | null
 }
 
 interface TableRow {
@@ -45,10 +46,16 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
 export class JobRepository {
   constructor(private readonly db: Db) {}
 
-  create(job: { id: string; syncId: string | null; trigger: string; snapshot: unknown }): void {
+  create(job: { id: string; syncId: string | null; trigger: string; snapshot: unknown; retryOf?: string }): void {
     this.db
-      .prepare('INSERT INTO jobs (id, sync_id, status, trigger, config_snapshot, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(job.id, job.syncId, 'queued', job.trigger, JSON.stringify(job.snapshot), Date.now())
+      .prepare('INSERT INTO jobs (id, sync_id, status, trigger, config_snapshot, retry_of, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(job.id, job.syncId, 'queued', job.trigger, JSON.stringify(job.snapshot), job.retryOf ?? null, Date.now())
+  }
+
+  /** The sync config as it was when the job was queued: a job runs what was asked for then. */
+  snapshotConfig(id: string): SyncConfig | undefined {
+    const row = this.db.prepare('SELECT config_snapshot FROM jobs WHERE id = ?').get(id) as { config_snapshot: string } | undefined
+    return row ? (JSON.parse(row.config_snapshot) as { sync?: SyncConfig }).sync : undefined
   }
 
   deleteFinishedBefore(cutoff: number): number {
@@ -208,6 +215,7 @@ export class JobRepository {
       })
     }
     if (r.sync_name) job.syncName = r.sync_name
+    if (r.retry_of) job.retryOf = r.retry_of
     if (r.error) job.error = JSON.parse(r.error) as ErrorBody
     return job
   }
