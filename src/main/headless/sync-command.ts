@@ -95,6 +95,11 @@ function formatSummary(s: RunSummary): string {
     const err = t.error ? `  ${t.error.code}: ${t.error.message}` : ''
     return `${t.status.padEnd(8)} ${t.source} -> ${t.target}: ${t.rowsWritten} rows, ${(t.bytes / 1e6).toFixed(1)} MB, ${((t.durationMs ?? 0) / 1000).toFixed(2)} s, ${v}${t.keyless ? ' (no key)' : ''}${err}`
   })
+  for (const o of s.objects ?? []) {
+    if (o.status !== 'created') lines.push(`${o.status.padEnd(8)} ${o.kind} ${o.name}${o.error ? `  ${o.error.message}` : ''}`)
+  }
+  const created = (s.objects ?? []).filter((o) => o.status === 'created').length
+  if (created) lines.push(`created ${created} view(s), trigger(s) and routine(s)`)
   lines.push(`${s.status} in ${(s.durationMs / 1000).toFixed(2)} s (${s.writePath ?? '-'}, consistency ${s.consistency ?? '-'})`)
   return lines.join('\n')
 }
@@ -209,7 +214,8 @@ async function runSyncCommand(o: SyncFlags): Promise<number> {
           consistency: summary.consistency,
           writePath: summary.writePath,
           error: summary.error,
-          tables: summary.tables.map(tableJson)
+          tables: summary.tables.map(tableJson),
+          ...(summary.objects ? { objects: summary.objects } : {})
         }) + '\n'
       )
     } else {

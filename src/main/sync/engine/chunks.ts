@@ -1,6 +1,6 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { quoteIdent, quoteQualified } from '../mysql/identifiers'
-import type { KeyInfo, TableInfo } from './schema'
+import type { ColumnInfo, KeyInfo, TableInfo } from './schema'
 
 /**
  * Chunks are key ranges `(after, upTo]` over the table's primary or unique key. Key values keep
@@ -50,17 +50,35 @@ export function orderBy(key: KeyInfo): string {
   return key.columns.map((c) => quoteIdent(c.name)).join(', ')
 }
 
-/** Reads key values in the form they compare in (see KeyValue). */
-export function keyTypeCast(field: { type: string; charset?: number; string(): string | null; buffer(): Buffer | null }): unknown {
-  if (field.charset === 63) return field.buffer()
-  return field.string()
+/**
+ * Key columns compared as numbers: integers, and ENUM and SET (which sort by their index, while
+ * comparing them with a string compares the text: `e > 'm'` would not follow ORDER BY e).
+ */
+export function numericKey(c: ColumnInfo): boolean {
+  return c.kind === 'int' || c.kind === 'enum' || c.kind === 'bit'
+}
+
+/** How a key column is read for chunk boundaries, so that comparing with the value is exact. */
+export function keySelectExpr(c: ColumnInfo): string {
+  const q = quoteIdent(c.name)
+  if (c.kind === 'enum' || c.kind === 'bit') return `${q} + 0`
+  // FLOAT prints with 6 digits: through DOUBLE the boundary is the exact stored value.
+  if (c.kind === 'float' && c.dataType === 'float') return `CAST(${q} AS DOUBLE)`
+  return q
+}
+
+/** Reads key values as raw bytes; toKey() decides by column kind what they are. */
+export function keyTypeCast(field: { buffer(): Buffer | null }): unknown {
+  return field.buffer()
 }
 
 function toKey(key: KeyInfo, row: unknown[]): KeyTuple {
   return key.columns.map((c, i) => {
-    const v = row[i]
-    if (c.kind === 'int') return BigInt(String(v))
-    return v as string | Buffer
+    const v = row[i] as Buffer
+    if (numericKey(c)) return BigInt(v.toString('latin1'))
+    if (c.kind === 'binary') return v
+    // Results arrive as utf8mb4; text keys compare in their column's collation, as the index orders them.
+    return v.toString('utf8')
   })
 }
 
@@ -94,8 +112,8 @@ export async function* planChunks(conn: Connection, table: TableInfo, opts: Plan
       sql: `SELECT MIN(${kcols}) AS lo, MAX(${kcols}) AS hi FROM ${from}`,
       typeCast: keyTypeCast as never
     })
-    const lo = rows[0]?.lo
-    const hi = rows[0]?.hi
+    const lo = (rows[0]?.lo as Buffer | null | undefined)?.toString('latin1')
+    const hi = (rows[0]?.hi as Buffer | null | undefined)?.toString('latin1')
     if (lo === null || lo === undefined) {
       yield { index: 0, after: null, upTo: null }
       return
@@ -125,7 +143,7 @@ export async function* planChunks(conn: Connection, table: TableInfo, opts: Plan
   for (;;) {
     const p = after ? rangePredicate(key, { after, upTo: null }) : { sql: '1=1', params: [] }
     const [rows] = await conn.query<RowDataPacket[]>({
-      sql: `SELECT ${kcols} FROM ${from} WHERE ${p.sql} AND ${where} ORDER BY ${kcols} LIMIT 1 OFFSET ${chunkRows - 1}`,
+      sql: `SELECT ${key.columns.map(keySelectExpr).join(', ')} FROM ${from} WHERE ${p.sql} AND ${where} ORDER BY ${kcols} LIMIT 1 OFFSET ${chunkRows - 1}`,
       values: p.params,
       rowsAsArray: true,
       typeCast: keyTypeCast as never
@@ -151,6 +169,6 @@ export function keyFromJson(key: KeyInfo, k: (string | { hex: string })[] | null
   if (!k) return null
   return k.map((v, i) => {
     if (typeof v === 'object') return Buffer.from(v.hex, 'hex')
-    return key.columns[i]!.kind === 'int' ? BigInt(v) : v
+    return numericKey(key.columns[i]!) ? BigInt(v) : v
   })
 }

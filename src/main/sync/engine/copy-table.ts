@@ -1,14 +1,15 @@
+import { createHash } from 'node:crypto'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { AppError, type ErrorBody } from '../../../shared/errors'
 import { quoteIdent, quoteQualified } from '../mysql/identifiers'
-import { orderBy, planChunks, rangePredicate, type ChunkRange } from './chunks'
+import { keyToJson, orderBy, planChunks, rangePredicate, type ChunkRange } from './chunks'
 import { buildLoadDdl, diffCreate, parseCreateTable, renderCreate } from './ddl'
-import { rawExpr, sqlTupleExpr, sqlTupleFromValues, tsvLineExpr, tsvLineFromValues } from './encoding'
-import { streamRows } from './row-stream'
+import { rawExpr, sqlTupleExpr, sqlTupleFromValues, tsvLineExpr, tsvLineFromValues, type SqlDialect } from './encoding'
+import { abortReason, streamRows } from './row-stream'
 import { readTableInfo, tableExists, type ColumnInfo, type TableInfo } from './schema'
 import type { ReaderGroup } from './snapshot'
-import { chunkSum, firstDifference, type FirstDifference } from './verify'
-import type { ChunkWriter } from './writers'
+import { chunkSum, earlier, firstDifference, tableCount, type FirstDifference } from './verify'
+import type { ChunkSink, ChunkWriter } from './writers'
 import type { RunHooks, RunOptions, TableResult, TableTask } from './types'
 
 /**
@@ -18,9 +19,22 @@ import type { RunHooks, RunOptions, TableResult, TableTask } from './types'
  * every table is loaded.
  */
 
+/**
+ * A target session that writes chunks, and one that checks them. They are the same session on the
+ * LOAD DATA path; the INSERT path writes over a `binary` session, where text in statements is taken
+ * as raw bytes, so its checksum queries (which carry key values and names as text) use a second,
+ * ordinary utf8mb4 session.
+ */
+export interface WriterSlot {
+  writer: ChunkWriter
+  conn: Connection
+  check: Connection
+}
+
 export interface WriterPool {
-  acquire(): Promise<{ writer: ChunkWriter; conn: Connection }>
-  release(w: { writer: ChunkWriter; conn: Connection }): void
+  acquire(): Promise<WriterSlot>
+  /** Gives a slot back; one whose sessions died is replaced by the pool. */
+  release(w: WriterSlot): void
 }
 
 export interface TableContext {
@@ -34,19 +48,49 @@ export interface TableContext {
   hooks: RunHooks
   /** Short id of the run, used in shadow table names. */
   runTag: string
+  /** The source server's SQL dialect (how rows are rendered). */
+  dialect: SqlDialect
 }
 
 export interface TableOutcome {
   result: TableResult
-  /** `ALTER TABLE ... ADD CONSTRAINT` statements to run after all tables are loaded. */
+  /** `ADD CONSTRAINT ... FOREIGN KEY` clauses to run after all tables are loaded. */
   foreignKeys: string[]
 }
 
 class SkipTable extends Error {}
 
+/**
+ * `_dbt_new_<run>_<table>`: recognisable, and unique per table even when names are long (a name
+ * that does not fit is cut and given a hash of the whole name, so two long names that share their
+ * first characters never share a shadow table).
+ */
 export function shadowName(kind: 'new' | 'old', runTag: string, table: string): string {
   const prefix = `_dbt_${kind}_${runTag}_`
-  return (prefix + table).slice(0, 64)
+  const chars = [...table]
+  if (prefix.length + chars.length <= 64) return prefix + table
+  const hash = createHash('sha1').update(table).digest('hex').slice(0, 8)
+  return `${prefix}${chars.slice(0, 64 - prefix.length - 9).join('')}_${hash}`
+}
+
+/** Resolves with `p`, or rejects as soon as `signal` aborts (the work itself is stopped elsewhere). */
+export function raceAbort<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p
+  if (signal.aborted) return Promise.reject(abortReason(signal))
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortReason(signal))
+    signal.addEventListener('abort', onAbort, { once: true })
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(v)
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(e instanceof Error ? e : new Error(String(e)))
+      }
+    )
+  })
 }
 
 export async function copyTable(task: TableTask, ctx: TableContext): Promise<TableOutcome> {
@@ -70,11 +114,12 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
     chunks: 0,
     startedAt: Date.now()
   }
-  const progress = (): void => hooks.progress?.({ ...result })
+  const progress = (): void => hooks.progress?.({ ...result, notes: [...result.notes] })
   let loadTable: string | null = null
   let createdShadow = false
   let foreignKeys: string[] = []
   try {
+    hooks.signal?.throwIfAborted()
     const info = await readTableInfo(ctx.sourceMeta, ctx.sourceDb, task.source)
     if (info.type === 'VIEW') throw new SkipTable('views are copied as objects (options.objects.views), not as data')
     if (info.type === 'SEQUENCE') throw new SkipTable('sequences are not copied yet')
@@ -83,6 +128,9 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
     const columns = selectColumns(info, task)
     if (info.key === null) {
       result.notes.push('no primary or unique NOT NULL key: copied in one stream, verified as a whole')
+    }
+    if (!info.transactional) {
+      result.notes.push(`${info.engine ?? 'this'} engine is not transactional: read as it is at each chunk, not at the run's consistent point`)
     }
 
     // ---- target preparation ----
@@ -102,7 +150,7 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
             { differences: diffs }
           )
         }
-        result.notes.push(`schema differed; recreated (${diffs.length} differences)`)
+        result.notes.push(`schema differed; recreated (${diffs.join('; ')})`)
         mode = 'replace'
       }
     }
@@ -130,6 +178,10 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
       if (exists) {
         const diffs = await schemaDiff(ctx, task.target, expected)
         result.notes.push(diffs.length ? `replaced; schema changes: ${diffs.join('; ')}` : 'replaced (same schema)')
+        const triggers = await triggersOn(ctx, task.target)
+        if (triggers.length && !options.objects.triggers) {
+          result.notes.push(`the target's trigger(s) ${triggers.join(', ')} go with the replaced table (copy triggers with objects.triggers)`)
+        }
       }
     } else {
       loadTable = task.target
@@ -150,6 +202,7 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
     const ranges = await copyChunks(ctx, task, info, columns, loadTable, result, progress, mode === 'append')
     result.chunks = ranges.length
 
+    hooks.signal?.throwIfAborted()
     if (deferred.length > 0) {
       log('debug', `building ${deferred.length} secondary index(es)`)
       await ctx.targetMeta.query(`ALTER TABLE ${quoteQualified(ctx.targetDb, loadTable)} ${deferred.join(', ')}`)
@@ -166,7 +219,7 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
         result.firstDifference = diff
         throw new AppError(
           'VERIFY_MISMATCH',
-          `Verification failed for ${task.source}: chunk ${diff.chunk} has ${diff.sourceRows} rows on the source and ${diff.targetRows} on the target` +
+          `Verification failed for ${task.source}: ${diff.chunk === undefined ? 'the table' : `chunk ${diff.chunk}`} has ${diff.sourceRows} rows on the source and ${diff.targetRows} on the target` +
             (diff.kind ? `; first difference: ${diff.kind} at key ${JSON.stringify(diff.key)}` : '') +
             (swap ? '. The existing target table was left as it was.' : ''),
           { firstDifference: diff }
@@ -176,10 +229,8 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
     await ctx.readers.finishTable(task.source)
 
     // ---- swap ----
-    if (swap) {
-      await swapIn(ctx, loadTable, task.target)
-      createdShadow = false
-    }
+    hooks.signal?.throwIfAborted()
+    if (swap) await swapIn(ctx, loadTable, task.target)
     createdShadow = false
     result.status = 'done'
     return { result, foreignKeys }
@@ -191,13 +242,15 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
       return { result, foreignKeys: [] }
     }
     result.status = 'failed'
-    result.error = errorBody(err)
+    result.error = hooks.signal?.aborted ? { code: 'CANCELLED', message: 'Cancelled.' } : errorBody(err)
     // Never leave a half-loaded shadow behind; a table created fresh by this run is dropped too,
     // so a failed run leaves the target as it found it.
     if (createdShadow && loadTable) {
-      await ctx.targetMeta.query(`DROP TABLE IF EXISTS ${quoteQualified(ctx.targetDb, loadTable)}`).catch(() => undefined)
+      await ctx.targetMeta.query(`DROP TABLE IF EXISTS ${quoteQualified(ctx.targetDb, loadTable)}`).catch((e: unknown) => {
+        log('error', `could not drop ${loadTable}: ${errorBody(e).message}`)
+      })
     }
-    log('error', `failed: ${result.error.message}`)
+    log(hooks.signal?.aborted ? 'info' : 'error', `failed: ${result.error.message}`)
     return { result, foreignKeys: [] }
   } finally {
     result.finishedAt = Date.now()
@@ -244,9 +297,18 @@ async function schemaDiff(ctx: TableContext, table: string, expected: string): P
   return diffCreate(expected, actual)
 }
 
+async function triggersOn(ctx: TableContext, table: string): Promise<string[]> {
+  const [rows] = await ctx.targetMeta.query<RowDataPacket[]>(
+    'SELECT TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = ? AND EVENT_OBJECT_TABLE = ?',
+    [ctx.targetDb, table]
+  )
+  return rows.map((r) => String(r.n))
+}
+
 /**
  * Streams every chunk from a source reader into a target writer. Up to the reader group's
- * per-table parallelism chunks run at once; the ranges are returned for verification.
+ * per-table parallelism chunks run at once; the ranges are returned for verification. The first
+ * failure stops the table's other chunks at once.
  */
 async function copyChunks(
   ctx: TableContext,
@@ -261,17 +323,35 @@ async function copyChunks(
   const planner = planChunks(ctx.sourceMeta, info, { chunkRows: ctx.options.chunkRows, where: task.where })
   const done: ChunkRange[] = []
   const workers = Math.max(1, Math.min(ctx.options.parallelism, ctx.readers.perTableParallelism))
-  const signal = ctx.hooks.signal
+  const stop = new AbortController()
+  const signal = ctx.hooks.signal ? AbortSignal.any([ctx.hooks.signal, stop.signal]) : stop.signal
   let failed: unknown = null
   let lastProgress = 0
 
+  // Chunks run one at a time until the table holds a row. MariaDB (10.6+) loads into an empty InnoDB
+  // table with a table lock when unique and foreign key checks are off (its bulk-insert path): two
+  // chunks starting on the empty table would wait on each other for the whole first chunk at best,
+  // or deadlock. Once a row is in, every chunk inserts with row locks and they run in parallel.
+  let warm = false
+  let gate: Promise<void> = Promise.resolve()
   const worker = async (): Promise<void> => {
     while (!failed) {
-      signal?.throwIfAborted()
-      const next = await planner.next()
+      signal.throwIfAborted()
+      // An async generator queues overlapping next() calls, so the workers can share it.
+      const next = await raceAbort(planner.next(), signal)
       if (next.done) return
       const range = next.value
-      await copyRange(ctx, task, info, columns, loadTable, range, result, append)
+      if (warm) {
+        await copyRange(ctx, task, info, columns, loadTable, range, result, append, signal)
+      } else {
+        const turn = gate.then(async () => {
+          const before = result.rowsWritten
+          await copyRange(ctx, task, info, columns, loadTable, range, result, append, signal)
+          if (result.rowsWritten > before) warm = true
+        })
+        gate = turn.catch(() => undefined)
+        await turn
+      }
       done.push(range)
       if (Date.now() - lastProgress > 200) {
         lastProgress = Date.now()
@@ -282,12 +362,26 @@ async function copyChunks(
   await Promise.all(
     Array.from({ length: workers }, () =>
       worker().catch((err: unknown) => {
-        failed ??= err
+        if (!failed) {
+          failed = err
+          stop.abort(err)
+        }
       })
     )
   )
-  if (failed) throw failed
+  if (failed) {
+    await planner.return(undefined).catch(() => undefined)
+    throw failed
+  }
   return done.sort((a, b) => a.index - b.index)
+}
+
+/** Waits for a pooled session, unless `signal` aborts first; a session that arrives later goes back. */
+function acquire<T>(p: Promise<T>, signal: AbortSignal | undefined, giveBack: (v: T) => void): Promise<T> {
+  return raceAbort(p, signal).catch((err: unknown) => {
+    if (signal?.aborted) p.then(giveBack, () => undefined)
+    throw err
+  })
 }
 
 async function copyRange(
@@ -298,79 +392,72 @@ async function copyRange(
   loadTable: string,
   range: ChunkRange,
   result: TableResult,
-  append: boolean
+  append: boolean,
+  signal: AbortSignal
 ): Promise<void> {
-  const reader = await ctx.readers.acquire(task.source)
-  const w = await ctx.writers.acquire()
+  const reader = await acquire(ctx.readers.acquire(task.source), signal, (c) => ctx.readers.release(task.source, c))
+  let w: WriterSlot | undefined
   try {
-    const asSql = w.writer.path === 'insert'
+    w = await acquire(ctx.writers.acquire(), signal, (x) => ctx.writers.release(x))
+    const writer = w.writer
+    const asSql = writer.path === 'insert'
     const pred = info.key ? rangePredicate(info.key, range) : { sql: '1=1', params: [] }
     const filter = task.where ? ` AND (${task.where})` : ''
     const order = info.key ? ` ORDER BY ${orderBy(info.key)}` : ''
     const from = quoteQualified(ctx.sourceDb, task.source)
-    const lineExpr = asSql ? sqlTupleExpr(columns) : tsvLineExpr(columns)
-    let tooLarge = 0
-    let sink = await w.writer.begin(ctx.targetDb, loadTable, columns)
-    let read = 0
-    let bytes = 0
-    try {
-      read = await streamRows(
-        reader,
-        `SELECT ${lineExpr} FROM ${from} WHERE ${pred.sql}${filter}${order}`,
-        pred.params,
-        (row) => {
-          const line = row[0] ?? null
-          if (line === null) {
-            // The server could not render this row in one value (larger than its max_allowed_packet).
-            tooLarge++
-            return
-          }
-          bytes += line.length
-          return sink.push(line)
-        },
-        ctx.hooks.signal
-      )
-    } catch (err) {
-      await sink.abort(err as Error)
-      throw err
-    }
-    let { rowsWritten } = await sink.end()
+    const lineExpr = asSql ? sqlTupleExpr(columns) : tsvLineExpr(columns, ctx.dialect)
 
-    if (tooLarge > 0) {
-      // Redo the chunk with values fetched one by one and rendered in Node. Rare: rows of many MB.
-      ctx.hooks.log?.('info', `chunk ${range.index}: ${tooLarge} row(s) too large to render on the source; re-reading them value by value`, task.source)
-      if (append) throw new AppError('COPY_FAILED', `Rows of ${task.source} are too large to append safely; use replace or truncate.`)
-      await clearRange(ctx, info, loadTable, range)
-      sink = await w.writer.begin(ctx.targetDb, loadTable, columns)
-      bytes = 0
+    // One pass over the chunk into one writer statement (or transaction); all in or nothing.
+    const pass = async (sql: string, render: (row: (Buffer | null)[]) => Buffer | null): Promise<{ read: number; written: number; bytes: number; skipped: number }> => {
+      const sink: ChunkSink = await raceAbort(writer.begin(ctx.targetDb, loadTable, columns), signal)
+      let bytes = 0
+      let skipped = 0
+      let read = 0
       try {
         read = await streamRows(
           reader,
-          `SELECT ${columns.map(rawExpr).join(', ')} FROM ${from} WHERE ${pred.sql}${filter}${order}`,
+          sql,
           pred.params,
           (row) => {
-            const line = asSql ? sqlTupleFromValues(columns, row) : tsvLineFromValues(columns, row)
+            const line = render(row)
+            if (line === null) {
+              skipped++
+              return
+            }
             bytes += line.length
             return sink.push(line)
           },
-          ctx.hooks.signal
+          signal
         )
+        const { rowsWritten } = await raceAbort(sink.end(), signal)
+        return { read, written: rowsWritten, bytes, skipped }
       } catch (err) {
-        await sink.abort(err as Error)
+        await sink.abort(err as Error).catch(() => undefined)
         throw err
       }
-      ;({ rowsWritten } = await sink.end())
     }
-    result.rowsRead += read
-    result.rowsWritten += rowsWritten
-    result.inserted += rowsWritten
-    result.bytes += bytes
-    if (rowsWritten !== read) {
-      ctx.hooks.log?.('warn', `chunk ${range.index}: read ${read} rows but the target took ${rowsWritten}`, task.source)
+
+    let r = await pass(`SELECT ${lineExpr} FROM ${from} WHERE ${pred.sql}${filter}${order}`, (row) => row[0] ?? null)
+    if (r.skipped > 0) {
+      // The server could not render these rows in one value (larger than its max_allowed_packet):
+      // redo the chunk with the values fetched one by one and rendered here. Rare: rows of many MB.
+      ctx.hooks.log?.('info', `chunk ${range.index}: ${r.skipped} row(s) too large to render on the source; re-reading the chunk value by value`, task.source)
+      if (append) throw new AppError('COPY_FAILED', `Rows of ${task.source} are too large to render on the source; they cannot be appended safely. Use replace or truncate.`)
+      await clearRange(ctx, info, loadTable, range)
+      r = await pass(`SELECT ${columns.map(rawExpr).join(', ')} FROM ${from} WHERE ${pred.sql}${filter}${order}`, (row) =>
+        asSql ? sqlTupleFromValues(columns, row) : tsvLineFromValues(columns, row)
+      )
+    }
+    result.rowsRead += r.read
+    result.rowsWritten += r.written
+    result.inserted += r.written
+    result.bytes += r.bytes
+    if (r.written !== r.read) {
+      ctx.hooks.log?.('warn', `chunk ${range.index}: read ${r.read} rows but the target took ${r.written}`, task.source)
     }
   } finally {
     ctx.readers.release(task.source, reader)
-    ctx.writers.release(w)
+    if (w) ctx.writers.release(w)
   }
 }
 
@@ -394,36 +481,57 @@ async function verifyTable(
 ): Promise<FirstDifference | null> {
   let first: FirstDifference | null = null
   let next = 0
+  let sourceSum = 0
+  let targetSum = 0
+  const signal = ctx.hooks.signal
   const parallel = Math.max(1, Math.min(ctx.options.parallelism, ctx.readers.perTableParallelism))
   const worker = async (): Promise<void> => {
     while (next < ranges.length) {
-      ctx.hooks.signal?.throwIfAborted()
+      signal?.throwIfAborted()
       const range = ranges[next++]!
-      const reader = await ctx.readers.acquire(task.source)
-      const w = await ctx.writers.acquire()
+      const reader = await acquire(ctx.readers.acquire(task.source), signal, (c) => ctx.readers.release(task.source, c))
+      let w: WriterSlot | undefined
       try {
+        w = await acquire(ctx.writers.acquire(), signal, (x) => ctx.writers.release(x))
         const src = { conn: reader, database: ctx.sourceDb, table: task.source, where: task.where }
-        const tgt = { conn: w.conn, database: ctx.targetDb, table: loadTable }
-        const [a, b] = await Promise.all([chunkSum(src, columns, info.key, range), chunkSum(tgt, columns, info.key, range)])
+        const tgt = { conn: w.check, database: ctx.targetDb, table: loadTable }
+        const [a, b] = await raceAbort(Promise.all([chunkSum(src, columns, info.key, range), chunkSum(tgt, columns, info.key, range)]), signal)
+        sourceSum += a.rows
+        targetSum += b.rows
         if (a.rows !== b.rows || a.hash !== b.hash) {
-          const d: FirstDifference = {
-            chunk: range.index,
-            after: range.after ? range.after.map(String) : null,
-            upTo: range.upTo ? range.upTo.map(String) : null,
-            sourceRows: a.rows,
-            targetRows: b.rows
-          }
-          if (info.key) Object.assign(d, await firstDifference(src, tgt, columns, info.key, range))
-          if (!first || d.chunk < first.chunk) first = d
+          const d: FirstDifference = { chunk: range.index, after: keyToJson(range.after), upTo: keyToJson(range.upTo), sourceRows: a.rows, targetRows: b.rows }
+          if (info.key) Object.assign(d, await raceAbort(firstDifference(src, tgt, columns, info.key, range), signal))
+          if (earlier(d, first)) first = d
         }
       } finally {
         ctx.readers.release(task.source, reader)
-        ctx.writers.release(w)
+        if (w) ctx.writers.release(w)
       }
     }
   }
   await Promise.all(Array.from({ length: parallel }, worker))
-  return first
+  if (first || ranges.length < 2) return first
+  // The chunks must have covered every row once, on both sides.
+  const reader = await acquire(ctx.readers.acquire(task.source), signal, (c) => ctx.readers.release(task.source, c))
+  let w: WriterSlot | undefined
+  try {
+    w = await acquire(ctx.writers.acquire(), signal, (x) => ctx.writers.release(x))
+    const [sourceRows, targetRows] = await raceAbort(
+      Promise.all([
+        tableCount({ conn: reader, database: ctx.sourceDb, table: task.source, where: task.where }),
+        tableCount({ conn: w.check, database: ctx.targetDb, table: loadTable })
+      ]),
+      signal
+    )
+    if (sourceRows !== sourceSum) {
+      throw new AppError('COPY_FAILED', `The chunks of ${task.source} covered ${sourceSum} of its ${sourceRows} rows; the copy cannot be trusted (please report this).`)
+    }
+    if (targetRows !== targetSum) return { after: null, upTo: null, sourceRows, targetRows }
+  } finally {
+    ctx.readers.release(task.source, reader)
+    if (w) ctx.writers.release(w)
+  }
+  return null
 }
 
 /**

@@ -7,39 +7,67 @@ import type { ColumnInfo } from './schema'
  * tuple) from the column's own bytes, and Node only moves buffers. Measured on this kind of machine
  * that is about 3x faster than decoding each value in JS.
  *
- * Every value is taken as the server's text or bytes (`CAST(... AS BINARY)`), never re-encoded:
+ * Every value is taken as the server's text or bytes (`CONVERT(... USING binary)`), never re-encoded:
  * the load side is told the input is `binary`, so text in any character set lands byte-identical.
+ * Not `CAST(... AS BINARY)`: that returns NULL (with only a warning) for a value larger than
+ * max_allowed_packet, which would turn a large value into a NULL on the target. CONVERT has no such
+ * limit; the functions that do (CONCAT_WS, QUOTE) then make the whole line NULL, which the copy sees
+ * and answers by rendering that chunk in Node instead.
  */
 
-/** The raw bytes of a column as the source holds them (BIT as its integer value). */
+/**
+ * Columns that travel as their number: BIT (its value), and ENUM (its index: the text cannot tell
+ * the invalid value, index 0, from a member that is itself '', and the index is what the row holds).
+ */
+export function asNumber(c: ColumnInfo): boolean {
+  return c.kind === 'bit' || c.dataType === 'enum'
+}
+
+/** The raw bytes of a column as the source holds them (BIT and ENUM as their number). */
 export function rawExpr(c: ColumnInfo): string {
   const q = quoteIdent(c.name)
-  if (c.kind === 'bit') return `${q} + 0`
+  if (asNumber(c)) return `${q} + 0`
   // FLOAT printed directly can lose digits; through DOUBLE it round-trips exactly.
-  if (c.kind === 'float' && c.dataType === 'float') return `CAST(CAST(${q} AS DOUBLE) AS BINARY)`
-  return `CAST(${q} AS BINARY)`
+  if (c.kind === 'float' && c.dataType === 'float') return `CONVERT(CAST(${q} AS DOUBLE) USING binary)`
+  return `CONVERT(${q} USING binary)`
 }
 
 /** Kinds whose text can hold a tab, newline or backslash and so need escaping for LOAD DATA. */
-function mayNeedEscape(c: ColumnInfo): boolean {
+export function mayNeedEscape(c: ColumnInfo): boolean {
+  if (asNumber(c)) return false
   return c.kind === 'string' || c.kind === 'binary' || c.kind === 'enum' || c.kind === 'json' || c.kind === 'spatial'
 }
 
+/**
+ * Which SQL the source server speaks where the two differ. MariaDB's REPLACE() moves the rest of
+ * the string for every match (quadratic: a 10 MB blob with millions of tabs and backslashes keeps a
+ * core busy for an hour, and KILL cannot stop it), so there the three escapes are one linear
+ * REGEXP_REPLACE (PCRE, byte-wise on binary strings). MySQL 8's REGEXP_REPLACE refuses binary
+ * strings, so MySQL keeps the nested REPLACE.
+ */
+export type SqlDialect = 'mariadb' | 'mysql'
+
+/** Escapes backslash, tab and newline the way LOAD DATA reads them back (`\\`, `\<TAB>`, `\<LF>`). */
+export function escapeExpr(e: string, dialect: SqlDialect): string {
+  if (dialect === 'mariadb') return `REGEXP_REPLACE(${e}, '([\\\\\\\\\\t\\n])', '\\\\\\\\\\\\1')`
+  return `REPLACE(REPLACE(REPLACE(${e}, '\\\\', '\\\\\\\\'), '\\t', '\\\\t'), '\\n', '\\\\n')`
+}
+
 /** One field of a LOAD DATA line (FIELDS TERMINATED BY '\t' ESCAPED BY '\\', NULL as \N). */
-export function tsvFieldExpr(c: ColumnInfo): string {
+export function tsvFieldExpr(c: ColumnInfo, dialect: SqlDialect = 'mysql'): string {
   let e = rawExpr(c)
-  if (mayNeedEscape(c)) e = `REPLACE(REPLACE(REPLACE(${e}, '\\\\', '\\\\\\\\'), '\\t', '\\\\t'), '\\n', '\\\\n')`
+  if (mayNeedEscape(c)) e = escapeExpr(e, dialect)
   return c.nullable ? `IFNULL(${e}, '\\\\N')` : e
 }
 
 /** The whole line; CONCAT_WS would skip NULLs, which is why every nullable field is wrapped. */
-export function tsvLineExpr(cols: ColumnInfo[]): string {
-  return `CONCAT_WS('\\t', ${cols.map(tsvFieldExpr).join(', ')})`
+export function tsvLineExpr(cols: ColumnInfo[], dialect: SqlDialect = 'mysql'): string {
+  return `CONCAT_WS('\\t', ${cols.map((c) => tsvFieldExpr(c, dialect)).join(', ')})`
 }
 
 /** One value of an INSERT tuple: QUOTE() escapes like the server's own parser expects; BIT as a number. */
 export function sqlValueExpr(c: ColumnInfo): string {
-  if (c.kind === 'bit') return `IFNULL(${quoteIdent(c.name)} + 0, 'NULL')`
+  if (asNumber(c)) return `IFNULL(${quoteIdent(c.name)} + 0, 'NULL')`
   return `QUOTE(${rawExpr(c)})`
 }
 
@@ -47,27 +75,39 @@ export function sqlTupleExpr(cols: ColumnInfo[]): string {
   return `CONCAT('(', ${cols.map(sqlValueExpr).join(", ',', ")}, ')')`
 }
 
+/** Types whose values can be large enough to push a whole row past max_allowed_packet. */
+const LONG_TYPES = new Set(['text', 'mediumtext', 'longtext', 'blob', 'mediumblob', 'longblob', 'json'])
+
+/** Values above this size enter the row hash as their MD5, so no row is too large to hash. */
+export const HASH_INLINE_BYTES = 4096
+
 /**
  * Per-row hash for verification: cheap, and the same expression on both sides. Nullable columns
  * carry an explicit NULL marker (CONCAT_WS skips NULLs, so '' and NULL would otherwise collide);
- * text is compared as bytes so collations cannot make different bytes look equal.
+ * text is compared as bytes so collations cannot make different bytes look equal. Long values
+ * (TEXT, BLOB, JSON, spatial) above a few KB go in as their MD5: a row larger than the server's
+ * max_allowed_packet would otherwise make CONCAT_WS return NULL, and NULL hashes are invisible to
+ * BIT_XOR, so such rows would never be compared at all.
  */
 export function rowHashExpr(cols: ColumnInfo[]): string {
   const parts = cols.flatMap((c) => {
-    const raw = rawExpr(c)
+    let raw = rawExpr(c)
+    if (LONG_TYPES.has(c.dataType) || c.kind === 'spatial') {
+      raw = `IF(LENGTH(${quoteIdent(c.name)}) > ${HASH_INLINE_BYTES}, MD5(${quoteIdent(c.name)}), ${raw})`
+    }
     return c.nullable ? [`ISNULL(${quoteIdent(c.name)})`, raw] : [raw]
   })
   return `CRC32(CONCAT_WS('\\t', ${parts.join(', ')}))`
 }
 
 /**
- * LOAD DATA's column list: BIT values arrive as numbers and go through a variable; everything else
- * loads straight into its column.
+ * LOAD DATA's column list: BIT and ENUM values arrive as numbers and go through a variable (LOAD
+ * DATA would take a bare number as text); everything else loads straight into its column.
  */
 export function loadColumnList(cols: ColumnInfo[]): { list: string; set: string } {
   const sets: string[] = []
   const list = cols.map((c, i) => {
-    if (c.kind === 'bit') {
+    if (asNumber(c)) {
       sets.push(`${quoteIdent(c.name)} = CAST(@v${i} AS UNSIGNED)`)
       return `@v${i}`
     }
@@ -138,7 +178,7 @@ export function sqlTupleFromValues(cols: ColumnInfo[], values: (Buffer | null)[]
   const parts: Buffer[] = [Buffer.from('(')]
   values.forEach((v, i) => {
     if (i > 0) parts.push(Buffer.from(','))
-    parts.push(cols[i]!.kind === 'bit' ? (v === null ? Buffer.from('NULL') : v) : sqlQuote(v))
+    parts.push(asNumber(cols[i]!) ? (v === null ? Buffer.from('NULL') : v) : sqlQuote(v))
   })
   parts.push(Buffer.from(')'))
   return Buffer.concat(parts)

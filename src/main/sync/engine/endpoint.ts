@@ -54,6 +54,9 @@ export async function openSession(ep: Endpoint, role: SessionRole, extra: Connec
       // A copy is a bulk load of rows the source already checked; re-checking them row by row on the
       // target only costs time. Constraints are (re)created after the load.
       await conn.query('SET SESSION foreign_key_checks = 0, SESSION unique_checks = 0')
+      // The same for CHECK constraints (MariaDB): a source row that predates a constraint must
+      // still arrive, as it is.
+      await conn.query('SET SESSION check_constraint_checks = 0').catch(() => undefined)
       // Create what the source has even where the target's defaults are stricter (row size checks).
       await conn.query('SET SESSION innodb_strict_mode = 0').catch(() => undefined)
     }

@@ -1,11 +1,33 @@
 import type { Connection } from 'mysql2/promise'
-import type { Readable } from 'node:stream'
 
 /**
  * Streams a query's rows as arrays of raw Buffers, with backpressure: `onRow` may return a promise
- * and the source connection stops reading its socket until it settles. Cancellation destroys the
- * stream (the caller also kills the statement on the server).
+ * and the source connection stops reading its socket until it settles (packets already received
+ * wait in the driver's queue, so no row is ever buffered beyond that).
+ *
+ * Listens to the driver's query command itself rather than its Readable wrapper: once a Readable
+ * is destroyed the wrapper stops listening for errors, and an error the server sends later (the
+ * statement killed on cancel) would then be an unhandled 'error' event that takes the process down.
+ * On cancel or failure this resolves at once; the rest of the result is read and dropped in the
+ * background (the caller kills the statement on the server so that is quick).
  */
+
+interface CoreQuery {
+  on(event: 'result', cb: (row: (Buffer | null)[]) => void): CoreQuery
+  on(event: 'error', cb: (err: Error) => void): CoreQuery
+  on(event: 'end', cb: () => void): CoreQuery
+}
+
+interface CoreConnection {
+  query(options: object, values: unknown[]): CoreQuery
+  pause(): void
+  resume(): void
+}
+
+export function coreConnection(conn: Connection): CoreConnection {
+  return (conn as unknown as { connection: CoreConnection }).connection
+}
+
 export async function streamRows(
   conn: Connection,
   sql: string,
@@ -13,46 +35,66 @@ export async function streamRows(
   onRow: (row: (Buffer | null)[]) => void | Promise<void>,
   signal?: AbortSignal
 ): Promise<number> {
-  // The promise wrapper has no streaming; its underlying callback connection does.
-  const core = (conn as unknown as { connection: { query(o: object, v: unknown[]): { stream(o?: object): Readable } } }).connection
-  const stream = core.query({ sql, rowsAsArray: true, typeCast: false }, params).stream({ highWaterMark: 512 })
+  const core = coreConnection(conn)
   let count = 0
   return new Promise<number>((resolve, reject) => {
     let settled = false
+    let failed = false
+    let paused = false
     const finish = (err?: unknown): void => {
       if (settled) return
       settled = true
       signal?.removeEventListener('abort', onAbort)
-      if (err) reject(err instanceof Error ? err : new Error(String(err)))
-      else resolve(count)
+      if (err) {
+        failed = true
+        // Drain whatever is left so the connection can be closed or reused.
+        if (paused) {
+          paused = false
+          core.resume()
+        }
+        reject(err instanceof Error ? err : new Error(String(err)))
+      } else resolve(count)
     }
-    const onAbort = (): void => {
-      stream.destroy()
-      finish(signal?.reason ?? new Error('cancelled'))
+    const onAbort = (): void => finish(abortReason(signal))
+    if (signal?.aborted) {
+      reject(abortReason(signal))
+      return
     }
-    if (signal?.aborted) return onAbort()
     signal?.addEventListener('abort', onAbort, { once: true })
-    stream.on('data', (row: (Buffer | null)[]) => {
+    const query = core.query({ sql, rowsAsArray: true, typeCast: false }, params)
+    query.on('result', (row) => {
+      if (failed) return
       count++
       let r: void | Promise<void>
       try {
         r = onRow(row)
       } catch (err) {
-        stream.destroy()
-        return finish(err)
+        finish(err)
+        return
       }
       if (r && typeof (r as Promise<void>).then === 'function') {
-        stream.pause()
+        paused = true
+        core.pause()
         ;(r as Promise<void>).then(
-          () => stream.resume(),
-          (err: unknown) => {
-            stream.destroy()
-            finish(err)
-          }
+          () => {
+            if (failed || !paused) return
+            paused = false
+            core.resume()
+          },
+          (err: unknown) => finish(err)
         )
       }
     })
-    stream.on('end', () => finish())
-    stream.on('error', (err) => finish(err))
+    // Always listened to, also after a failure: see above.
+    query.on('error', (err) => finish(err))
+    query.on('end', () => finish())
   })
+}
+
+export function abortReason(signal: AbortSignal | undefined): Error {
+  const r: unknown = signal?.reason
+  if (r instanceof Error) return r
+  const e = new Error('Cancelled.')
+  e.name = 'AbortError'
+  return e
 }

@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { AppError } from '../../../shared/errors'
 import { quoteIdent, quoteQualified } from '../mysql/identifiers'
-import { copyTable, errorBody, type TableContext, type WriterPool } from './copy-table'
+import { copyTable, errorBody, type TableContext, type WriterPool, type WriterSlot } from './copy-table'
 import { openSession, type Endpoint } from './endpoint'
-import { copyObjects } from './objects'
+import { copyObjects, type ObjectResult } from './objects'
 import { databaseExists } from './schema'
 import { openReaders, type Consistency, type ReaderGroup } from './snapshot'
-import { InsertWriter, LoadDataWriter, type ChunkWriter } from './writers'
+import { destroyConnection, InsertWriter, isDead, LoadDataWriter, type ChunkWriter } from './writers'
+import type { SqlDialect } from './encoding'
 import type { RunHooks, RunOptions, TableResult, TableTask } from './types'
 
 /**
@@ -32,6 +33,8 @@ export interface RunSummary {
   consistency: Consistency | null
   writePath: 'load-data' | 'insert' | null
   tables: TableResult[]
+  /** Views, triggers and routines, when the run was asked to copy them. */
+  objects?: ObjectResult[]
   error?: { code: string; message: string }
 }
 
@@ -49,7 +52,25 @@ export async function serverIdentity(conn: Connection): Promise<string> {
   return uuid || `${String(r.h)}|${String(r.p)}|${String(r.d)}`
 }
 
-async function pooledWriters(target: Endpoint, count: number, forceInsert: boolean): Promise<{ pool: WriterPool; path: ChunkWriter['path']; close: () => Promise<void> }> {
+/** Which SQL dialect a server speaks where MariaDB and MySQL differ (see encoding.ts). */
+export async function serverDialect(conn: Connection): Promise<SqlDialect> {
+  const [rows] = await conn.query<RowDataPacket[]>('SELECT VERSION() AS v')
+  return /mariadb/i.test(String(rows[0]?.v ?? '')) ? 'mariadb' : 'mysql'
+}
+
+interface Writers {
+  pool: WriterPool
+  path: ChunkWriter['path']
+  connections(): Connection[]
+  close(): Promise<void>
+}
+
+/**
+ * The target sessions chunks are written through. A session that dies (killed, network lost, or
+ * dropped on purpose to abort a LOAD DATA) is replaced by a fresh one, so one table's failure does
+ * not take the others down.
+ */
+async function pooledWriters(target: Endpoint, count: number, forceInsert: boolean, signal?: AbortSignal): Promise<Writers> {
   const probe = await openSession(target, 'write')
   let loadData = false
   let maxPacket = 16 * 1024 * 1024
@@ -60,42 +81,105 @@ async function pooledWriters(target: Endpoint, count: number, forceInsert: boole
   } finally {
     await probe.end().catch(() => probe.destroy())
   }
-  const conns: Connection[] = []
-  const idle: { writer: ChunkWriter; conn: Connection }[] = []
-  try {
-    for (let i = 0; i < count; i++) {
-      // The INSERT path speaks `binary` so value bytes arrive exactly as the source holds them.
-      const conn = await openSession(target, 'write', loadData ? {} : { charset: 'BINARY' })
-      conns.push(conn)
-      const writer: ChunkWriter = loadData
-        ? new LoadDataWriter(conn)
-        : new InsertWriter(conn, Math.max(64 * 1024, Math.min(maxPacket - 64 * 1024, 8 * 1024 * 1024)))
-      idle.push({ writer, conn })
+  type Slot = WriterSlot
+  const live = new Set<Connection>()
+  const open = async (): Promise<Slot> => {
+    // The INSERT path speaks `binary` so value bytes arrive exactly as the source holds them.
+    const conn = await openSession(target, 'write', loadData ? {} : { charset: 'BINARY' })
+    live.add(conn)
+    if (loadData) return { conn, check: conn, writer: new LoadDataWriter(conn) }
+    let check: Connection
+    try {
+      check = await openSession(target, 'meta')
+    } catch (err) {
+      live.delete(conn)
+      destroyConnection(conn)
+      throw err
     }
+    live.add(check)
+    return { conn, check, writer: new InsertWriter(conn, maxPacket) }
+  }
+  const idle: Slot[] = []
+  try {
+    for (let i = 0; i < count; i++) idle.push(await open())
   } catch (err) {
-    for (const c of conns) c.destroy()
+    for (const c of live) destroyConnection(c)
     throw err
   }
-  const waiting: ((w: { writer: ChunkWriter; conn: Connection }) => void)[] = []
+  let size = count
+  let lastError: unknown = null
+  const waiting: { resolve: (w: Slot) => void; reject: (e: unknown) => void }[] = []
+  const give = (w: Slot): void => {
+    const next = waiting.shift()
+    if (next) next.resolve(w)
+    else idle.push(w)
+  }
   return {
     path: loadData ? 'load-data' : 'insert',
     pool: {
       acquire: () =>
-        new Promise((resolve) => {
+        new Promise((resolve, reject) => {
           const w = idle.pop()
           if (w) resolve(w)
-          else waiting.push(resolve)
+          else if (size === 0) reject(lastError ?? new Error('no target session left'))
+          else waiting.push({ resolve, reject })
         }),
       release: (w) => {
-        const next = waiting.shift()
-        if (next) next(w)
-        else idle.push(w)
+        if (!isDead(w.conn) && !isDead(w.check)) return give(w)
+        for (const c of [w.conn, w.check]) {
+          live.delete(c)
+          destroyConnection(c)
+        }
+        if (signal?.aborted) {
+          size--
+          return
+        }
+        open().then(give, (err: unknown) => {
+          lastError = err
+          size--
+          if (size === 0) for (const x of waiting.splice(0)) x.reject(err)
+        })
       }
     },
+    connections: () => [...live],
     close: async () => {
-      await Promise.all(conns.map((c) => c.end().catch(() => c.destroy())))
+      await Promise.all([...live].map((c) => c.end().catch(() => destroyConnection(c))))
     }
   }
+}
+
+/**
+ * Stops what the run's sessions are doing on a server, for a prompt cancel: `KILL QUERY` for every
+ * session that is busy (never an idle one, whose next statement might otherwise be the one killed).
+ */
+async function killBusy(ep: Endpoint, conns: Connection[], onlyLike?: string): Promise<void> {
+  const ids = conns.map((c) => c.threadId).filter((id): id is number => typeof id === 'number' && id > 0)
+  if (ids.length === 0) return
+  let admin: Connection | undefined
+  try {
+    admin = await openSession(ep, 'meta', { connectTimeout: 3000 })
+    const [rows] = await admin.query<RowDataPacket[]>(
+      `SELECT ID AS id FROM information_schema.PROCESSLIST WHERE ID IN (${ids.map(() => '?').join(',')}) AND COMMAND NOT IN ('Sleep', 'Killed')` +
+        (onlyLike ? ' AND INFO LIKE ?' : ''),
+      onlyLike ? [...ids, onlyLike] : ids
+    )
+    for (const r of rows) await admin.query(`KILL QUERY ${Number(r.id)}`).catch(() => undefined)
+  } catch {
+    // Best effort: the sessions are dropped anyway.
+  } finally {
+    await admin?.end().catch(() => admin?.destroy())
+  }
+}
+
+/**
+ * Points foreign keys at the target names of tables renamed by this run
+ * (a parent copied as `parent_copy` is referenced as `parent_copy` on the target).
+ */
+export function retargetForeignKey(clause: string, renames: Map<string, string>): string {
+  return clause.replace(/( REFERENCES )`((?:[^`]|``)+)`( \()/, (all, pre: string, name: string, post: string) => {
+    const to = renames.get(name.replace(/``/g, '`'))
+    return to === undefined ? all : `${pre}${quoteIdent(to)}${post}`
+  })
 }
 
 export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<RunSummary> {
@@ -129,12 +213,30 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
     throw new AppError('READ_ONLY_TARGET', `${spec.target.label} is marked read-only and cannot be a sync target.`)
   }
   const log = hooks.log ?? (() => undefined)
+  const signal = hooks.signal
   let sourceMeta: Connection | undefined
   let targetMeta: Connection | undefined
   let readers: ReaderGroup | undefined
-  let writers: Awaited<ReturnType<typeof pooledWriters>> | undefined
+  let writers: Writers | undefined
+  let stopping: Promise<void> | null = null
+  // Cancel: drop the writer sessions (a LOAD DATA LOCAL ignores KILL QUERY while it reads its input,
+  // and a dropped session makes the server abort and roll back the statement), kill what the source
+  // sessions run, and on the target's metadata session only a long ALTER (an index build): it is the
+  // session that drops the shadow tables next. Every wait in the engine also listens to the signal.
+  const onAbort = (): void => {
+    const w = writers?.connections() ?? []
+    for (const c of w) destroyConnection(c)
+    const src = [...(readers?.connections() ?? []), ...(sourceMeta ? [sourceMeta] : [])]
+    stopping = Promise.all([killBusy(spec.source, src), killBusy(spec.target, targetMeta ? [targetMeta] : [], 'ALTER TABLE%')]).then(() => {
+      for (const c of readers?.connections() ?? []) destroyConnection(c)
+    })
+  }
+  signal?.addEventListener('abort', onAbort, { once: true })
   try {
+    signal?.throwIfAborted()
     sourceMeta = await openSession(spec.source, 'meta')
+    // Nothing the engine runs on the source writes; a user's filter cannot either.
+    await sourceMeta.query('SET SESSION TRANSACTION READ ONLY')
     targetMeta = await openSession(spec.target, 'write')
     if (!(await databaseExists(sourceMeta, spec.sourceDatabase))) {
       throw new AppError('TABLE_NOT_FOUND', `Source database ${spec.sourceDatabase} does not exist on ${spec.source.label}.`)
@@ -144,6 +246,7 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
       const same = spec.tables.find((t) => t.source === t.target)
       if (same) throw new AppError('SAME_TABLE', `Source and target are the same table (${spec.sourceDatabase}.${same.source}) on the same server.`)
     }
+    const dialect = await serverDialect(sourceMeta)
     if (!(await databaseExists(targetMeta, spec.targetDatabase))) {
       if (!spec.options.createMissing) {
         throw new AppError('TABLE_NOT_FOUND', `Target database ${spec.targetDatabase} does not exist and createMissing is off.`)
@@ -166,11 +269,12 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
       'info',
       readers.consistency === 'global'
         ? 'source read at one consistent point for all tables'
-        : 'no RELOAD privilege for a global consistent point: each table is read at its own snapshot'
+        : 'no global consistent point (needs the RELOAD privilege, or commits could not be blocked briefly): each table is read at its own snapshot'
     )
-    writers = await pooledWriters(spec.target, parallel, spec.options.forceInsert === true)
+    writers = await pooledWriters(spec.target, parallel, spec.options.forceInsert === true, signal)
     summary.writePath = writers.path
-    if (writers.path === 'insert') log('info', 'target has local_infile off: loading with multi-row INSERT')
+    if (writers.path === 'insert') log('info', 'loading with multi-row INSERT (the target has local_infile off, or INSERT was asked for)')
+    signal?.throwIfAborted()
 
     const runTag = randomBytes(3).toString('hex')
     const ctx: TableContext = {
@@ -182,64 +286,76 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
       writers: writers.pool,
       options: spec.options,
       hooks,
-      runTag
+      runTag,
+      dialect
     }
+    const renames = new Map(spec.tables.filter((t) => t.source !== t.target).map((t) => [t.source, t.target]))
     const fks: { table: string; clauses: string[] }[] = []
     let next = 0
     const tableWorker = async (): Promise<void> => {
       while (next < spec.tables.length) {
-        if (hooks.signal?.aborted) return
+        if (signal?.aborted) return
         const i = next++
         const task = spec.tables[i]!
         const outcome = await copyTable(task, ctx)
         summary.tables[i] = outcome.result
-        if (outcome.foreignKeys.length) fks.push({ table: task.target, clauses: outcome.foreignKeys })
+        if (outcome.foreignKeys.length) fks.push({ table: task.target, clauses: outcome.foreignKeys.map((c) => retargetForeignKey(c, renames)) })
       }
     }
     await Promise.all(Array.from({ length: Math.min(parallel, spec.tables.length) }, tableWorker))
 
-    // Constraints once every table is in: parents may load after children.
-    for (const fk of fks) {
-      const t = summary.tables.find((r) => r.target === fk.table)
-      if (t?.status !== 'done') continue
-      try {
-        await targetMeta.query(`ALTER TABLE ${quoteQualified(spec.targetDatabase, fk.table)} ${fk.clauses.join(', ')}`)
-      } catch (err) {
-        t.status = 'failed'
-        t.error = errorBody(err)
-        t.error.message = `adding foreign keys failed: ${t.error.message}`
+    if (!signal?.aborted) {
+      // Constraints once every table is in: parents may load after children.
+      for (const fk of fks) {
+        const t = summary.tables.find((r) => r.target === fk.table)
+        if (t?.status !== 'done') continue
+        try {
+          await targetMeta.query(`ALTER TABLE ${quoteQualified(spec.targetDatabase, fk.table)} ${fk.clauses.join(', ')}`)
+        } catch (err) {
+          t.status = 'failed'
+          t.error = errorBody(err)
+          t.error.message = `adding foreign keys failed: ${t.error.message}`
+        }
+      }
+      const { views, triggers, routines } = spec.options.objects
+      if (views || triggers || routines) {
+        summary.objects = await copyObjects(sourceMeta, targetMeta, spec, summary.tables, log)
       }
     }
-    const { views, triggers, routines } = spec.options.objects
-    if (views || triggers || routines) {
-      await copyObjects(sourceMeta, targetMeta, spec, summary.tables, log)
-    }
 
-    if (hooks.signal?.aborted) {
+    if (signal?.aborted) {
       summary.status = 'cancelled'
       summary.error = { code: 'CANCELLED', message: 'Cancelled.' }
     } else {
       const failed = summary.tables.filter((t) => t.status === 'failed')
-      summary.status = failed.length ? 'failed' : 'succeeded'
+      const failedObjects = summary.objects?.filter((o) => o.error) ?? []
+      summary.status = failed.length || failedObjects.length ? 'failed' : 'succeeded'
       if (failed.length) {
         const mismatch = failed.some((t) => t.error?.code === 'VERIFY_MISMATCH')
         summary.error = {
           code: mismatch ? 'VERIFY_MISMATCH' : failed[0]!.error?.code ?? 'COPY_FAILED',
           message: `${failed.length} table(s) failed: ${failed.map((t) => t.source).join(', ')}`
         }
+      } else if (failedObjects.length) {
+        summary.error = {
+          code: 'COPY_FAILED',
+          message: `${failedObjects.length} object(s) could not be created: ${failedObjects.map((o) => `${o.kind} ${o.name}`).join(', ')}`
+        }
       }
     }
     return summary
   } catch (err) {
-    if (err instanceof AppError) throw err
-    summary.status = hooks.signal?.aborted ? 'cancelled' : 'failed'
-    summary.error = errorBody(err)
+    if (err instanceof AppError && !signal?.aborted) throw err
+    summary.status = signal?.aborted ? 'cancelled' : 'failed'
+    summary.error = signal?.aborted ? { code: 'CANCELLED', message: 'Cancelled.' } : errorBody(err)
     return summary
   } finally {
-    await readers?.close().catch(() => undefined)
-    await writers?.close().catch(() => undefined)
-    await sourceMeta?.end().catch(() => sourceMeta?.destroy())
-    await targetMeta?.end().catch(() => targetMeta?.destroy())
+    signal?.removeEventListener('abort', onAbort)
+    if (stopping) await stopping
+    const closeAll = async (c: Connection | undefined): Promise<void> => {
+      if (c) await c.end().catch(() => destroyConnection(c))
+    }
+    await Promise.all([readers?.close().catch(() => undefined), writers?.close().catch(() => undefined), closeAll(sourceMeta), closeAll(targetMeta)])
     summary.finishedAt = Date.now()
     summary.durationMs = summary.finishedAt - startedAt
   }

@@ -1,11 +1,16 @@
 import type { Connection } from 'mysql2/promise'
 import { openSession, type Endpoint } from './endpoint'
+import { destroyConnection, isDead } from './writers'
 
 /**
  * Source readers that see one consistent point. With the RELOAD privilege, all readers start
  * their snapshot while commits are briefly blocked (MariaDB's BACKUP STAGE BLOCK_COMMIT, or a global
- * read lock elsewhere), as mydumper does, so parallel chunks and every table agree. Without it, each
- * table is read (and verified) through one reader's own snapshot, and the summary says so.
+ * read lock elsewhere), as mydumper does, so parallel chunks and every table agree. A single reader
+ * needs no lock at all: its one snapshot serves every table. Without RELOAD, each table is read (and
+ * verified) through one reader's own snapshot, and the summary says so.
+ *
+ * Snapshots cover transactional tables (InnoDB); MyISAM and other non-transactional tables are read
+ * as they are at the moment each chunk is read.
  */
 
 export type Consistency = 'global' | 'per-table'
@@ -19,8 +24,13 @@ export interface ReaderGroup {
   release(table: string, conn: Connection): void
   /** A table is done (copied and verified): its dedicated reader, if any, can go. */
   finishTable(table: string): Promise<void>
+  /** Every reader open right now (to stop their statements on cancel). */
+  connections(): Connection[]
   close(): Promise<void>
 }
+
+/** How long the coordinator waits for the commit block before settling for per-table snapshots. */
+const BLOCK_WAIT_SECONDS = 10
 
 async function startSnapshot(conn: Connection): Promise<void> {
   await conn.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ')
@@ -29,6 +39,8 @@ async function startSnapshot(conn: Connection): Promise<void> {
 
 /** Blocks commits on the source for the moment the readers need; returns the release, or null. */
 async function blockCommits(conn: Connection): Promise<(() => Promise<void>) | null> {
+  // Never queue behind a long DDL or query for long: others would queue behind us.
+  await conn.query(`SET SESSION lock_wait_timeout = ${BLOCK_WAIT_SECONDS}`).catch(() => undefined)
   try {
     await conn.query('BACKUP STAGE START')
     await conn.query('BACKUP STAGE BLOCK_COMMIT')
@@ -49,7 +61,18 @@ async function blockCommits(conn: Connection): Promise<(() => Promise<void>) | n
 }
 
 export async function openReaders(ep: Endpoint, count: number, opts: { wantGlobal: boolean }): Promise<ReaderGroup> {
-  if (opts.wantGlobal && count > 1) {
+  if (count <= 1) {
+    // One reader, one snapshot for every table: consistent without any lock.
+    const r = await openSession(ep, 'read')
+    try {
+      await startSnapshot(r)
+    } catch (err) {
+      destroyConnection(r)
+      throw err
+    }
+    return sharedGroup([r])
+  }
+  if (opts.wantGlobal) {
     const coordinator = await openSession(ep, 'meta')
     try {
       const release = await blockCommits(coordinator)
@@ -62,8 +85,7 @@ export async function openReaders(ep: Endpoint, count: number, opts: { wantGloba
             await startSnapshot(r)
           }
         } catch (err) {
-          await release().catch(() => undefined)
-          for (const r of readers) r.destroy()
+          for (const r of readers) destroyConnection(r)
           throw err
         } finally {
           await release().catch(() => undefined)
@@ -71,32 +93,42 @@ export async function openReaders(ep: Endpoint, count: number, opts: { wantGloba
         return sharedGroup(readers)
       }
     } finally {
-      await coordinator.end().catch(() => coordinator.destroy())
+      await coordinator.end().catch(() => destroyConnection(coordinator))
     }
   }
   return perTableGroup(ep, count)
 }
 
 function sharedGroup(readers: Connection[]): ReaderGroup {
+  let live = [...readers]
   const idle = [...readers]
-  const waiting: ((c: Connection) => void)[] = []
+  const waiting: { resolve: (c: Connection) => void; reject: (e: Error) => void }[] = []
+  const lost = (): Error => new Error('every source reader connection was lost; the run cannot continue at its consistent point')
   return {
     consistency: 'global',
     perTableParallelism: readers.length,
     acquire: () =>
-      new Promise((resolve) => {
+      new Promise((resolve, reject) => {
         const c = idle.pop()
         if (c) resolve(c)
-        else waiting.push(resolve)
+        else if (live.length === 0) reject(lost())
+        else waiting.push({ resolve, reject })
       }),
     release: (_t, c) => {
+      if (isDead(c)) {
+        // A reader's snapshot cannot be re-created at the same point: the group shrinks.
+        live = live.filter((x) => x !== c)
+        if (live.length === 0) for (const w of waiting.splice(0)) w.reject(lost())
+        return
+      }
       const w = waiting.shift()
-      if (w) w(c)
+      if (w) w.resolve(c)
       else idle.push(c)
     },
     finishTable: async () => undefined,
+    connections: () => [...live],
     close: async () => {
-      await Promise.all(readers.map((r) => r.end().catch(() => r.destroy())))
+      await Promise.all(readers.map((r) => r.end().catch(() => destroyConnection(r))))
     }
   }
 }
@@ -104,8 +136,25 @@ function sharedGroup(readers: Connection[]): ReaderGroup {
 /** One reader per table, its snapshot started when the table starts; at most `count` open at once. */
 function perTableGroup(ep: Endpoint, count: number): ReaderGroup {
   const byTable = new Map<string, Promise<Connection>>()
-  let open = 0
+  const open = new Set<Connection>()
+  let slots = count
   const waiting: (() => void)[] = []
+  const freeSlot = (): void => {
+    const w = waiting.shift()
+    if (w) w()
+    else slots++
+  }
+  const closeTable = async (table: string, graceful: boolean): Promise<void> => {
+    const p = byTable.get(table)
+    if (!p) return
+    byTable.delete(table)
+    const c = await p.catch(() => null)
+    if (!c) return
+    open.delete(c)
+    if (graceful && !isDead(c)) await c.end().catch(() => destroyConnection(c))
+    else destroyConnection(c)
+    freeSlot()
+  }
   return {
     consistency: 'per-table',
     perTableParallelism: 1,
@@ -113,42 +162,37 @@ function perTableGroup(ep: Endpoint, count: number): ReaderGroup {
       let p = byTable.get(table)
       if (!p) {
         p = (async () => {
-          if (open >= count) await new Promise<void>((r) => waiting.push(r))
-          open++
+          if (slots > 0) slots--
+          else await new Promise<void>((r) => waiting.push(r))
           try {
             const c = await openSession(ep, 'read')
-            await startSnapshot(c)
+            open.add(c)
+            try {
+              await startSnapshot(c)
+            } catch (err) {
+              open.delete(c)
+              destroyConnection(c)
+              throw err
+            }
             return c
           } catch (err) {
-            open--
-            waiting.shift()?.()
+            freeSlot()
             throw err
           }
         })()
+        // A failed open is not cached: finishTable() forgets it, a later acquire tries again.
+        p.catch(() => {
+          if (byTable.get(table) === p) byTable.delete(table)
+        })
         byTable.set(table, p)
       }
       return p
     },
     release: () => undefined,
-    finishTable: async (table) => {
-      const p = byTable.get(table)
-      if (!p) return
-      byTable.delete(table)
-      const c = await p.catch(() => null)
-      if (c) {
-        await c.end().catch(() => c.destroy())
-        open--
-        waiting.shift()?.()
-      }
-    },
+    finishTable: (table) => closeTable(table, true),
+    connections: () => [...open],
     close: async () => {
-      for (const t of [...byTable.keys()]) await this_finish(t)
-      async function this_finish(t: string): Promise<void> {
-        const p = byTable.get(t)
-        byTable.delete(t)
-        const c = await p?.catch(() => null)
-        c?.destroy()
-      }
+      await Promise.all([...byTable.keys()].map((t) => closeTable(t, false)))
     }
   }
 }

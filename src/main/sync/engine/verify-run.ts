@@ -1,11 +1,11 @@
 import type { Connection } from 'mysql2/promise'
 import { AppError, type ErrorBody } from '../../../shared/errors'
-import { planChunks, type ChunkRange } from './chunks'
+import { keyToJson, planChunks, type ChunkRange } from './chunks'
 import { errorBody } from './copy-table'
 import { openSession, type Endpoint } from './endpoint'
 import { resolveTasks, type TableSelection } from './plan'
 import { readTableInfo, tableExists } from './schema'
-import { chunkSum, firstDifference, type FirstDifference } from './verify'
+import { chunkSum, earlier, firstDifference, tableCount, type FirstDifference } from './verify'
 
 /**
  * Verification on its own (`db-taxi verify`): the same chunk checksums a run ends with, between
@@ -47,7 +47,10 @@ export async function verifyTables(spec: VerifySpec): Promise<VerifyReport> {
   const targets: Connection[] = []
   try {
     for (let i = 0; i < parallel; i++) {
-      sources.push(await openSession(spec.source, 'meta'))
+      const src = await openSession(spec.source, 'meta')
+      sources.push(src)
+      // Verification only reads; a user's filter cannot write either.
+      await src.query('SET SESSION TRANSACTION READ ONLY')
       targets.push(await openSession(spec.target, 'meta'))
     }
     const tasks = await resolveTasks(sources[0]!, spec.sourceDatabase, spec.selection)
@@ -79,17 +82,29 @@ export async function verifyTables(spec: VerifySpec): Promise<VerifyReport> {
             if (a.rows !== b.rows || a.hash !== b.hash) {
               const d: FirstDifference = {
                 chunk: range.index,
-                after: range.after ? range.after.map(String) : null,
-                upTo: range.upTo ? range.upTo.map(String) : null,
+                after: keyToJson(range.after),
+                upTo: keyToJson(range.upTo),
                 sourceRows: a.rows,
                 targetRows: b.rows
               }
               if (info.key) Object.assign(d, await firstDifference(src, tgt, columns, info.key, range))
-              if (!first || d.chunk < first.chunk) first = d
+              if (earlier(d, first)) first = d
             }
           }
         }
         await Promise.all(Array.from({ length: parallel }, (_, i) => worker(i)))
+        if (!first && r.chunks > 1) {
+          // Every row must have been in exactly one chunk, on both sides.
+          const [sourceRows, targetRows] = await Promise.all([
+            tableCount({ conn: sources[0]!, database: spec.sourceDatabase, table: task.source, where: task.where }),
+            tableCount({ conn: targets[0]!, database: spec.targetDatabase, table: task.target })
+          ])
+          if (sourceRows !== r.sourceRows || targetRows !== r.targetRows) {
+            first = { after: null, upTo: null, sourceRows, targetRows }
+            r.sourceRows = sourceRows
+            r.targetRows = targetRows
+          }
+        }
         r.identical = first === null
         if (first) r.firstDifference = first
       } catch (err) {

@@ -16,7 +16,8 @@ export interface ChunkSum {
 }
 
 export interface FirstDifference {
-  chunk: number
+  /** The chunk (by index) that differs; absent when the whole table's row count does. */
+  chunk?: number
   after: ReturnType<typeof keyToJson>
   upTo: ReturnType<typeof keyToJson>
   sourceRows: number
@@ -38,12 +39,33 @@ export async function chunkSum(side: Side, columns: ColumnInfo[], key: KeyInfo |
   const p = key ? rangePredicate(key, range) : { sql: '1=1', params: [] }
   const where = side.where ? ` AND (${side.where})` : ''
   const [rows] = await side.conn.query<RowDataPacket[]>({
-    sql: `SELECT COUNT(*) AS n, COALESCE(BIT_XOR(${rowHashExpr(columns)}), 0) AS h FROM ${quoteQualified(side.database, side.table)} WHERE ${p.sql}${where}`,
+    // With a key every row in a chunk differs, and BIT_XOR of the row hashes is enough. Without one,
+    // pairs of equal rows would cancel out (two copies of one row would match two copies of another),
+    // so a SUM of the hashes, which counts every copy, goes beside it (it costs a second hash per row).
+    sql: key
+      ? `SELECT COUNT(*) AS n, COALESCE(BIT_XOR(${rowHashExpr(columns)}), 0) AS h FROM ${quoteQualified(side.database, side.table)} WHERE ${p.sql}${where}`
+      : `SELECT COUNT(*) AS n, CONCAT(COALESCE(BIT_XOR(h), 0), ':', COALESCE(SUM(h), 0)) AS h FROM (SELECT ${rowHashExpr(columns)} AS h FROM ${quoteQualified(side.database, side.table)} WHERE ${p.sql}${where}) AS r`,
     values: p.params,
     typeCast: false
   })
   const r = rows[0]!
   return { rows: Number(String(r.n)), hash: String(r.h) }
+}
+
+/**
+ * Rows in the whole table (the source's filtered by its WHERE). Compared with the sums of the chunk
+ * counts, it proves the chunks covered every row exactly once on both sides: a key range the
+ * planner got wrong would otherwise hide the same rows from the copy and from the check alike.
+ */
+export async function tableCount(side: Side): Promise<number> {
+  const where = side.where ? ` WHERE (${side.where})` : ''
+  const [rows] = await side.conn.query<RowDataPacket[]>({ sql: `SELECT COUNT(*) AS n FROM ${quoteQualified(side.database, side.table)}${where}`, typeCast: false })
+  return Number(String(rows[0]!.n))
+}
+
+/** Orders differences: a chunk's before a later chunk's, a table-wide one last. */
+export function earlier(a: FirstDifference, b: FirstDifference | null): boolean {
+  return !b || (a.chunk ?? Infinity) < (b.chunk ?? Infinity)
 }
 
 /** Finds the first row that differs inside one chunk, by merging both sides' (key, hash) in key order. */
@@ -75,7 +97,8 @@ export async function firstDifference(
   for (let i = 0; i < n; i++) {
     const x = a[i]
     const y = b[i]
-    const asKey = (raw: unknown[]): ReturnType<typeof keyToJson> => keyToJson(raw.map((v) => (v as Buffer).toString('utf8')))
+    const asKey = (raw: unknown[]): ReturnType<typeof keyToJson> =>
+      keyToJson(raw.map((v, j) => (key.columns[j]!.kind === 'binary' ? (v as Buffer) : (v as Buffer).toString('utf8'))))
     if (!y) return { key: asKey(x!.raw), kind: 'missing-on-target' }
     if (!x) return { key: asKey(y.raw), kind: 'extra-on-target' }
     if (x.k !== y.k) {

@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream'
 import type { Connection, ResultSetHeader } from 'mysql2/promise'
+import { AppError } from '../../../shared/errors'
 import { quoteIdent, quoteQualified } from '../mysql/identifiers'
 import { loadColumnList } from './encoding'
 import type { ColumnInfo } from './schema'
@@ -19,7 +20,7 @@ export interface ChunkSink {
   /** Resolves when the writer can take more (backpressure). */
   push(row: Buffer): void | Promise<void>
   end(): Promise<{ rowsWritten: number; warnings: number }>
-  abort(err: Error): Promise<void>
+  abort(err?: Error): Promise<void>
 }
 
 const FLUSH_BYTES = 256 * 1024
@@ -30,23 +31,40 @@ export class LoadDataWriter implements ChunkWriter {
   constructor(private readonly conn: Connection) {}
 
   async begin(db: string, table: string, columns: ColumnInfo[]): Promise<ChunkSink> {
+    const conn = this.conn
     const pass = new PassThrough({ highWaterMark: 1 << 20 })
     const { list, set } = loadColumnList(columns)
     const sql =
       `LOAD DATA LOCAL INFILE 'db-taxi-chunk' INTO TABLE ${quoteQualified(db, table)} CHARACTER SET binary ` +
       `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${list})${set}`
     const done = this.conn.query<ResultSetHeader>({ sql, infileStreamFactory: () => pass } as never)
-    // Keep a rejection from surfacing as unhandled before end() awaits it.
-    done.catch(() => undefined)
+    // The statement can end early (killed, connection lost): then wake a writer waiting for 'drain'.
+    let failure: Error | null = null
+    done.then(
+      () => {
+        failure ??= new Error('LOAD DATA ended before its input did')
+        pass.emit('drain')
+      },
+      (err: unknown) => {
+        failure = err instanceof Error ? err : new Error(String(err))
+        pass.emit('drain')
+      }
+    )
     let parts: Buffer[] = []
     let size = 0
+    let ended = false
     const NL = Buffer.from('\n')
     const flush = (): void | Promise<void> => {
+      if (failure && !ended) throw failure
       if (size === 0) return
       const buf = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size)
       parts = []
       size = 0
-      if (!pass.write(buf)) return new Promise<void>((r) => pass.once('drain', () => r()))
+      if (!pass.write(buf)) {
+        return new Promise<void>((resolve, reject) => {
+          pass.once('drain', () => (failure ? reject(failure) : resolve()))
+        })
+      }
     }
     return {
       push(row) {
@@ -56,29 +74,40 @@ export class LoadDataWriter implements ChunkWriter {
       },
       async end() {
         await flush()
+        ended = true
         pass.end()
         const [res] = await done
         return { rowsWritten: res.affectedRows, warnings: res.warningStatus ?? 0 }
       },
-      async abort(err) {
-        pass.destroy(err)
-        await done.catch(() => undefined)
+      async abort() {
+        // Ending the input would make the server commit the rows sent so far (a LOAD DATA LOCAL
+        // even ignores KILL QUERY while it reads): dropping the session makes the server abort the
+        // statement and roll it back, so a chunk is all in or not at all. The driver never settles
+        // the statement's promise after that, so it is not awaited; the pool replaces the session.
+        destroyConnection(conn)
+        pass.destroy()
       }
     }
   }
 }
 
 /**
- * Multi-row INSERT for targets with local_infile off. Statements are sized in bytes under the
- * target's max_allowed_packet (never one `?` per cell, which breaks past 65,535 placeholders), and a
- * chunk is one transaction. The session speaks `binary`, so value bytes are sent exactly as read.
+ * Multi-row INSERT for targets with local_infile off. Statements are sized in bytes (never one `?`
+ * per cell, which breaks past 65,535 placeholders): many rows up to `batchBytes`, and a single row
+ * as large as the target's max_allowed_packet allows. A chunk is one transaction. The session
+ * speaks `binary`, so value bytes are sent exactly as read.
  */
 export class InsertWriter implements ChunkWriter {
   readonly path = 'insert' as const
+  private readonly batchBytes: number
   constructor(
     private readonly conn: Connection,
-    private readonly maxStatementBytes: number
-  ) {}
+    /** The target's max_allowed_packet. */
+    private readonly maxPacket: number,
+    batchBytes = 4 * 1024 * 1024
+  ) {
+    this.batchBytes = Math.max(16 * 1024, Math.min(batchBytes, maxPacket - 1024))
+  }
 
   async begin(db: string, table: string, columns: ColumnInfo[]): Promise<ChunkSink> {
     // Identifiers as UTF-8 bytes, carried in a latin1 ("binary") JS string like the values.
@@ -86,6 +115,8 @@ export class InsertWriter implements ChunkWriter {
       `INSERT INTO ${quoteQualified(db, table)} (${columns.map((c) => quoteIdent(c.name)).join(', ')}) VALUES `,
       'utf8'
     ).toString('latin1')
+    // The statement's packet carries a command byte besides the SQL.
+    const maxStatement = this.maxPacket - 1024
     await this.conn.query('START TRANSACTION')
     let batch: string[] = []
     let size = prefix.length
@@ -103,19 +134,17 @@ export class InsertWriter implements ChunkWriter {
     return {
       push: (row) => {
         const tuple = row.toString('latin1')
-        if (prefix.length + tuple.length + 1 > this.maxStatementBytes) {
-          throw new Error(
-            `a row of ${db}.${table} needs ${tuple.length} bytes, more than the target's max_allowed_packet allows; raise it on the target`
+        if (prefix.length + tuple.length > maxStatement) {
+          throw new AppError(
+            'COPY_FAILED',
+            `A row of ${db}.${table} needs an INSERT of ${prefix.length + tuple.length} bytes, more than the target's max_allowed_packet (${this.maxPacket}) allows; raise max_allowed_packet on the target or enable local_infile there.`
           )
         }
-        if (size + tuple.length + 1 > this.maxStatementBytes) {
-          const p = flush()
-          batch.push(tuple)
-          size += tuple.length + 1
-          return p
-        }
+        let p: Promise<void> | undefined
+        if (batch.length > 0 && size + tuple.length + 1 > this.batchBytes) p = flush()
         batch.push(tuple)
         size += tuple.length + 1
+        return p
       },
       end: async () => {
         await flush()
@@ -123,8 +152,24 @@ export class InsertWriter implements ChunkWriter {
         return { rowsWritten: written, warnings }
       },
       abort: async () => {
-        await this.conn.query('ROLLBACK').catch(() => undefined)
+        await this.conn.query('ROLLBACK').catch(() => destroyConnection(this.conn))
       }
     }
   }
+}
+
+/** Drops a session at once (the server aborts what it was doing and rolls it back). */
+export function destroyConnection(conn: Connection): void {
+  try {
+    conn.destroy()
+  } catch {
+    // already gone
+  }
+}
+
+/** Whether a session can no longer be used (closed, killed, or failed fatally). */
+export function isDead(conn: Connection): boolean {
+  const c = (conn as unknown as { connection?: { _closing?: boolean; _fatalError?: unknown; _protocolError?: unknown; stream?: { destroyed?: boolean } } }).connection
+  if (!c) return true
+  return Boolean(c._closing || c._fatalError || c._protocolError || c.stream?.destroyed)
 }
