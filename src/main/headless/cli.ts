@@ -1,14 +1,16 @@
 import { Command, CommanderError } from 'commander'
 import type { ConfigKey } from '../../shared/config-keys'
 import { AppError } from '../../shared/errors'
-import { ConfigError, loadBootLayers, type ConfigLayers } from '../sync/config/layers'
+import type { ConfigLayers } from '../sync/config/layers'
+import { ConfigError } from '../sync/config/config-error'
 import { appVersion } from '../sync/version'
-import { configRows, formatConfigTable } from './config-print'
 import { registerConnectionCommands } from './connections-command'
 import { EXIT } from './exit-codes'
-import { serve } from './serve'
 import { registerSyncCommands } from './sync-command'
 import { registerRunCommand } from './run-command'
+
+// Commands load what they need when they run (dynamic imports, kept lazy by the bundler), so a
+// `db-taxi sync` or `verify` in a cron job does not pay for the HTTP server, the store or logging.
 
 /**
  * The `db-taxi` command line. Results go to stdout (JSON with --json), logs and progress to stderr.
@@ -32,7 +34,8 @@ function commonFlags(o: CommonOptions): Flags {
   return flags
 }
 
-function layersFor(flags: Flags, configFile: string | undefined): ConfigLayers {
+async function layersFor(flags: Flags, configFile: string | undefined): Promise<ConfigLayers> {
+  const { loadBootLayers } = await import('../sync/config/layers')
   return loadBootLayers({ flags, env: process.env, configFile })
 }
 
@@ -63,15 +66,17 @@ export function buildProgram(setExit: (code: number) => void): Command {
       if (o.host !== undefined) flags['server.host'] = { value: o.host, flag: '--host' }
       if (o.port !== undefined) flags['server.port'] = { value: o.port, flag: '--port' }
       if (o.token !== undefined) flags['server.token'] = { value: o.token, flag: '--token' }
-      setExit(await serve(layersFor(flags, o.config), { stdout: process.stdout }))
+      const { serve } = await import('./serve')
+      setExit(await serve(await layersFor(flags, o.config), { stdout: process.stdout }))
     })
 
   const config = program.command('config').description('Inspect the configuration.')
   withCommon(config.command('print'))
     .description('Show the effective configuration and where each value comes from (secrets redacted).')
     .option('--json', 'print JSON')
-    .action((o: CommonOptions & { json?: boolean }) => {
-      const { rows, warnings } = configRows(layersFor(commonFlags(o), o.config))
+    .action(async (o: CommonOptions & { json?: boolean }) => {
+      const { configRows, formatConfigTable } = await import('./config-print')
+      const { rows, warnings } = configRows(await layersFor(commonFlags(o), o.config))
       for (const w of warnings) process.stderr.write(`warning: ${w}\n`)
       process.stdout.write(o.json ? JSON.stringify(rows, null, 2) + '\n' : formatConfigTable(rows) + '\n')
       setExit(EXIT.OK)

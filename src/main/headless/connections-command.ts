@@ -3,7 +3,7 @@ import type { ConnectionInfo, ConnectionTestReport } from '../../shared/connecti
 import { AppError } from '../../shared/errors'
 import type { ConfigLayers } from '../sync/config/layers'
 import { CONNECT_FAILURE_CODES } from '../sync/connections/error-map'
-import { createSyncSystem, type SyncSystem } from '../sync/system'
+import type { SyncSystem } from '../sync/system'
 import { EXIT } from './exit-codes'
 
 /**
@@ -16,13 +16,14 @@ export interface ConnectionsCommandDeps {
   /** Adds --config, --data-dir, --log-level, --log-format. */
   withCommon: (cmd: Command) => Command
   /** Turns those common options into the config layers. */
-  layersFrom: (opts: Record<string, unknown>) => ConfigLayers
+  layersFrom: (opts: Record<string, unknown>) => Promise<ConfigLayers>
   setExit: (code: number) => void
   out?: NodeJS.WritableStream
 }
 
-async function withSystem<T>(layers: ConfigLayers, fn: (s: SyncSystem) => Promise<T>): Promise<T> {
-  const system = createSyncSystem({ layers, mode: 'headless', consoleLog: true })
+async function withSystem<T>(layers: Promise<ConfigLayers>, fn: (s: SyncSystem) => Promise<T>): Promise<T> {
+  const { createSyncSystem } = await import('../sync/system')
+  const system = createSyncSystem({ layers: await layers, mode: 'headless', consoleLog: true })
   try {
     return await fn(system)
   } finally {

@@ -2,7 +2,6 @@ import type { Command } from 'commander'
 import { AppError } from '../../shared/errors'
 import type { ConfigLayers } from '../sync/config/layers'
 import { CONNECT_FAILURE_CODES } from '../sync/connections/error-map'
-import { createSyncSystem } from '../sync/system'
 import { EXIT } from './exit-codes'
 
 /**
@@ -11,7 +10,7 @@ import { EXIT } from './exit-codes'
  */
 export function registerRunCommand(
   program: Command,
-  deps: { withCommon: (cmd: Command) => Command; layersFrom: (o: Record<string, unknown>) => ConfigLayers; setExit: (code: number) => void }
+  deps: { withCommon: (cmd: Command) => Command; layersFrom: (o: Record<string, unknown>) => Promise<ConfigLayers>; setExit: (code: number) => void }
 ): void {
   deps
     .withCommon(program.command('run'))
@@ -19,7 +18,8 @@ export function registerRunCommand(
     .description('Run a saved sync config now and wait for it.')
     .option('--json', 'print the job as JSON')
     .action(async (name: string, o: Record<string, unknown>) => {
-      const system = createSyncSystem({ layers: deps.layersFrom(o), mode: 'headless', consoleLog: true })
+      const { createSyncSystem } = await import('../sync/system')
+      const system = createSyncSystem({ layers: await deps.layersFrom(o), mode: 'headless', consoleLog: true })
       let jobId: string | undefined
       const onSigint = (): void => {
         if (jobId) system.jobs.cancel(jobId)

@@ -19,13 +19,8 @@ import {
  * (the flag, the variable, or the file and line); `effectiveConfig` then merges them.
  */
 
-export class ConfigError extends Error {
-  readonly exitCode = 2
-  constructor(message: string) {
-    super(message)
-    this.name = 'ConfigError'
-  }
-}
+import { ConfigError } from './config-error'
+export { ConfigError }
 
 interface Entry {
   value: unknown

@@ -172,3 +172,12 @@ export function keyFromJson(key: KeyInfo, k: (string | { hex: string })[] | null
     return numericKey(key.columns[i]!) ? BigInt(v) : v
   })
 }
+
+/**
+ * Whether consecutive `(after, upTo]` ranges over this key are certain to cover every row exactly
+ * once: true for a single integer column, where the server compares exactly as it orders. Other
+ * keys (text under a collation, ENUM, composite) get a whole-table count as a cross-check.
+ */
+export function rangesPartitionExactly(key: KeyInfo | null): boolean {
+  return key !== null && key.columns.length === 1 && key.columns[0]!.kind === 'int'
+}

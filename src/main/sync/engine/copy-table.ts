@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { AppError, type ErrorBody } from '../../../shared/errors'
 import { quoteIdent, quoteQualified } from '../mysql/identifiers'
-import { keyToJson, orderBy, planChunks, rangePredicate, type ChunkRange } from './chunks'
+import { keyToJson, orderBy, planChunks, rangePredicate, rangesPartitionExactly, type ChunkRange } from './chunks'
 import { buildLoadDdl, diffCreate, parseCreateTable, renderCreate } from './ddl'
 import { rawExpr, sqlTupleExpr, sqlTupleFromValues, tsvLineExpr, tsvLineFromValues, type SqlDialect } from './encoding'
 import { abortReason, streamRows } from './row-stream'
@@ -510,7 +510,7 @@ async function verifyTable(
     }
   }
   await Promise.all(Array.from({ length: parallel }, worker))
-  if (first || ranges.length < 2) return first
+  if (first || ranges.length < 2 || rangesPartitionExactly(info.key)) return first
   // The chunks must have covered every row once, on both sides.
   const reader = await acquire(ctx.readers.acquire(task.source), signal, (c) => ctx.readers.release(task.source, c))
   let w: WriterSlot | undefined
