@@ -1,0 +1,20 @@
+import { spawnSync } from 'node:child_process'
+import { resolve } from 'node:path'
+import { describe, expect, it } from 'vitest'
+
+// The benchmark is not a test (timings are noisy here); this smoke run keeps it working: two private
+// servers, a tiny orders table, every tool once, checksums compared. It fails only on a crash or a
+// checksum mismatch.
+describe('bench/full-copy --smoke', () => {
+  it('runs db-taxi and its peers side by side and every copy is checksum-identical', () => {
+    const root = resolve(__dirname, '..', '..')
+    const r = spawnSync(process.execPath, [resolve(root, 'bench', 'full-copy.mjs'), '--smoke'], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 170_000
+    })
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0)
+    expect(r.stdout).toMatch(/db-taxi sync --no-verify\s+[\d.]+ s/)
+    expect(r.stdout).not.toMatch(/not available/)
+  }, 180_000)
+})
