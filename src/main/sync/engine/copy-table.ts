@@ -10,7 +10,7 @@ import { readTableInfo, tableExists, type ColumnInfo, type TableInfo } from './s
 import type { ReaderGroup } from './snapshot'
 import { chunkSum, earlier, firstDifference, tableCount, type FirstDifference } from './verify'
 import type { ChunkSink, ChunkWriter } from './writers'
-import type { RunHooks, RunOptions, TableResult, TableTask } from './types'
+import { pendingResult, type RunHooks, type RunOptions, type TableResult, type TableTask } from './types'
 
 /**
  * Copies one table: prepare the target (shadow table for `replace`), stream chunks from source
@@ -96,24 +96,7 @@ export function raceAbort<T>(p: Promise<T>, signal: AbortSignal | undefined): Pr
 export async function copyTable(task: TableTask, ctx: TableContext): Promise<TableOutcome> {
   const { options, hooks } = ctx
   const log = (level: 'error' | 'warn' | 'info' | 'debug', msg: string): void => hooks.log?.(level, msg, task.source)
-  const result: TableResult = {
-    source: task.source,
-    target: task.target,
-    mode: 'full',
-    status: 'pending',
-    rowsEstimated: 0,
-    rowsRead: 0,
-    rowsWritten: 0,
-    inserted: 0,
-    updated: 0,
-    deleted: 0,
-    bytes: 0,
-    keyless: false,
-    verified: null,
-    notes: [],
-    chunks: 0,
-    startedAt: Date.now()
-  }
+  const result: TableResult = { ...pendingResult(task), startedAt: Date.now() }
   const progress = (): void => hooks.progress?.({ ...result, notes: [...result.notes] })
   let loadTable: string | null = null
   let createdShadow = false

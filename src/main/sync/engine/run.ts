@@ -9,7 +9,7 @@ import { databaseExists } from './schema'
 import { openReaders, type Consistency, type ReaderGroup } from './snapshot'
 import { destroyConnection, InsertWriter, isDead, LoadDataWriter, type ChunkWriter } from './writers'
 import type { SqlDialect } from './encoding'
-import type { RunHooks, RunOptions, TableResult, TableTask } from './types'
+import { pendingResult, type RunHooks, type RunOptions, type TableResult, type TableTask } from './types'
 
 /**
  * One full-copy run: every table of the task list from source to target, tables and chunks in
@@ -191,23 +191,7 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
     durationMs: 0,
     consistency: null,
     writePath: null,
-    tables: spec.tables.map((t) => ({
-      source: t.source,
-      target: t.target,
-      mode: 'full',
-      status: 'pending',
-      rowsEstimated: 0,
-      rowsRead: 0,
-      rowsWritten: 0,
-      inserted: 0,
-      updated: 0,
-      deleted: 0,
-      bytes: 0,
-      keyless: false,
-      verified: null,
-      notes: [],
-      chunks: 0
-    }))
+    tables: spec.tables.map(pendingResult)
   }
   if (spec.target.readOnly) {
     throw new AppError('READ_ONLY_TARGET', `${spec.target.label} is marked read-only and cannot be a sync target.`)

@@ -69,3 +69,24 @@ export interface RunHooks {
   /** Called often; the caller throttles what it forwards. */
   progress?(table: TableResult): void
 }
+
+/** A table's result before any work: every counter at zero, status pending. */
+export function pendingResult(task: Pick<TableTask, 'source' | 'target'>): TableResult {
+  return {
+    source: task.source,
+    target: task.target,
+    mode: 'full',
+    status: 'pending',
+    rowsEstimated: 0,
+    rowsRead: 0,
+    rowsWritten: 0,
+    inserted: 0,
+    updated: 0,
+    deleted: 0,
+    bytes: 0,
+    keyless: false,
+    verified: null,
+    notes: [],
+    chunks: 0
+  }
+}
