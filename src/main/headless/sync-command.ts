@@ -251,7 +251,8 @@ async function runVerifyCommand(o: SyncFlags): Promise<number> {
     else {
       for (const t of report.tables) {
         const what = t.identical ? 'identical' : t.error ? `${t.error.code}: ${t.error.message}` : `DIFFERENT (first difference: ${JSON.stringify(t.firstDifference)})`
-        process.stdout.write(`${t.source} -> ${t.target}: ${t.sourceRows} / ${t.targetRows} rows, ${what}\n`)
+        const rows = t.sourceRows === null ? 'CHECKSUM TABLE equal' : `${t.sourceRows} / ${t.targetRows} rows`
+        process.stdout.write(`${t.source} -> ${t.target}: ${rows}, ${what}\n`)
       }
       process.stdout.write(`${report.identical ? 'identical' : 'different'} in ${(report.durationMs / 1000).toFixed(2)} s\n`)
     }

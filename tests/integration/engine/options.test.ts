@@ -121,8 +121,14 @@ describe('run options and validation', () => {
     }
     const r = await verifyTables(spec)
     expect(r.tables[0]).toMatchObject({ identical: false, sourceRows: 3, targetRows: 3 })
+    expect(r.tables[0]!.method).toBe('chunks')
     await t.query("DELETE FROM dup_rows WHERE a = 2; INSERT INTO dup_rows VALUES (1, 'x'), (1, 'x')")
-    expect((await verifyTables(spec)).identical).toBe(true)
+    const same = await verifyTables(spec)
+    expect(same.identical).toBe(true)
+    // Identical whole tables are settled by the servers' own CHECKSUM TABLE; a filter needs chunks.
+    expect(same.tables[0]).toMatchObject({ method: 'checksum-table', sourceRows: null })
+    const filtered = await verifyTables({ ...spec, selection: { tables: [{ source: 'dup_rows', where: 'a = 1' }] } })
+    expect(filtered.tables[0]).toMatchObject({ method: 'chunks', identical: false })
   })
 
   it('append: adds the rows to what is there; verification does not apply', async () => {
