@@ -209,11 +209,16 @@ describe('sync configs', () => {
     await query(`UPDATE \`${src.name}\`.big SET pad = 'changed' WHERE id < 100`)
     const before = await query(`CHECKSUM TABLE \`${dstName}\`.big`)
     const { jobId } = await call<{ jobId: string }>('syncs.run', { id: sync.id })
+    let running: Job | undefined
     for (let i = 0; i < 100; i++) {
-      const j = await call<Job>('jobs.get', { id: jobId })
-      if (j.tables[0]?.rowsWritten) break
+      running = await call<Job>('jobs.get', { id: jobId })
+      if (running.tables[0]?.rowsWritten) break
       await new Promise((r) => setTimeout(r, 20))
     }
+    // How the source is read and the target written is known while the job runs.
+    expect(running?.status).toBe('running')
+    expect(running?.consistency).toBe('global')
+    expect(running?.writePath).toBe('load-data')
     await call('jobs.cancel', { id: jobId })
     const job = await system.jobs.wait(jobId)
     expect(job.status).toBe('cancelled')

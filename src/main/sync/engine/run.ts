@@ -257,6 +257,7 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
     )
     writers = await pooledWriters(spec.target, parallel, spec.options.forceInsert === true, signal)
     summary.writePath = writers.path
+    hooks.prepared?.({ consistency: readers.consistency, writePath: writers.path })
     if (writers.path === 'insert') log('info', 'loading with multi-row INSERT (the target has local_infile off, or INSERT was asked for)')
     signal?.throwIfAborted()
 

@@ -68,6 +68,8 @@ export interface RunHooks {
   log?(level: LogLevel, message: string, table?: string): void
   /** Called often; the caller throttles what it forwards. */
   progress?(table: TableResult): void
+  /** Once, when the source's consistency and the target's write path are settled (before any table). */
+  prepared?(info: { consistency: 'global' | 'per-table'; writePath: 'load-data' | 'insert' }): void
 }
 
 /** A table's result before any work: every counter at zero, status pending. */

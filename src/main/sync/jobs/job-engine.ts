@@ -221,6 +221,8 @@ export class JobEngine implements Lifecycle {
         {
           signal: entry.controller.signal,
           log,
+          // Shown in the run view while the job runs, not only when it ends.
+          prepared: (info) => this.repo.patchSnapshot(jobId, info),
           progress: (t) => {
             const now = Date.now()
             const final = t.status === 'done' || t.status === 'failed' || t.status === 'skipped'

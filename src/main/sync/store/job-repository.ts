@@ -58,6 +58,11 @@ export class JobRepository {
     return row ? (JSON.parse(row.config_snapshot) as { sync?: SyncConfig }).sync : undefined
   }
 
+  /** Merges fields into the job's stored snapshot (consistency, write path). */
+  patchSnapshot(id: string, patch: Record<string, unknown>): void {
+    this.db.prepare('UPDATE jobs SET config_snapshot = json_patch(config_snapshot, ?) WHERE id = ?').run(JSON.stringify(patch), id)
+  }
+
   deleteFinishedBefore(cutoff: number): number {
     return this.db
       .prepare("DELETE FROM jobs WHERE status IN ('succeeded','failed','cancelled','interrupted') AND finished_at IS NOT NULL AND finished_at < ?")
