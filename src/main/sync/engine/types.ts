@@ -1,5 +1,4 @@
-import type { ErrorBody } from '../../../shared/errors'
-import type { TableStatus } from '../../../shared/contract'
+import type { JobTable } from '../../../shared/syncs'
 import type { FirstDifference } from './verify'
 
 export type OnExists = 'replace' | 'truncate' | 'append' | 'fail'
@@ -35,24 +34,9 @@ export const DEFAULT_RUN_OPTIONS: RunOptions = {
   objects: { views: false, triggers: false, routines: false }
 }
 
-/** Per-table outcome; the fields of `jobs.get` tables. */
-export interface TableResult {
-  source: string
-  target: string
-  mode: 'full'
-  status: TableStatus
-  rowsEstimated: number
-  rowsRead: number
-  rowsWritten: number
-  inserted: number
-  updated: number
-  deleted: number
-  bytes: number
-  keyless: boolean
-  /** true, false, or null where verification does not apply (append, verify off). */
-  verified: boolean | null
+/** Per-table outcome: the fields of `jobs.get` tables (JobTable), with the engine's own detail. */
+export interface TableResult extends Omit<JobTable, 'firstDifference' | 'notes' | 'durationMs'> {
   firstDifference?: FirstDifference
-  error?: ErrorBody
   /** What the run did to an existing target table (replace lists schema changes here). */
   notes: string[]
   chunks: number

@@ -273,27 +273,9 @@ export function runOptions(sync: SyncConfig, batchSize: number): RunOptions {
 }
 
 function toJobTable(t: TableResult): JobTable & { startedAt?: number; finishedAt?: number } {
-  const out: JobTable & { startedAt?: number; finishedAt?: number } = {
-    source: t.source,
-    target: t.target,
-    mode: 'full',
-    status: t.status,
-    rowsEstimated: t.rowsEstimated,
-    rowsRead: t.rowsRead,
-    rowsWritten: t.rowsWritten,
-    inserted: t.inserted,
-    updated: t.updated,
-    deleted: t.deleted,
-    bytes: t.bytes,
-    keyless: t.keyless,
-    verified: t.verified,
-    notes: t.notes
-  }
-  if (t.firstDifference) out.firstDifference = t.firstDifference
-  if (t.error) out.error = t.error
-  if (t.startedAt) out.startedAt = t.startedAt
-  if (t.finishedAt && ['done', 'failed', 'skipped'].includes(t.status)) out.finishedAt = t.finishedAt
-  return out
+  // A TableResult is a JobTable plus engine detail; the store takes the table's times only once it ended.
+  const { chunks: _chunks, durationMs: _duration, finishedAt, ...table } = t
+  return ['done', 'failed', 'skipped'].includes(t.status) && finishedAt ? { ...table, finishedAt } : table
 }
 
 function progressEvent(jobId: string, t: TableResult): JobProgressEvent {
