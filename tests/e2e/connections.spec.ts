@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import mysql from 'mysql2/promise'
 import type { Page } from '@playwright/test'
-import { expect, SCREENSHOTS, test } from './fixtures'
+import { dropDatabases, expect, MARIADB_ADMIN, SCREENSHOTS, test } from './fixtures'
 
 /**
  * Issue 3 end to end: add a connection through the form against the local MariaDB, test it, read
@@ -11,7 +11,7 @@ import { expect, SCREENSHOTS, test } from './fixtures'
  */
 
 const DB = `dbt_e2e_conn_${process.pid}_${Date.now().toString(36)}`
-const admin = { host: '127.0.0.1', port: 3306, user: 'root', password: '' }
+const admin = MARIADB_ADMIN
 
 test.beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true })
@@ -28,14 +28,7 @@ test.beforeAll(async () => {
   }
 })
 
-test.afterAll(async () => {
-  const c = await mysql.createConnection(admin)
-  try {
-    await c.query(`DROP DATABASE IF EXISTS \`${DB}\``)
-  } finally {
-    await c.end()
-  }
-})
+test.afterAll(() => dropDatabases(DB))
 
 async function openConnections(page: Page, baseUrl: string, token: string): Promise<void> {
   await page.goto(`${baseUrl}/#token=${token}`)

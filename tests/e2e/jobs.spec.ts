@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import mysql from 'mysql2/promise'
 import type { Page } from '@playwright/test'
-import { expect, SCREENSHOTS, test } from './fixtures'
+import { dropDatabases, expect, MARIADB_ADMIN, SCREENSHOTS, test } from './fixtures'
 
 /**
  * Issue 5 end to end: the Jobs page lists runs, filters them by status and sync, opens the detail;
@@ -14,7 +14,7 @@ const tag = `${process.pid}_${Date.now().toString(36)}`
 const SRC = `dbt_e2e_jobs_src_${tag}`
 const DST = `dbt_e2e_jobs_dst_${tag}`
 const BIG_ROWS = 300_000
-const admin = { host: '127.0.0.1', port: 3306, user: 'root', password: '' }
+const admin = MARIADB_ADMIN
 
 test.beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true })
@@ -31,15 +31,7 @@ test.beforeAll(async () => {
   }
 })
 
-test.afterAll(async () => {
-  const c = await mysql.createConnection(admin)
-  try {
-    await c.query(`DROP DATABASE IF EXISTS \`${SRC}\``)
-    await c.query(`DROP DATABASE IF EXISTS \`${DST}\``)
-  } finally {
-    await c.end()
-  }
-})
+test.afterAll(() => dropDatabases(SRC, DST))
 
 type Serve = { baseUrl: string; token: string }
 

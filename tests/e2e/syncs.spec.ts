@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import mysql from 'mysql2/promise'
 import type { Page } from '@playwright/test'
-import { expect, SCREENSHOTS, test } from './fixtures'
+import { dropDatabases, expect, MARIADB_ADMIN, SCREENSHOTS, test } from './fixtures'
 
 /**
  * Issues 4 and 5 end to end: a sync created through the wizard (table picked from the list, renamed
@@ -16,7 +16,7 @@ const SRC = `dbt_e2e_sync_src_${tag}`
 const DST = `dbt_e2e_sync_dst_${tag}`
 const ROWS = 3000
 const FILTER = "amount >= 50 AND status <> 'void'"
-const admin = { host: '127.0.0.1', port: 3306, user: 'root', password: '' }
+const admin = MARIADB_ADMIN
 
 test.beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true })
@@ -53,15 +53,7 @@ test.beforeAll(async () => {
   }
 })
 
-test.afterAll(async () => {
-  const c = await mysql.createConnection(admin)
-  try {
-    await c.query(`DROP DATABASE IF EXISTS \`${SRC}\``)
-    await c.query(`DROP DATABASE IF EXISTS \`${DST}\``)
-  } finally {
-    await c.end()
-  }
-})
+test.afterAll(() => dropDatabases(SRC, DST))
 
 async function rpc<T>(serve: { baseUrl: string; token: string }, method: string, input: unknown): Promise<T> {
   const res = await fetch(`${serve.baseUrl}/api/rpc/${method}`, {
