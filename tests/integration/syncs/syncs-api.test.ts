@@ -118,6 +118,7 @@ describe('sync configs', () => {
     expect(second.status).toBe('succeeded')
     const list = await call<{ jobs: Job[]; total: number }>('jobs.list', { syncId: sync.id })
     expect(list.total).toBe(2)
+    expect((await call<SyncConfig>('syncs.get', { id: sync.id })).lastJob).toMatchObject({ id: second.id, status: 'succeeded' })
     expect((await call<{ jobs: Job[] }>('jobs.list', { status: 'failed' })).jobs).toEqual([])
   })
 

@@ -69,6 +69,14 @@ export class JobRepository {
       .run(cutoff).changes
   }
 
+  /** The newest job of a sync, without its tables (for lists that show one status per sync). */
+  latestForSync(syncId: string): { id: string; status: JobStatus; finishedAt: string | null } | undefined {
+    const r = this.db
+      .prepare('SELECT id, status, finished_at FROM jobs WHERE sync_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1')
+      .get(syncId) as { id: string; status: JobStatus; finished_at: number | null } | undefined
+    return r ? { id: r.id, status: r.status, finishedAt: iso(r.finished_at) } : undefined
+  }
+
   activeForSync(syncId: string): string | undefined {
     const row = this.db.prepare("SELECT id FROM jobs WHERE sync_id = ? AND status IN ('queued','running') LIMIT 1").get(syncId) as { id: string } | undefined
     return row?.id

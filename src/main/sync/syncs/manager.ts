@@ -37,12 +37,7 @@ export class SyncManager {
   }
 
   private withSchedule(s: SyncConfig): SyncConfig {
-    const last = this.jobs.repo.list({ syncId: s.id, limit: 1 }).jobs[0]
-    return {
-      ...s,
-      schedule: this.scheduler?.info(s.id) ?? null,
-      lastJob: last ? { id: last.id, status: last.status, finishedAt: last.finishedAt } : null
-    }
+    return { ...s, schedule: this.scheduler?.info(s.id) ?? null, lastJob: this.jobs.repo.latestForSync(s.id) ?? null }
   }
 
   list(): SyncConfig[] {
