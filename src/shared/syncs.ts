@@ -165,14 +165,30 @@ export interface Job {
 
 export const jobIdSchema = z.object({ id: z.string().min(1) }).strict()
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const
+/** An instant with its zone (`Z` or `+02:00`): a date alone or a local time would depend on the server's zone. */
+const jobListInstant = z.iso.datetime({
+  offset: true,
+  error: 'must be an ISO 8601 date-time with a time zone, such as 2026-01-31T00:00:00Z or 2026-01-31T00:00:00+01:00'
+})
+/**
+ * `jobs.list`: filters and a page, newest first. `from` (inclusive) and `to` (exclusive) bound the
+ * job's createdAt.
+ */
 export const jobListSchema = z
   .object({
     status: z.enum(JOB_STATUSES).optional(),
     syncId: z.string().optional(),
+    from: jobListInstant.optional(),
+    to: jobListInstant.optional(),
     limit: z.number().int().min(1).max(500).optional(),
     offset: z.number().int().min(0).optional()
   })
   .strict()
+  .superRefine((v, ctx) => {
+    if (v.from !== undefined && v.to !== undefined && Date.parse(v.from) > Date.parse(v.to)) {
+      ctx.addIssue({ code: 'custom', path: ['from'], message: `must not be after to (${v.from} is after ${v.to})` })
+    }
+  })
   .optional()
   .default({})
 

@@ -144,7 +144,7 @@ export class JobEngine implements Lifecycle {
     return job
   }
 
-  list(filter: { status?: JobStatus; syncId?: string; limit?: number; offset?: number }): JobList {
+  list(filter: { status?: JobStatus; syncId?: string; from?: string; to?: string; limit?: number; offset?: number }): JobList {
     return this.repo.list(filter)
   }
 

@@ -171,9 +171,19 @@ export class JobRepository {
     return row ? this.toJob(row) : undefined
   }
 
-  list(filter: { status?: JobStatus; syncId?: string; limit?: number; offset?: number }): { jobs: Job[]; total: number } {
+  /**
+   * A page of jobs, newest first, with the total matching the filters. `from` (inclusive) and `to`
+   * (exclusive) are ISO 8601 instants bounding createdAt, to the millisecond (the dispatcher has
+   * validated them; `jobListSchema`).
+   */
+  list(filter: { status?: JobStatus; syncId?: string; from?: string; to?: string; limit?: number; offset?: number }): { jobs: Job[]; total: number } {
     const where: string[] = []
     const params: unknown[] = []
+    const instant = (name: 'from' | 'to', value: string): number => {
+      const ms = Date.parse(value)
+      if (Number.isNaN(ms)) throw new RangeError(`jobs.list: ${name} is not a date-time: ${value}`)
+      return ms
+    }
     if (filter.status) {
       where.push('j.status = ?')
       params.push(filter.status)
@@ -181,6 +191,14 @@ export class JobRepository {
     if (filter.syncId) {
       where.push('j.sync_id = ?')
       params.push(filter.syncId)
+    }
+    if (filter.from !== undefined) {
+      where.push('j.created_at >= ?')
+      params.push(instant('from', filter.from))
+    }
+    if (filter.to !== undefined) {
+      where.push('j.created_at < ?')
+      params.push(instant('to', filter.to))
     }
     const w = where.length ? `WHERE ${where.join(' AND ')}` : ''
     const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM jobs j ${w}`).get(...params) as { n: number }).n
