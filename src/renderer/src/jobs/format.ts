@@ -119,3 +119,22 @@ export function triggerText(trigger: string): string {
 
 /** A short id for tables and titles; the full id stays in the URL and the tooltip. */
 export const shortId = (id: string): string => id.slice(0, 8)
+
+/**
+ * How many times the run was started: `1`, or `3 (2 retries or resumes)`. Null when the job does not
+ * say (an older backend), so the detail leaves the line out.
+ */
+export function attemptsText(attempts: number | null | undefined): string | null {
+  if (typeof attempts !== 'number' || !Number.isFinite(attempts) || attempts < 1) return null
+  const n = Math.floor(attempts)
+  if (n === 1) return '1'
+  const more = n - 1
+  return `${n} (${more} ${more === 1 ? 'retry or resume' : 'retries or resumes'})`
+}
+
+/** `12 chunks` committed of one table; null when the job does not report chunks. */
+export function chunksText(chunksDone: number | null | undefined): string | null {
+  if (typeof chunksDone !== 'number' || !Number.isFinite(chunksDone) || chunksDone < 0) return null
+  const n = Math.floor(chunksDone)
+  return `${n.toLocaleString('en-US')} ${n === 1 ? 'chunk' : 'chunks'}`
+}

@@ -1,22 +1,21 @@
-import { useCallback, useEffect, useRef, useState } from 'react'
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { EmptyState, Group, Loader, Pagination, Select, Stack, Text, Title } from '@mantine/core'
-import type { MethodInput } from '../../../shared/contract'
 import type { ErrorBody } from '../../../shared/errors'
-import { JOB_STATUSES, type JobList } from '../../../shared/syncs'
+import type { JobList } from '../../../shared/syncs'
 import { toErrorBody } from '../api/client'
 import { api, transport } from '../api/runtime'
 import { ErrorAlert } from '../components/ErrorAlert'
 import { JobDetail } from '../components/jobs/JobDetail'
+import { JobFilters } from '../components/jobs/JobFilters'
 import { JobsTable } from '../components/jobs/JobsTable'
 import { useInterval } from '../hooks/useInterval'
+import { useJobFilters } from '../jobs/filter-store'
+import { clampPage, isFiltered, jobListRequest, pageCount, pageRangeText, PAGE_SIZES } from '../jobs/filters'
 import { useConnectivity } from '../stores/connectivity'
 import { useRoute } from '../stores/route'
 import { useSyncs } from '../stores/syncs'
 
-export const PAGE_SIZE = 20
 const POLL_MS = 5000
-
-type StatusFilter = (typeof JOB_STATUSES)[number] | 'all'
 
 export function JobsPage() {
   const rest = useRoute((s) => s.rest)
@@ -24,31 +23,32 @@ export function JobsPage() {
   return <JobsList />
 }
 
-/** Filterable, paged list of jobs, newest first. */
+/** Filterable (status, sync, creation dates), paged list of jobs, newest first. */
 function JobsList() {
-  const [status, setStatus] = useState<StatusFilter>('all')
-  const [syncId, setSyncId] = useState<string | null>(null)
-  const [page, setPage] = useState(1)
+  // Filters and page live in a store, so coming back from a job's detail finds them as they were.
+  const { form, page, pageSize, setFilters, setPage, setPageSize, reset } = useJobFilters()
   const [list, setList] = useState<JobList | null>(null)
   const [error, setError] = useState<ErrorBody | null>(null)
   const syncs = useSyncs((s) => s.items)
   const up = useConnectivity((s) => s.up)
   const request = useRef(0)
+  const req = useMemo(() => jobListRequest(form, page, pageSize), [form, page, pageSize])
 
   const load = useCallback(() => {
+    // A half-typed or reversed date range is shown under its field; the last answer stays on screen.
+    if (!req.ok) return
     const n = ++request.current
-    const input: NonNullable<MethodInput<'jobs.list'>> = { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }
-    if (status !== 'all') input.status = status
-    if (syncId) input.syncId = syncId
     api()
-      .call('jobs.list', input)
+      .call('jobs.list', req.input)
       .then((l) => {
         if (n !== request.current) return
         setList(l)
         setError(null)
+        const fit = clampPage(page, l.total, pageSize)
+        if (fit !== page) setPage(fit)
       })
       .catch((err: unknown) => n === request.current && setError(toErrorBody(err)))
-  }, [status, syncId, page])
+  }, [req, page, pageSize, setPage])
 
   useEffect(() => load(), [load])
   useEffect(() => {
@@ -57,8 +57,8 @@ function JobsList() {
   useInterval(load, POLL_MS)
   useEffect(() => transport().on('job.status', () => load()), [load])
 
-  const pages = list ? Math.max(1, Math.ceil(list.total / PAGE_SIZE)) : 1
-  const filtered = status !== 'all' || syncId !== null
+  const pages = list ? pageCount(list.total, pageSize) : 1
+  const filtered = isFiltered(form)
 
   return (
     <Stack data-testid="jobs" gap="md">
@@ -68,33 +68,8 @@ function JobsList() {
           Every run of a sync, with its progress, log and verification result.
         </Text>
       </div>
-      <Group gap="sm" align="flex-end">
-        <Select
-          label="Status"
-          w={180}
-          allowDeselect={false}
-          data={[{ value: 'all', label: 'Any status' }, ...JOB_STATUSES.map((s) => ({ value: s, label: s }))]}
-          value={status}
-          onChange={(v) => {
-            setStatus((v ?? 'all') as StatusFilter)
-            setPage(1)
-          }}
-          data-testid="jobs-filter-status"
-        />
-        <Select
-          label="Sync"
-          w={260}
-          clearable
-          searchable
-          placeholder="Any sync"
-          data={(syncs ?? []).map((s) => ({ value: s.id, label: s.name }))}
-          value={syncId}
-          onChange={(v) => {
-            setSyncId(v)
-            setPage(1)
-          }}
-          data-testid="jobs-filter-sync"
-        />
+      <Group gap="sm" align="flex-end" justify="space-between">
+        <JobFilters form={form} syncs={syncs ?? []} request={req} filtered={filtered} onChange={setFilters} onClear={reset} />
         {list && (
           <Text size="sm" c="dimmed" pb={8} data-testid="jobs-total">
             {list.total} {list.total === 1 ? 'job' : 'jobs'}
@@ -104,7 +79,7 @@ function JobsList() {
       {error && up && <ErrorAlert testId="jobs-error" title="Could not read the jobs" error={error} />}
       {list === null ? (
         !error && <Loader data-testid="jobs-loading" />
-      ) : list.jobs.length === 0 ? (
+      ) : list.jobs.length === 0 && list.total === 0 ? (
         <EmptyState
           data-testid="jobs-empty"
           title={filtered ? 'No job matches these filters' : 'No jobs yet'}
@@ -113,7 +88,23 @@ function JobsList() {
       ) : (
         <>
           <JobsTable jobs={list.jobs} />
-          {pages > 1 && <Pagination total={pages} value={page} onChange={setPage} data-testid="jobs-pagination" />}
+          <Group justify="space-between" gap="sm">
+            <Group gap="sm">
+              {pages > 1 && <Pagination total={pages} value={Math.min(page, pages)} onChange={setPage} data-testid="jobs-pagination" />}
+              <Text size="sm" c="dimmed" data-testid="jobs-range">
+                {pageRangeText(Math.min(page, pages), pageSize, list.total)}
+              </Text>
+            </Group>
+            <Select
+              aria-label="Jobs per page"
+              w={130}
+              allowDeselect={false}
+              data={PAGE_SIZES.map((n) => ({ value: String(n), label: `${n} per page` }))}
+              value={String(pageSize)}
+              onChange={(v) => v && setPageSize(Number(v))}
+              data-testid="jobs-page-size"
+            />
+          </Group>
         </>
       )}
     </Stack>
