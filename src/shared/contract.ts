@@ -158,6 +158,7 @@ export const methods = {
   'jobs.cancel': { input: jobIdSchema, output: {} as Job },
   /** A new job (new id) from a finished job's config as it was; answers at once. */
   'jobs.retry': { input: jobIdSchema, output: {} as { jobId: string } },
+  'jobs.resume': { input: jobIdSchema, output: {} as Job },
   'jobs.logs': {
     input: z.object({ id: z.string().min(1), afterId: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(5000).optional() }).strict(),
     output: [] as { id: number; ts: string; level: string; table: string | null; message: string }[]

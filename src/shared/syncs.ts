@@ -144,6 +144,8 @@ export interface JobTable {
   error?: ErrorBody
   notes?: string[]
   durationMs?: number
+  /** Chunks of this table committed so far (the checkpoint a resume or retry continues from). */
+  chunksDone?: number
 }
 
 export interface Job {
@@ -154,6 +156,11 @@ export interface Job {
   retryOf?: string
   status: JobStatus
   trigger: string
+  /**
+   * How many times the engine has started this job's run: 1, plus one for every retry after a
+   * transient error and every resume after an interruption (each continues from the checkpoints).
+   */
+  attempts: number
   createdAt: string
   startedAt: string | null
   finishedAt: string | null

@@ -120,6 +120,9 @@ test('the Jobs page filters by creation date and pages through the jobs; the fil
   // Open a job and come back: the filters are as they were.
   await page.getByTestId(`job-row-${oldest}`).click()
   await expect(page.getByTestId('job-status')).toHaveAttribute('data-status', 'succeeded')
+  // One start, no retry or resume.
+  await expect(page.getByTestId('job-attempts')).toHaveText('1')
+  await page.screenshot({ path: join(SCREENSHOTS, 'job-detail-attempts.png'), fullPage: true })
   await page.getByTestId('job-back').click()
   await expect(page.getByTestId('jobs-filter-from')).toHaveValue(localDay(0))
   await expect(page.getByTestId('jobs-filter-to')).toHaveValue(localDay(1))

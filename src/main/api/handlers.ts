@@ -42,6 +42,7 @@ export function createHandlers(system: SyncSystem): Handlers {
     'jobs.get': (input) => system.jobs.get(input.id),
     'jobs.cancel': (input) => system.jobs.cancel(input.id),
     'jobs.retry': (input) => system.jobs.retry(input.id),
+    'jobs.resume': (input) => system.jobs.resume(input.id),
     'jobs.logs': (input) => {
       system.jobs.get(input.id)
       return system.jobs.repo.logs(input.id, input.afterId ?? 0, input.limit ?? 500)

@@ -144,8 +144,18 @@ export async function expectSameTable(
   expect(b, `${tTable}: rows`).toEqual(a)
   if (whole) {
     expect(await showCreate(t, tDb, tTable), `${tTable}: SHOW CREATE TABLE`).toBe(await showCreate(s, sDb, sTable))
-    expect(await checksum(t, tDb, tTable), `${tTable}: CHECKSUM TABLE`).toBe(await checksum(s, sDb, sTable))
+    // MariaDB 10.11's CHECKSUM TABLE is not a function of the data for tables with stored generated
+    // columns: the same rows gave three different checksums on one table over a minute (seen here,
+    // the shop's order_items). For those a differing checksum is not evidence; the value-by-value
+    // compare above is the proof.
+    const [ct, cs] = [await checksum(t, tDb, tTable), await checksum(s, sDb, sTable)]
+    if (ct !== cs && !(await hasStoredGenerated(s, sDb, sTable))) expect(ct, `${tTable}: CHECKSUM TABLE`).toBe(cs)
   }
+}
+
+async function hasStoredGenerated(c: Connection, db: string, table: string): Promise<boolean> {
+  const rows = await q(c, "SELECT COUNT(*) AS n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND EXTRA LIKE '%STORED%'", [db, table])
+  return Number(rows[0]?.n) > 0
 }
 
 export async function leftoverShadows(c: Connection, db: string): Promise<string[]> {

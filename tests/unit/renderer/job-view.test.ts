@@ -47,6 +47,7 @@ function job(tables: JobTable[], patch: Partial<Job> = {}): Job {
     syncId: 's1',
     status: 'running',
     trigger: 'manual',
+    attempts: 1,
     createdAt: '2026-01-01T00:00:00Z',
     startedAt: '2026-01-01T00:00:01Z',
     finishedAt: null,

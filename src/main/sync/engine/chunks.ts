@@ -86,6 +86,10 @@ export interface PlanOptions {
   chunkRows: number
   /** User filter, already checked; applied to every chunk on the source. */
   where?: string
+  /** Continue after this key (a checkpoint): the first range starts after it. */
+  startAfter?: KeyTuple | null
+  /** Index of the first range planned (chunks before it were copied by an earlier attempt). */
+  firstIndex?: number
 }
 
 /**
@@ -106,6 +110,8 @@ export async function* planChunks(conn: Connection, table: TableInfo, opts: Plan
   const where = opts.where ? `(${opts.where})` : '1=1'
   const kcols = orderBy(key)
   const chunkRows = Math.max(1, opts.chunkRows)
+  const startAfter = opts.startAfter ?? null
+  const firstIndex = opts.firstIndex ?? 0
 
   if (key.columns.length === 1 && key.columns[0]!.kind === 'int') {
     const [rows] = await conn.query<RowDataPacket[]>({
@@ -115,7 +121,7 @@ export async function* planChunks(conn: Connection, table: TableInfo, opts: Plan
     const lo = (rows[0]?.lo as Buffer | null | undefined)?.toString('latin1')
     const hi = (rows[0]?.hi as Buffer | null | undefined)?.toString('latin1')
     if (lo === null || lo === undefined) {
-      yield { index: 0, after: null, upTo: null }
+      yield { index: firstIndex, after: startAfter, upTo: null }
       return
     }
     const min = BigInt(String(lo))
@@ -125,9 +131,9 @@ export async function* planChunks(conn: Connection, table: TableInfo, opts: Plan
     // Dense enough when the span is at most 4x the rows: each range then holds about chunkRows rows.
     if (span <= estimate * 4n || span <= BigInt(chunkRows)) {
       const step = BigInt(chunkRows) * (span > estimate ? span / estimate : 1n)
-      let index = 0
-      let after: bigint | null = null
-      for (let upper = min - 1n + step; ; upper += step) {
+      let index = firstIndex
+      let after: bigint | null = startAfter ? (startAfter[0] as bigint) : null
+      for (let upper = (after ?? min - 1n) + step; ; upper += step) {
         const last = upper >= max
         // The last range is open-ended so rows inserted above MAX after planning are still read.
         yield { index: index++, after: after === null ? null : [after], upTo: last ? null : [upper] }
@@ -138,8 +144,8 @@ export async function* planChunks(conn: Connection, table: TableInfo, opts: Plan
   }
 
   // Boundaries from the index: the key of every chunkRows-th row.
-  let after: KeyTuple | null = null
-  let index = 0
+  let after: KeyTuple | null = startAfter
+  let index = firstIndex
   for (;;) {
     const p = after ? rangePredicate(key, { after, upTo: null }) : { sql: '1=1', params: [] }
     const [rows] = await conn.query<RowDataPacket[]>({

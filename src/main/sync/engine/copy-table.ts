@@ -2,15 +2,16 @@ import { createHash } from 'node:crypto'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { AppError, type ErrorBody } from '../../../shared/errors'
 import { quoteIdent, quoteQualified } from '../mysql/identifiers'
-import { keyToJson, orderBy, planChunks, rangePredicate, rangesPartitionExactly, type ChunkRange } from './chunks'
-import { buildLoadDdl, diffCreate, parseCreateTable, renderCreate } from './ddl'
+import { keyFromJson, keyToJson, orderBy, planChunks, rangePredicate, rangesPartitionExactly, type ChunkRange, type KeyTuple } from './chunks'
+import { buildLoadDdl, diffCreate, parseCreateTable, renderCreate, type LoadDdl } from './ddl'
 import { rawExpr, sqlTupleExpr, sqlTupleFromValues, tsvLineExpr, tsvLineFromValues, type SqlDialect } from './encoding'
 import { abortReason, streamRows } from './row-stream'
 import { readTableInfo, tableExists, type ColumnInfo, type TableInfo } from './schema'
 import type { ReaderGroup } from './snapshot'
 import { chunkSum, earlier, firstDifference, tableCount, type FirstDifference } from './verify'
 import type { ChunkSink, ChunkWriter } from './writers'
-import { pendingResult, type RunHooks, type RunOptions, type TableResult, type TableTask } from './types'
+import { isTransientError } from './transient'
+import { pendingResult, type OnExists, type RunHooks, type RunOptions, type TableCheckpoint, type TableResult, type TableTask } from './types'
 
 /**
  * Copies one table: prepare the target (shadow table for `replace`), stream chunks from source
@@ -98,6 +99,13 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
   const log = (level: 'error' | 'warn' | 'info' | 'debug', msg: string): void => hooks.log?.(level, msg, task.source)
   const result: TableResult = { ...pendingResult(task), startedAt: Date.now() }
   const progress = (): void => hooks.progress?.({ ...result, notes: [...result.notes] })
+  const store = hooks.checkpoints
+  let checkpoint: TableCheckpoint | null = store?.load(task.source) ?? null
+  const saveCheckpoint = (patch: Partial<TableCheckpoint>): void => {
+    if (!store || !checkpoint) return
+    checkpoint = { ...checkpoint, ...patch, notes: [...result.notes] }
+    store.save(task.source, checkpoint)
+  }
   let loadTable: string | null = null
   let createdShadow = false
   let foreignKeys: string[] = []
@@ -109,94 +117,103 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
     result.rowsEstimated = info.rowsEstimate
     result.keyless = info.key === null
     const columns = selectColumns(info, task)
-    if (info.key === null) {
-      result.notes.push('no primary or unique NOT NULL key: copied in one stream, verified as a whole')
-    }
-    if (!info.transactional) {
-      result.notes.push(`${info.engine ?? 'this'} engine is not transactional: read as it is at each chunk, not at the run's consistent point`)
-    }
-
-    // ---- target preparation ----
-    const exists = await tableExists(ctx.targetMeta, ctx.targetDb, task.target)
-    const expected = expectedTargetDdl(info, task)
-    let mode = options.onExists
-    if (exists && mode === 'fail') {
-      throw new AppError('TARGET_EXISTS', `Target table ${ctx.targetDb}.${task.target} exists and onExists is "fail".`)
-    }
-    if (exists && (mode === 'truncate' || mode === 'append')) {
-      const diffs = await schemaDiff(ctx, task.target, expected)
-      if (diffs.length > 0) {
-        if (!options.recreateOnMismatch) {
-          throw new AppError(
-            'SCHEMA_MISMATCH',
-            `Target table ${ctx.targetDb}.${task.target} differs from the source: ${diffs.slice(0, 5).join('; ')}${diffs.length > 5 ? ` (and ${diffs.length - 5} more)` : ''}`,
-            { differences: diffs }
-          )
-        }
-        result.notes.push(`schema differed; recreated (${diffs.join('; ')})`)
-        mode = 'replace'
-      }
-    }
-    if (!exists && !options.createMissing) {
-      throw new AppError('TABLE_NOT_FOUND', `Target table ${ctx.targetDb}.${task.target} does not exist and createMissing is off.`)
-    }
-
     const ddl = buildLoadDdl(info.createSql, task.target, {
       engine: info.engine,
       excludeColumns: task.excludeColumns,
       chunkKey: info.key?.name ?? null
     })
-    foreignKeys = ddl.foreignKeys
-    let deferred: string[] = []
-    let swap = false
-    if (!exists || mode === 'replace') {
-      // Load into a shadow table; the existing table (if any) stays untouched until the swap.
-      loadTable = exists ? shadowName('new', ctx.runTag, task.target) : task.target
-      await ctx.targetMeta.query(`DROP TABLE IF EXISTS ${quoteQualified(ctx.targetDb, loadTable)}`)
-      const create = renderCreate(parseCreateTable(ddl.create), { db: ctx.targetDb, table: loadTable })
-      await ctx.targetMeta.query(create)
-      createdShadow = true
-      deferred = ddl.deferredIndexes
-      swap = exists
-      if (exists) {
-        const diffs = await schemaDiff(ctx, task.target, expected)
-        result.notes.push(diffs.length ? `replaced; schema changes: ${diffs.join('; ')}` : 'replaced (same schema)')
-        const triggers = await triggersOn(ctx, task.target)
-        if (triggers.length && !options.objects.triggers) {
-          result.notes.push(`the target's trigger(s) ${triggers.join(', ')} go with the replaced table (copy triggers with objects.triggers)`)
-        }
-      }
-    } else {
-      loadTable = task.target
-      if (mode === 'truncate') {
-        await ctx.targetMeta.query(`TRUNCATE TABLE ${quoteQualified(ctx.targetDb, loadTable)}`)
-        result.notes.push('truncated, then loaded')
-      } else {
-        result.notes.push('appended')
-      }
-      // Constraints of an existing table are already in place.
-      foreignKeys = []
+
+    if (checkpoint && (checkpoint.stage === 'done' || !(await tableExists(ctx.targetMeta, ctx.targetDb, checkpoint.loadTable)))) {
+      log('info', `the table ${checkpoint.loadTable} of the last attempt is gone; copying the table from the start`)
+      store?.save(task.source, null)
+      checkpoint = null
     }
-    if (ddl.disableKeys) await ctx.targetMeta.query(`ALTER TABLE ${quoteQualified(ctx.targetDb, loadTable)} DISABLE KEYS`)
+
+    let prepared: PreparedTarget
+    if (checkpoint) {
+      // ---- resume: the target was prepared by an earlier attempt ----
+      result.notes = [...checkpoint.notes]
+      prepared = {
+        loadTable: checkpoint.loadTable,
+        created: checkpoint.createdByJob,
+        mode: checkpoint.mode,
+        swap: checkpoint.swap,
+        deferred: checkpoint.stage === 'copying' && checkpoint.createdByJob ? await missingIndexes(ctx, checkpoint.loadTable, ddl) : []
+      }
+      await resumeLoad(ctx, info, checkpoint, result, log)
+    } else {
+      if (info.key === null) result.notes.push('no primary or unique NOT NULL key: copied in one stream, verified as a whole')
+      if (!info.transactional) {
+        result.notes.push(`${info.engine ?? 'this'} engine is not transactional: read as it is at each chunk, not at the run's consistent point`)
+      }
+      prepared = await prepareTarget(ctx, task, info, ddl, result)
+      checkpoint = {
+        loadTable: prepared.loadTable,
+        createdByJob: prepared.created,
+        swap: prepared.swap,
+        mode: prepared.mode,
+        stage: 'copying',
+        ranges: [],
+        rowsRead: 0,
+        rowsWritten: 0,
+        bytes: 0,
+        notes: []
+      }
+      saveCheckpoint({})
+    }
+    const load = prepared.loadTable
+    loadTable = load
+    createdShadow = prepared.created
+    // Constraints of an existing table (truncate, append) are already in place.
+    foreignKeys = prepared.created ? ddl.foreignKeys : []
+    const { mode, swap, deferred } = prepared
 
     // ---- copy ----
-    result.status = 'copying'
-    progress()
-    const ranges = await copyChunks(ctx, task, info, columns, loadTable, result, progress, mode === 'append')
-    result.chunks = ranges.length
+    const committed: ChunkRange[] = (checkpoint?.ranges ?? []).map(([after, upTo], index) => ({
+      index,
+      after: info.key ? keyFromJson(info.key, after) : null,
+      upTo: info.key ? keyFromJson(info.key, upTo) : null
+    }))
+    result.chunks = committed.length
+    if (checkpoint?.stage !== 'loaded') {
+      if (ddl.disableKeys) await ctx.targetMeta.query(`ALTER TABLE ${quoteQualified(ctx.targetDb, load)} DISABLE KEYS`)
+      result.status = 'copying'
+      progress()
+      // Chunks finish out of order; the checkpoint advances over the contiguous prefix only.
+      const finished = new Map<number, { range: ChunkRange; read: number; written: number; bytes: number }>()
+      const onChunk = (range: ChunkRange, c: { read: number; written: number; bytes: number }): void => {
+        finished.set(range.index, { range, ...c })
+        let advanced = false
+        for (let f = finished.get(committed.length); f; f = finished.get(committed.length)) {
+          finished.delete(f.range.index)
+          committed.push(f.range)
+          checkpoint!.rowsRead += f.read
+          checkpoint!.rowsWritten += f.written
+          checkpoint!.bytes += f.bytes
+          advanced = true
+        }
+        result.chunks = committed.length
+        if (advanced) saveCheckpoint({ ranges: committed.map((r) => [keyToJson(r.after), keyToJson(r.upTo)]) })
+      }
+      const last = committed.at(-1)
+      if (!last || last.upTo !== null) {
+        await copyChunks(ctx, task, info, columns, load, result, progress, mode === 'append', { startAfter: last?.upTo ?? null, firstIndex: committed.length, onChunk })
+      }
 
-    hooks.signal?.throwIfAborted()
-    if (deferred.length > 0) {
-      log('debug', `building ${deferred.length} secondary index(es)`)
-      await ctx.targetMeta.query(`ALTER TABLE ${quoteQualified(ctx.targetDb, loadTable)} ${deferred.join(', ')}`)
+      hooks.signal?.throwIfAborted()
+      if (deferred.length > 0) {
+        log('debug', `building ${deferred.length} secondary index(es)`)
+        await ctx.targetMeta.query(`ALTER TABLE ${quoteQualified(ctx.targetDb, load)} ${deferred.join(', ')}`)
+      }
+      if (ddl.disableKeys) await ctx.targetMeta.query(`ALTER TABLE ${quoteQualified(ctx.targetDb, load)} ENABLE KEYS`)
+      saveCheckpoint({ stage: 'loaded' })
     }
-    if (ddl.disableKeys) await ctx.targetMeta.query(`ALTER TABLE ${quoteQualified(ctx.targetDb, loadTable)} ENABLE KEYS`)
 
     // ---- verify ----
     if (options.verify && mode !== 'append') {
       result.status = 'verifying'
       progress()
-      const diff = await verifyTable(ctx, task, info, columns, loadTable, ranges)
+      const diff = await verifyTable(ctx, task, info, columns, load, committed)
       result.verified = diff === null
       if (diff) {
         result.firstDifference = diff
@@ -213,25 +230,34 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
 
     // ---- swap ----
     hooks.signal?.throwIfAborted()
-    if (swap) await swapIn(ctx, loadTable, task.target)
+    if (swap) await swapIn(ctx, load, task.target)
     createdShadow = false
     result.status = 'done'
+    saveCheckpoint({ stage: 'done', foreignKeys })
     return { result, foreignKeys }
   } catch (err) {
     await ctx.readers.finishTable(task.source).catch(() => undefined)
     if (err instanceof SkipTable) {
       result.status = 'skipped'
       result.notes.push(err.message)
+      store?.save(task.source, null)
       return { result, foreignKeys: [] }
     }
     result.status = 'failed'
     result.error = hooks.signal?.aborted ? { code: 'CANCELLED', message: 'Cancelled.' } : errorBody(err)
-    // Never leave a half-loaded shadow behind; a table created fresh by this run is dropped too,
-    // so a failed run leaves the target as it found it.
-    if (createdShadow && loadTable) {
-      await ctx.targetMeta.query(`DROP TABLE IF EXISTS ${quoteQualified(ctx.targetDb, loadTable)}`).catch((e: unknown) => {
-        log('error', `could not drop ${loadTable}: ${errorBody(e).message}`)
-      })
+    result.transient = !hooks.signal?.aborted && isTransientError(err)
+    const keep = hooks.keepWork?.(hooks.signal?.aborted ? hooks.signal.reason : err) ?? false
+    if (keep) {
+      log('info', `stopped; ${result.chunks} committed chunk(s) kept for the next attempt`)
+    } else {
+      // Never leave a half-loaded shadow behind; a table created fresh by this run is dropped too,
+      // so a failed run leaves the target as it found it.
+      if (createdShadow && loadTable) {
+        await ctx.targetMeta.query(`DROP TABLE IF EXISTS ${quoteQualified(ctx.targetDb, loadTable)}`).catch((e: unknown) => {
+          log('error', `could not drop ${loadTable}: ${errorBody(e).message}`)
+        })
+      }
+      store?.save(task.source, null)
     }
     log(hooks.signal?.aborted ? 'info' : 'error', `failed: ${result.error.message}`)
     return { result, foreignKeys: [] }
@@ -240,6 +266,129 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
     result.durationMs = result.finishedAt - (result.startedAt ?? result.finishedAt)
     progress()
   }
+}
+
+interface PreparedTarget {
+  /** Where rows go: a shadow, a table created for this copy, or the existing target table. */
+  loadTable: string
+  /** The load table was created by this job (dropped if its work is discarded). */
+  created: boolean
+  mode: OnExists
+  /** Swap the load table in for the existing target table at the end. */
+  swap: boolean
+  /** Index clauses still to build after the rows are in. */
+  deferred: string[]
+}
+
+/**
+ * Readies the target for a fresh load: checks an existing table against `onExists`, creates the
+ * table to load into (a shadow for `replace` of an existing table) or truncates the existing one.
+ */
+async function prepareTarget(
+  ctx: TableContext,
+  task: TableTask,
+  info: TableInfo,
+  ddl: LoadDdl,
+  result: TableResult
+): Promise<PreparedTarget> {
+  const { options } = ctx
+  const exists = await tableExists(ctx.targetMeta, ctx.targetDb, task.target)
+  const expected = expectedTargetDdl(info, task)
+  let mode = options.onExists
+  if (exists && mode === 'fail') {
+    throw new AppError('TARGET_EXISTS', `Target table ${ctx.targetDb}.${task.target} exists and onExists is "fail".`)
+  }
+  if (exists && (mode === 'truncate' || mode === 'append')) {
+    const diffs = await schemaDiff(ctx, task.target, expected)
+    if (diffs.length > 0) {
+      if (!options.recreateOnMismatch) {
+        throw new AppError(
+          'SCHEMA_MISMATCH',
+          `Target table ${ctx.targetDb}.${task.target} differs from the source: ${diffs.slice(0, 5).join('; ')}${diffs.length > 5 ? ` (and ${diffs.length - 5} more)` : ''}`,
+          { differences: diffs }
+        )
+      }
+      result.notes.push(`schema differed; recreated (${diffs.join('; ')})`)
+      mode = 'replace'
+    }
+  }
+  if (!exists && !options.createMissing) {
+    throw new AppError('TABLE_NOT_FOUND', `Target table ${ctx.targetDb}.${task.target} does not exist and createMissing is off.`)
+  }
+  if (!exists || mode === 'replace') {
+    // Load into a shadow table; the existing table (if any) stays untouched until the swap.
+    const loadTable = exists ? shadowName('new', ctx.runTag, task.target) : task.target
+    await ctx.targetMeta.query(`DROP TABLE IF EXISTS ${quoteQualified(ctx.targetDb, loadTable)}`)
+    await ctx.targetMeta.query(renderCreate(parseCreateTable(ddl.create), { db: ctx.targetDb, table: loadTable }))
+    if (exists) {
+      const diffs = await schemaDiff(ctx, task.target, expected)
+      result.notes.push(diffs.length ? `replaced; schema changes: ${diffs.join('; ')}` : 'replaced (same schema)')
+      const triggers = await triggersOn(ctx, task.target)
+      if (triggers.length && !options.objects.triggers) {
+        result.notes.push(`the target's trigger(s) ${triggers.join(', ')} go with the replaced table (copy triggers with objects.triggers)`)
+      }
+    }
+    return { loadTable, created: true, mode, swap: exists, deferred: ddl.deferredIndexes }
+  }
+  if (mode === 'truncate') {
+    await ctx.targetMeta.query(`TRUNCATE TABLE ${quoteQualified(ctx.targetDb, task.target)}`)
+    result.notes.push('truncated, then loaded')
+  } else {
+    result.notes.push('appended')
+  }
+  // Constraints and indexes of an existing table are already in place.
+  return { loadTable: task.target, created: false, mode, swap: false, deferred: [] }
+}
+
+/**
+ * Makes a checkpointed load table match its checkpoint: rows past the last committed range may
+ * have been written by chunks that were still running when the attempt ended, and are removed so
+ * those chunks can be written again. A table without a usable key starts over.
+ */
+async function resumeLoad(
+  ctx: TableContext,
+  info: TableInfo,
+  cp: TableCheckpoint,
+  result: TableResult,
+  log: (level: 'info', msg: string) => void
+): Promise<void> {
+  const table = quoteQualified(ctx.targetDb, cp.loadTable)
+  if (cp.stage === 'copying') {
+    if (cp.mode === 'append') {
+      // The rows that were there before cannot be told from rows a lost chunk may have appended.
+      throw new AppError('COPY_FAILED', `An append copy of ${info.name} stopped in the middle and cannot be resumed safely; run it again with truncate or replace.`)
+    }
+    const last = cp.ranges.at(-1)
+    if (!info.key || !last) {
+      await ctx.targetMeta.query(`DELETE FROM ${table}`)
+      cp.ranges = []
+      cp.rowsRead = cp.rowsWritten = cp.bytes = 0
+    } else {
+      const p = rangePredicate(info.key, { after: keyFromJson(info.key, last[1]), upTo: null })
+      await ctx.targetMeta.query({ sql: `DELETE FROM ${table} WHERE ${p.sql}`, values: p.params })
+    }
+  }
+  result.rowsRead = cp.rowsRead
+  result.rowsWritten = cp.rowsWritten
+  result.inserted = cp.rowsWritten
+  result.bytes = cp.bytes
+  result.chunks = cp.ranges.length
+  log(
+    'info',
+    cp.stage === 'loaded'
+      ? `resuming: all rows were loaded by an earlier attempt (${cp.rowsWritten} rows); verifying`
+      : `resuming after ${cp.ranges.length} committed chunk(s) (${cp.rowsWritten} rows)`
+  )
+}
+
+/** Deferred indexes the load table does not have yet (an earlier attempt may have built some). */
+async function missingIndexes(ctx: TableContext, table: string, ddl: LoadDdl): Promise<string[]> {
+  const [rows] = await ctx.targetMeta.query<RowDataPacket[]>(
+    'SELECT DISTINCT INDEX_NAME AS n FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+    [ctx.targetDb, table]
+  )
+  const have = new Set(rows.map((r) => String(r.n)))
+  return ddl.deferredIndexes.filter((_, i) => !have.has(ddl.deferredIndexNames[i]!))
 }
 
 export function errorBody(err: unknown): ErrorBody {
@@ -301,10 +450,10 @@ async function copyChunks(
   loadTable: string,
   result: TableResult,
   progress: () => void,
-  append: boolean
-): Promise<ChunkRange[]> {
-  const planner = planChunks(ctx.sourceMeta, info, { chunkRows: ctx.options.chunkRows, where: task.where })
-  const done: ChunkRange[] = []
+  append: boolean,
+  resume: { startAfter: KeyTuple | null; firstIndex: number; onChunk: (range: ChunkRange, counts: ChunkCounts) => void }
+): Promise<void> {
+  const planner = planChunks(ctx.sourceMeta, info, { chunkRows: ctx.options.chunkRows, where: task.where, startAfter: resume.startAfter, firstIndex: resume.firstIndex })
   const workers = Math.max(1, Math.min(ctx.options.parallelism, ctx.readers.perTableParallelism))
   const stop = new AbortController()
   const signal = ctx.hooks.signal ? AbortSignal.any([ctx.hooks.signal, stop.signal]) : stop.signal
@@ -315,7 +464,7 @@ async function copyChunks(
   // table with a table lock when unique and foreign key checks are off (its bulk-insert path): two
   // chunks starting on the empty table would wait on each other for the whole first chunk at best,
   // or deadlock. Once a row is in, every chunk inserts with row locks and they run in parallel.
-  let warm = false
+  let warm = result.rowsWritten > 0
   let gate: Promise<void> = Promise.resolve()
   const worker = async (): Promise<void> => {
     while (!failed) {
@@ -325,17 +474,16 @@ async function copyChunks(
       if (next.done) return
       const range = next.value
       if (warm) {
-        await copyRange(ctx, task, info, columns, loadTable, range, result, append, signal)
+        resume.onChunk(range, await copyRange(ctx, task, info, columns, loadTable, range, result, append, signal))
       } else {
         const turn = gate.then(async () => {
-          const before = result.rowsWritten
-          await copyRange(ctx, task, info, columns, loadTable, range, result, append, signal)
-          if (result.rowsWritten > before) warm = true
+          const counts = await copyRange(ctx, task, info, columns, loadTable, range, result, append, signal)
+          if (counts.written > 0) warm = true
+          resume.onChunk(range, counts)
         })
         gate = turn.catch(() => undefined)
         await turn
       }
-      done.push(range)
       if (Date.now() - lastProgress > 200) {
         lastProgress = Date.now()
         progress()
@@ -356,7 +504,12 @@ async function copyChunks(
     await planner.return(undefined).catch(() => undefined)
     throw failed
   }
-  return done.sort((a, b) => a.index - b.index)
+}
+
+interface ChunkCounts {
+  read: number
+  written: number
+  bytes: number
 }
 
 /** Waits for a pooled session, unless `signal` aborts first; a session that arrives later goes back. */
@@ -377,7 +530,7 @@ async function copyRange(
   result: TableResult,
   append: boolean,
   signal: AbortSignal
-): Promise<void> {
+): Promise<ChunkCounts> {
   const reader = await acquire(ctx.readers.acquire(task.source), signal, (c) => ctx.readers.release(task.source, c))
   let w: WriterSlot | undefined
   try {
@@ -438,6 +591,7 @@ async function copyRange(
     if (r.written !== r.read) {
       ctx.hooks.log?.('warn', `chunk ${range.index}: read ${r.read} rows but the target took ${r.written}`, task.source)
     }
+    return { read: r.read, written: r.written, bytes: r.bytes }
   } finally {
     ctx.readers.release(task.source, reader)
     if (w) ctx.writers.release(w)
@@ -534,7 +688,8 @@ async function swapIn(ctx: TableContext, shadow: string, table: string): Promise
   const t = quoteQualified(ctx.targetDb, table)
   const s = quoteQualified(ctx.targetDb, shadow)
   if (referenced) {
-    await ctx.targetMeta.query(`DROP TABLE ${t}`)
+    // IF EXISTS: an attempt that stopped between these two statements left no table to drop.
+    await ctx.targetMeta.query(`DROP TABLE IF EXISTS ${t}`)
     await ctx.targetMeta.query(`RENAME TABLE ${s} TO ${t}`)
   } else {
     const old = quoteQualified(ctx.targetDb, shadowName('old', ctx.runTag, table))

@@ -77,6 +77,8 @@ export interface LoadDdl {
   create: string
   /** `ADD ...` clauses of indexes built after the load, in one ALTER TABLE (empty: none). */
   deferredIndexes: string[]
+  /** Names of the deferred indexes, in the same order (a resumed load builds only the missing ones). */
+  deferredIndexNames: string[]
   /** `ADD CONSTRAINT ... FOREIGN KEY ...` clauses, applied after every table of the run is loaded. */
   foreignKeys: string[]
   /** MyISAM-like engines: wrap the load in DISABLE KEYS / ENABLE KEYS instead of deferring. */
@@ -106,10 +108,11 @@ export function buildLoadDdl(
   const deferrable = (l: DefinitionLine): boolean =>
     innodb && !partitioned && (l.kind === 'index' || l.kind === 'unique' || l.kind === 'fulltext' || l.kind === 'spatial') && l.name !== opts.chunkKey
   const loadLines = kept.filter((l) => l.kind !== 'foreign' && !deferrable(l))
-  const deferredIndexes = kept.filter((l) => l.kind !== 'foreign' && deferrable(l)).map((l) => `ADD ${l.text}`)
+  const deferredLines = kept.filter((l) => l.kind !== 'foreign' && deferrable(l))
   return {
     create: renderCreate(parsed, table, loadLines),
-    deferredIndexes,
+    deferredIndexes: deferredLines.map((l) => `ADD ${l.text}`),
+    deferredIndexNames: deferredLines.map((l) => l.name ?? ''),
     foreignKeys,
     disableKeys: ['myisam', 'aria'].includes(engine)
   }

@@ -9,6 +9,7 @@ import { databaseExists } from './schema'
 import { openReaders, type Consistency, type ReaderGroup } from './snapshot'
 import { destroyConnection, InsertWriter, isDead, LoadDataWriter, type ChunkWriter } from './writers'
 import type { SqlDialect } from './encoding'
+import { isTransientError } from './transient'
 import { pendingResult, type RunHooks, type RunOptions, type TableResult, type TableTask } from './types'
 
 /**
@@ -23,6 +24,10 @@ export interface RunSpec {
   targetDatabase: string
   tables: TableTask[]
   options: RunOptions
+  /** Names this run's shadow tables; a job keeps one across attempts so a resume finds its shadows. */
+  runTag?: string
+  /** Tables an earlier attempt of the same job finished: kept as they are, not copied again. */
+  done?: Map<string, TableResult>
 }
 
 export interface RunSummary {
@@ -36,6 +41,8 @@ export interface RunSummary {
   /** Views, triggers and routines, when the run was asked to copy them. */
   objects?: ObjectResult[]
   error?: { code: string; message: string }
+  /** Every failure of the run was transient (a connection lost, a deadlock, ...): worth another attempt. */
+  transient?: boolean
 }
 
 /** Identity of a server, independent of the name used to reach it. */
@@ -182,6 +189,23 @@ export function retargetForeignKey(clause: string, renames: Map<string, string>)
   })
 }
 
+/**
+ * Adds a table's foreign keys. A constraint an earlier attempt already added (it stopped before
+ * recording that) is left as it is.
+ */
+async function addForeignKeys(conn: Connection, db: string, table: string, clauses: string[]): Promise<void> {
+  const [rows] = await conn.query<RowDataPacket[]>(
+    'SELECT CONSTRAINT_NAME AS n FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ?',
+    [db, table]
+  )
+  const have = new Set(rows.map((r) => String(r.n)))
+  const missing = clauses.filter((c) => {
+    const m = /^ADD CONSTRAINT `((?:[^`]|``)+)`/.exec(c)
+    return !m || !have.has(m[1]!.replace(/``/g, '`'))
+  })
+  if (missing.length) await conn.query(`ALTER TABLE ${quoteQualified(db, table)} ${missing.join(', ')}`)
+}
+
 export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<RunSummary> {
   const startedAt = Date.now()
   const summary: RunSummary = {
@@ -191,7 +215,7 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
     durationMs: 0,
     consistency: null,
     writePath: null,
-    tables: spec.tables.map(pendingResult)
+    tables: spec.tables.map((t) => spec.done?.get(t.source) ?? pendingResult(t))
   }
   if (spec.target.readOnly) {
     throw new AppError('READ_ONLY_TARGET', `${spec.target.label} is marked read-only and cannot be a sync target.`)
@@ -261,7 +285,7 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
     if (writers.path === 'insert') log('info', 'loading with multi-row INSERT (the target has local_infile off, or INSERT was asked for)')
     signal?.throwIfAborted()
 
-    const runTag = randomBytes(3).toString('hex')
+    const runTag = spec.runTag ?? randomBytes(3).toString('hex')
     const ctx: TableContext = {
       sourceDb: spec.sourceDatabase,
       targetDb: spec.targetDatabase,
@@ -275,19 +299,24 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
       dialect
     }
     const renames = new Map(spec.tables.filter((t) => t.source !== t.target).map((t) => [t.source, t.target]))
-    const fks: { table: string; clauses: string[] }[] = []
+    const fks: { source: string; table: string; clauses: string[] }[] = []
+    // Tables finished by an earlier attempt may still owe their foreign keys (stopped before the end).
+    for (const task of spec.tables) {
+      const cp = spec.done?.has(task.source) ? hooks.checkpoints?.load(task.source) : null
+      if (cp?.foreignKeys?.length) fks.push({ source: task.source, table: task.target, clauses: cp.foreignKeys.map((c) => retargetForeignKey(c, renames)) })
+    }
+    const todo = spec.tables.map((t, i) => ({ t, i })).filter(({ t }) => !spec.done?.has(t.source))
     let next = 0
     const tableWorker = async (): Promise<void> => {
-      while (next < spec.tables.length) {
+      while (next < todo.length) {
         if (signal?.aborted) return
-        const i = next++
-        const task = spec.tables[i]!
+        const { t: task, i } = todo[next++]!
         const outcome = await copyTable(task, ctx)
         summary.tables[i] = outcome.result
-        if (outcome.foreignKeys.length) fks.push({ table: task.target, clauses: outcome.foreignKeys.map((c) => retargetForeignKey(c, renames)) })
+        if (outcome.foreignKeys.length) fks.push({ source: task.source, table: task.target, clauses: outcome.foreignKeys.map((c) => retargetForeignKey(c, renames)) })
       }
     }
-    await Promise.all(Array.from({ length: Math.min(parallel, spec.tables.length) }, tableWorker))
+    await Promise.all(Array.from({ length: Math.min(parallel, todo.length) }, tableWorker))
 
     if (!signal?.aborted) {
       // Constraints once every table is in: parents may load after children.
@@ -295,7 +324,8 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
         const t = summary.tables.find((r) => r.target === fk.table)
         if (t?.status !== 'done') continue
         try {
-          await targetMeta.query(`ALTER TABLE ${quoteQualified(spec.targetDatabase, fk.table)} ${fk.clauses.join(', ')}`)
+          await addForeignKeys(targetMeta, spec.targetDatabase, fk.table, fk.clauses)
+          hooks.checkpoints?.save(fk.source, null)
         } catch (err) {
           t.status = 'failed'
           t.error = errorBody(err)
@@ -315,6 +345,7 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
       const failed = summary.tables.filter((t) => t.status === 'failed')
       const failedObjects = summary.objects?.filter((o) => o.error) ?? []
       summary.status = failed.length || failedObjects.length ? 'failed' : 'succeeded'
+      summary.transient = failed.length > 0 && failedObjects.length === 0 && failed.every((t) => t.transient)
       if (failed.length) {
         const mismatch = failed.some((t) => t.error?.code === 'VERIFY_MISMATCH')
         summary.error = {
@@ -333,6 +364,7 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
     if (err instanceof AppError && !signal?.aborted) throw err
     summary.status = signal?.aborted ? 'cancelled' : 'failed'
     summary.error = signal?.aborted ? { code: 'CANCELLED', message: 'Cancelled.' } : errorBody(err)
+    summary.transient = !signal?.aborted && isTransientError(err)
     return summary
   } finally {
     signal?.removeEventListener('abort', onAbort)

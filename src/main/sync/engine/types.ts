@@ -43,6 +43,44 @@ export interface TableResult extends Omit<JobTable, 'firstDifference' | 'notes' 
   startedAt?: number
   finishedAt?: number
   durationMs?: number
+  /** Whether the table's failure is worth another attempt (engine-only; see transient.ts). */
+  transient?: boolean
+}
+
+/** A key tuple as stored in a checkpoint (see keyToJson in chunks.ts). */
+export type KeyJson = (string | { hex: string })[] | null
+
+/**
+ * What a table's copy has committed so far, stored after every chunk so a later attempt (a retry
+ * after a transient error, or a resume after a crash or shutdown) continues from there instead of
+ * from the start. Chunk writes are idempotent over key ranges: rows the target holds past the last
+ * checkpointed range are removed before the copy goes on.
+ */
+export interface TableCheckpoint {
+  /** The table rows are loaded into: a shadow (`replace` of an existing table) or the target itself. */
+  loadTable: string
+  /** The load table was created by this job: drop it if the job's work is discarded. */
+  createdByJob: boolean
+  /** The load table is a shadow to swap in for the existing target table at the end. */
+  swap: boolean
+  /** How the target is written (a schema mismatch under `recreateOnMismatch` turns truncate into replace). */
+  mode: OnExists
+  /** `copying`: chunks still to go, deferred indexes not built; `loaded`: all rows in, indexes built; `done`: swapped in. */
+  stage: 'copying' | 'loaded' | 'done'
+  /** The contiguous committed prefix of chunk ranges, as `[after, upTo]`. */
+  ranges: [KeyJson, KeyJson][]
+  rowsRead: number
+  rowsWritten: number
+  bytes: number
+  notes: string[]
+  /** Foreign keys still to add once every table is loaded (stage `done`). */
+  foreignKeys?: string[]
+}
+
+/** Where a run keeps its tables' checkpoints (the job engine's store; none for one-shot CLI runs). */
+export interface CheckpointStore {
+  load(source: string): TableCheckpoint | null
+  save(source: string, checkpoint: TableCheckpoint | null): void
 }
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug'
@@ -54,6 +92,13 @@ export interface RunHooks {
   progress?(table: TableResult): void
   /** Once, when the source's consistency and the target's write path are settled (before any table). */
   prepared?(info: { consistency: 'global' | 'per-table'; writePath: 'load-data' | 'insert' }): void
+  /** Checkpoints per chunk; with it, a failed or stopped table keeps its work when keepWork() says so. */
+  checkpoints?: CheckpointStore
+  /**
+   * Asked when a table fails or the run is stopped: true keeps the shadow table and checkpoint for a
+   * later attempt (a transient error with retries left, or a shutdown); false discards them.
+   */
+  keepWork?(err: unknown): boolean
 }
 
 /** A table's result before any work: every counter at zero, status pending. */

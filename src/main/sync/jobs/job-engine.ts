@@ -8,8 +8,10 @@ import type { Deps, Lifecycle } from '../components'
 import { errorBody } from '../engine/copy-table'
 import { openSession } from '../engine/endpoint'
 import { resolveTasks } from '../engine/plan'
-import { runFullCopy } from '../engine/run'
-import { DEFAULT_RUN_OPTIONS, type RunOptions, type TableResult } from '../engine/types'
+import { runFullCopy, type RunSummary } from '../engine/run'
+import { backoffDelay, isTransientError } from '../engine/transient'
+import { DEFAULT_RUN_OPTIONS, type RunHooks, type RunOptions, type TableCheckpoint, type TableResult, type TableTask } from '../engine/types'
+import { quoteQualified } from '../mysql/identifiers'
 import { JobRepository } from '../store/job-repository'
 import type { SyncRepository } from '../store/sync-repository'
 
@@ -33,6 +35,8 @@ export class JobEngine implements Lifecycle {
   private accepting = false
   private readonly queue: string[] = []
   private readonly running = new Map<string, Running>()
+  /** Leftovers of a cancelled job being dropped, per sync: the sync's next job waits for it. */
+  private readonly discarding = new Map<string, Promise<void>>()
   private connections: ConnectionManager | null = null
   private syncs: SyncRepository | null = null
   private cleanupTimer: NodeJS.Timeout | null = null
@@ -54,6 +58,16 @@ export class JobEngine implements Lifecycle {
       this.deps.events.emit('job.status', { jobId: id, syncId: this.repo.get(id)?.syncId ?? null, status: 'interrupted' })
     }
     this.accepting = this.deps.config()['sync.enabled']
+    if (this.accepting && this.deps.config()['sync.resume_interrupted']) {
+      for (const id of this.repo.interrupted()) {
+        try {
+          this.resume(id)
+          this.deps.logger.info('resuming an interrupted job', { jobId: id })
+        } catch (err) {
+          this.deps.logger.warn('an interrupted job could not be resumed', { jobId: id, error: errorBody(err).message })
+        }
+      }
+    }
     this.cleanup()
     this.cleanupTimer = setInterval(() => this.cleanup(), 3_600_000)
     this.cleanupTimer.unref()
@@ -76,7 +90,8 @@ export class JobEngine implements Lifecycle {
       r.controller.abort(new AppError('CANCELLED', 'DB-Taxi is shutting down.'))
     }
     const left = Math.max(0, deadline - Date.now())
-    await Promise.race([Promise.all([...this.running.values()].map((r) => r.done)), new Promise((r) => setTimeout(r, left))])
+    const work = [...[...this.running.values()].map((r) => r.done), ...this.discarding.values()]
+    await Promise.race([Promise.all(work), new Promise((r) => setTimeout(r, left))])
   }
 
   isAccepting(): boolean {
@@ -104,7 +119,35 @@ export class JobEngine implements Lifecycle {
     const config = this.repo.snapshotConfig(jobId)
     if (!config) throw new AppError('NOT_FOUND', `Job ${jobId} has no stored config to retry.`)
     if (config.id && !this.syncs?.get(config.id)) throw new AppError('NOT_FOUND', 'The sync config of this job was deleted.')
+    if (job.status === 'interrupted') {
+      throw new AppError('CONFLICT', `Job ${jobId} was interrupted: resume it (jobs.resume), or cancel it to discard its work, then retry.`)
+    }
     return { jobId: this.enqueue(config, 'retry', jobId) }
+  }
+
+  /**
+   * Puts an interrupted job back in the queue under the same id. It continues from its
+   * checkpoints: finished tables stay as they are, the others go on from their last committed
+   * chunk into the shadow tables they had.
+   */
+  resume(jobId: string): Job {
+    const job = this.get(jobId)
+    if (job.status !== 'interrupted') {
+      throw new AppError('CONFLICT', `Job ${jobId} is ${job.status}; only interrupted jobs can be resumed (jobs.retry starts a failed one again).`)
+    }
+    if (!this.accepting) {
+      throw new AppError('UNAVAILABLE', this.deps.config()['sync.enabled'] ? 'DB-Taxi is shutting down.' : 'Jobs are off (sync.enabled is false).')
+    }
+    if (job.syncId) {
+      const active = this.repo.activeForSync(job.syncId)
+      if (active) throw new AppError('JOB_ALREADY_ACTIVE', `The sync of job ${jobId} already has an active job (${active}).`, { jobId: active })
+    }
+    this.repo.requeue(jobId)
+    this.repo.log(jobId, 'info', 'queued (resume)')
+    this.deps.events.emit('job.status', { jobId, syncId: job.syncId, status: 'queued' })
+    this.queue.push(jobId)
+    this.pump()
+    return this.get(jobId)
   }
 
   /** Queues a run of a sync config; answers the job id at once. */
@@ -129,11 +172,15 @@ export class JobEngine implements Lifecycle {
     if (r) {
       r.stopReason = 'cancel'
       r.controller.abort(new AppError('CANCELLED', 'Cancelled by the user.'))
-    } else if (job.status === 'queued') {
-      this.queue.splice(this.queue.indexOf(jobId), 1)
-      this.finish(jobId, job.syncId, 'cancelled', { code: 'CANCELLED', message: 'Cancelled before it started.' })
+    } else if (job.status === 'queued' || job.status === 'interrupted') {
+      const i = this.queue.indexOf(jobId)
+      if (i >= 0) this.queue.splice(i, 1)
+      this.finish(jobId, job.syncId, 'cancelled', { code: 'CANCELLED', message: job.status === 'queued' ? 'Cancelled before it started.' : 'Cancelled; its unfinished work is discarded.' })
+      // An interrupted job (or a queued resume) may have kept shadow tables: they go now.
+      const sync = this.repo.snapshotConfig(jobId)
+      if (sync) this.trackDiscard(sync.id, this.discardWork(jobId, sync))
     } else {
-      throw new AppError('CONFLICT', `Job ${jobId} is ${job.status}; only queued or running jobs can be cancelled.`)
+      throw new AppError('CONFLICT', `Job ${jobId} is ${job.status}; only queued, running or interrupted jobs can be cancelled.`)
     }
     return this.get(jobId)
   }
@@ -182,80 +229,203 @@ export class JobEngine implements Lifecycle {
   private async execute(jobId: string, entry: Running): Promise<void> {
     const job = this.repo.get(jobId)!
     const syncId = job.syncId
+    const signal = entry.controller.signal
     const log = (level: 'error' | 'warn' | 'info' | 'debug', message: string, table?: string): void => {
       if (level === 'debug') return
       this.repo.log(jobId, level, message, table)
       this.deps.events.emit('job.log', { jobId, ts: new Date().toISOString(), level, table, message })
     }
+    const cfg = this.deps.config()
+    const maxRetries = cfg['sync.retry_attempts']
+    let retries = 0
+    let sync: SyncConfig | undefined
     try {
       if (!this.connections || !this.syncs) throw new Error('job engine is not wired')
-      const sync = this.repo.snapshotConfig(jobId)
+      sync = this.repo.snapshotConfig(jobId)
       if (!sync || (syncId && !this.syncs.get(syncId))) throw new AppError('NOT_FOUND', 'The sync config of this job was deleted.')
-      const limit = this.deps.config()['sync.job_timeout']
+      const limit = cfg['sync.job_timeout']
       const timer = setTimeout(() => {
         entry.stopReason = 'timeout'
         entry.controller.abort(new AppError('TIMEOUT', `The job ran longer than sync.job_timeout (${Math.round(limit / 1000)} s).`))
       }, limit)
       timer.unref()
-      entry.controller.signal.addEventListener('abort', () => clearTimeout(timer), { once: true })
+      signal.addEventListener('abort', () => clearTimeout(timer), { once: true })
+      if (syncId) await this.discarding.get(syncId)
       this.repo.setStatus(jobId, 'running')
       this.deps.events.emit('job.status', { jobId, syncId, status: 'running' })
-      log('info', `started: ${sync.sourceDatabase} -> ${sync.targetDatabase}`)
+      const resuming = job.attempts > 0
+      log('info', resuming ? `resuming (attempt ${job.attempts + 1}): ${sync.sourceDatabase} -> ${sync.targetDatabase}` : `started: ${sync.sourceDatabase} -> ${sync.targetDatabase}`)
 
-      this.connections.assertWritableTarget(sync.targetConnectionId)
-      const [source, target] = await Promise.all([this.connections.endpoint(sync.sourceConnectionId), this.connections.endpoint(sync.targetConnectionId)])
-      const options = runOptions(sync, this.deps.config()['sync.batch_size'])
+      const hooks = {
+        signal,
+        log,
+        // A table that fails with retries left, or is stopped by a shutdown, keeps its shadow table
+        // and checkpoint; a user's cancel, a timeout or a final error discards them.
+        keepWork: (err: unknown): boolean => (signal.aborted ? entry.stopReason === 'shutdown' : retries < maxRetries && isTransientError(err))
+      }
+      for (;;) {
+        const attempt = this.repo.addAttempt(jobId)
+        let outcome: Awaited<ReturnType<JobEngine['attempt']>> | undefined
+        let thrown: unknown
+        try {
+          outcome = await this.attempt(jobId, sync, hooks)
+        } catch (err) {
+          thrown = err
+        }
+        const transient = thrown !== undefined ? isTransientError(thrown) : outcome!.status === 'failed' && outcome!.transient === true
+        if (!signal.aborted && transient && retries < maxRetries) {
+          retries++
+          const delay = backoffDelay(retries, cfg['sync.retry_delay'])
+          const reason = thrown !== undefined ? errorBody(thrown).message : failureReason(outcome!)
+          log('warn', `attempt ${attempt} failed (transient: ${reason}); retry ${retries} of ${maxRetries} in ${(delay / 1000).toFixed(1)} s, from the last committed chunks`)
+          await sleep(delay, signal)
+          if (!signal.aborted) continue
+        }
+        if (thrown !== undefined) throw thrown
+        if (signal.aborted) {
+          this.finishStopped(jobId, syncId, entry, outcome!.extra)
+        } else if (outcome!.status === 'succeeded') {
+          this.finish(jobId, syncId, 'succeeded', undefined, outcome!.extra)
+        } else {
+          this.finish(jobId, syncId, 'failed', (outcome!.error as ErrorBody | undefined) ?? { code: 'COPY_FAILED', message: 'The run failed.' }, outcome!.extra)
+        }
+        break
+      }
+    } catch (err) {
+      if (signal.aborted) this.finishStopped(jobId, syncId, entry)
+      else this.finish(jobId, syncId, 'failed', errorBody(err))
+    }
+    // Work kept for a retry that will not come is discarded now (a resumable stop keeps it).
+    const status = this.repo.get(jobId)?.status
+    if (sync && status !== 'succeeded' && status !== 'interrupted') await this.discardWork(jobId, sync)
+  }
+
+  private trackDiscard(syncId: string, p: Promise<void>): void {
+    const all = Promise.all([this.discarding.get(syncId), p]).then(() => undefined)
+    this.discarding.set(syncId, all)
+    void all.finally(() => {
+      if (this.discarding.get(syncId) === all) this.discarding.delete(syncId)
+    })
+  }
+
+  /** The job was stopped: by a shutdown (resumable), a timeout (failed) or the user (cancelled). */
+  private finishStopped(jobId: string, syncId: string | null, entry: Running, extra: Record<string, unknown> = {}): void {
+    if (entry.stopReason === 'timeout') {
+      this.finish(jobId, syncId, 'failed', { code: 'TIMEOUT', message: 'The job ran longer than sync.job_timeout and was stopped.' }, extra)
+    } else if (entry.stopReason === 'shutdown') {
+      this.finish(jobId, syncId, 'interrupted', { code: 'CANCELLED', message: 'Stopped by a shutdown; it resumes from its checkpoints.' }, extra)
+    } else {
+      this.finish(jobId, syncId, 'cancelled', { code: 'CANCELLED', message: 'Cancelled by the user.' }, extra)
+    }
+  }
+
+  /**
+   * One run of the job's tables. Tables an earlier attempt finished are kept; the others continue
+   * from their checkpoints. The table list is settled by the first attempt and stored, so a resume
+   * copies the same tables even if the source gained or lost some since.
+   */
+  private async attempt(
+    jobId: string,
+    sync: SyncConfig,
+    hooks: Pick<RunHooks, 'signal' | 'log' | 'keepWork'>
+  ): Promise<RunSummary & { extra: Record<string, unknown> }> {
+    const connections = this.connections!
+    connections.assertWritableTarget(sync.targetConnectionId)
+    const [source, target] = await Promise.all([connections.endpoint(sync.sourceConnectionId), connections.endpoint(sync.targetConnectionId)])
+    const options = runOptions(sync, this.deps.config()['sync.batch_size'])
+    let tasks = this.repo.snapshotTasks<TableTask>(jobId)
+    if (!tasks) {
       const meta = await openSession(source, 'meta')
-      let tasks
       try {
         tasks = await resolveTasks(meta, sync.sourceDatabase, { tables: sync.tables, allTables: sync.allTables })
       } finally {
         await meta.end().catch(() => meta.destroy())
       }
       this.repo.setTables(jobId, tasks.map((t) => ({ source: t.source, target: t.target, mode: t.mode })))
-      const positions = new Map(tasks.map((t, i) => [t.source, i]))
-      const lastEmit = new Map<string, number>()
-
-      const summary = await runFullCopy(
-        { source, target, sourceDatabase: sync.sourceDatabase, targetDatabase: sync.targetDatabase, tables: tasks, options },
-        {
-          signal: entry.controller.signal,
-          log,
-          // Shown in the run view while the job runs, not only when it ends.
-          prepared: (info) => this.repo.patchSnapshot(jobId, info),
-          progress: (t) => {
-            const now = Date.now()
-            const final = t.status === 'done' || t.status === 'failed' || t.status === 'skipped'
-            if (!final && now - (lastEmit.get(t.source) ?? 0) < PROGRESS_EVERY_MS) return
-            lastEmit.set(t.source, now)
-            this.repo.updateTable(jobId, positions.get(t.source) ?? 0, toJobTable(t))
-            this.deps.events.emit('job.progress', progressEvent(jobId, t))
-          }
+      this.repo.patchSnapshot(jobId, { tasks })
+    }
+    const positions = new Map(tasks.map((t, i) => [t.source, i]))
+    const pos = (source: string): number => positions.get(source) ?? 0
+    const stored = this.repo.get(jobId)!.tables
+    const done = new Map<string, TableResult>()
+    stored.forEach((t, i) => {
+      if (t.status === 'done' && tasks[i]) done.set(tasks[i].source, { ...t, notes: t.notes ?? [], chunks: t.chunksDone ?? 0 } as TableResult)
+    })
+    const lastEmit = new Map<string, number>()
+    const summary = await runFullCopy(
+      { source, target, sourceDatabase: sync.sourceDatabase, targetDatabase: sync.targetDatabase, tables: tasks, options, runTag: runTagOf(jobId), done },
+      {
+        ...hooks,
+        checkpoints: {
+          load: (source) => this.repo.checkpoint<TableCheckpoint>(jobId, pos(source)),
+          save: (source, cp) => this.repo.saveCheckpoint(jobId, pos(source), cp)
+        },
+        // Shown in the run view while the job runs, not only when it ends.
+        prepared: (info) => this.repo.patchSnapshot(jobId, info),
+        progress: (t) => {
+          const now = Date.now()
+          const final = t.status === 'done' || t.status === 'failed' || t.status === 'skipped'
+          if (!final && now - (lastEmit.get(t.source) ?? 0) < PROGRESS_EVERY_MS) return
+          lastEmit.set(t.source, now)
+          this.repo.updateTable(jobId, pos(t.source), toJobTable(t))
+          this.deps.events.emit('job.progress', progressEvent(jobId, t))
         }
-      )
-      summary.tables.forEach((t, i) => this.repo.updateTable(jobId, i, toJobTable(t)))
-      const extra = { consistency: summary.consistency, writePath: summary.writePath }
-      if (summary.status === 'cancelled' && entry.stopReason === 'timeout') {
-        this.finish(jobId, syncId, 'failed', { code: 'TIMEOUT', message: `The job ran longer than sync.job_timeout and was stopped.` }, extra)
-      } else if (summary.status === 'cancelled') {
-        const interrupted = entry.stopReason === 'shutdown'
-        this.finish(jobId, syncId, interrupted ? 'interrupted' : 'cancelled', interrupted ? { code: 'CANCELLED', message: 'Stopped by a shutdown; it can be resumed.' } : { code: 'CANCELLED', message: 'Cancelled by the user.' }, extra)
-      } else if (summary.status === 'succeeded') {
-        this.finish(jobId, syncId, 'succeeded', undefined, extra)
-      } else {
-        this.finish(jobId, syncId, 'failed', (summary.error as ErrorBody | undefined) ?? { code: 'COPY_FAILED', message: 'The run failed.' }, extra)
       }
+    )
+    summary.tables.forEach((t, i) => this.repo.updateTable(jobId, i, toJobTable(t)))
+    return { ...summary, extra: { consistency: summary.consistency, writePath: summary.writePath } }
+  }
+
+  /**
+   * Drops what a job that will not continue left on the target: shadow tables and tables it
+   * created, as recorded in its checkpoints (the existing target tables were never touched).
+   */
+  private async discardWork(jobId: string, sync: SyncConfig): Promise<void> {
+    const tables = this.repo.get(jobId)?.tables ?? []
+    const leftovers: string[] = []
+    tables.forEach((t, i) => {
+      const cp = this.repo.checkpoint<TableCheckpoint>(jobId, i)
+      if (!cp) return
+      if (cp.createdByJob && cp.stage !== 'done' && t.status !== 'done') leftovers.push(cp.loadTable)
+      this.repo.saveCheckpoint(jobId, i, null)
+    })
+    if (leftovers.length === 0 || !this.connections) return
+    try {
+      const target = await this.connections.endpoint(sync.targetConnectionId)
+      const conn = await openSession(target, 'write')
+      try {
+        for (const t of leftovers) await conn.query(`DROP TABLE IF EXISTS ${quoteQualified(sync.targetDatabase, t)}`)
+      } finally {
+        await conn.end().catch(() => conn.destroy())
+      }
+      this.repo.log(jobId, 'info', `dropped the unfinished table(s) ${leftovers.join(', ')} on the target`)
     } catch (err) {
-      const body = errorBody(err)
-      if (entry.controller.signal.aborted && entry.stopReason === 'timeout') {
-        this.finish(jobId, syncId, 'failed', { code: 'TIMEOUT', message: 'The job ran longer than sync.job_timeout and was stopped.' })
-      } else if (entry.controller.signal.aborted) {
-        this.finish(jobId, syncId, entry.stopReason === 'shutdown' ? 'interrupted' : 'cancelled', { code: 'CANCELLED', message: body.message })
-      } else {
-        this.finish(jobId, syncId, 'failed', body)
-      }
+      this.repo.log(jobId, 'warn', `could not drop the unfinished table(s) ${leftovers.join(', ')}: ${errorBody(err).message}`)
     }
   }
+}
+
+/** Shadow tables are named per job, so every attempt of a job finds the same ones. */
+export function runTagOf(jobId: string): string {
+  return jobId.replace(/[^0-9a-f]/gi, '').slice(0, 6).toLowerCase() || 'job'
+}
+
+function failureReason(summary: RunSummary): string {
+  const t = summary.tables.find((x) => x.status === 'failed')
+  return t?.error ? `${t.source}: ${t.error.message}` : summary.error?.message ?? 'failed'
+}
+
+/** Waits `ms`, or less if `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+  })
 }
 
 export function runOptions(sync: SyncConfig, batchSize: number): RunOptions {

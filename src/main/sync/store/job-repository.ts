@@ -58,6 +58,12 @@ export class JobRepository {
     return row ? (JSON.parse(row.config_snapshot) as { sync?: SyncConfig }).sync : undefined
   }
 
+  /** The table list the job's first attempt settled on (see JobEngine.attempt). */
+  snapshotTasks<T>(id: string): T[] | undefined {
+    const row = this.db.prepare("SELECT json_extract(config_snapshot, '$.tasks') AS t FROM jobs WHERE id = ?").get(id) as { t: string | null } | undefined
+    return row?.t ? (JSON.parse(row.t) as T[]) : undefined
+  }
+
   /** Merges fields into the job's stored snapshot (consistency, write path). */
   patchSnapshot(id: string, patch: Record<string, unknown>): void {
     this.db.prepare('UPDATE jobs SET config_snapshot = json_patch(config_snapshot, ?) WHERE id = ?').run(JSON.stringify(patch), id)
@@ -109,6 +115,40 @@ export class JobRepository {
       this.db.prepare("UPDATE job_tables SET status = 'pending' WHERE status IN ('copying','verifying') AND job_id IN (SELECT id FROM jobs WHERE status = 'interrupted')").run()
     })()
     return rows.map((r) => r.id)
+  }
+
+  /** Counts one more start of the job's run (first run, retry or resume). */
+  addAttempt(id: string): number {
+    this.db.prepare('UPDATE jobs SET attempts = attempts + 1 WHERE id = ?').run(id)
+    return (this.db.prepare('SELECT attempts FROM jobs WHERE id = ?').get(id) as { attempts: number }).attempts
+  }
+
+  /** An interrupted job goes back to the queue to resume (same id, its checkpoints kept). */
+  requeue(id: string): void {
+    this.db.prepare("UPDATE jobs SET status = 'queued', finished_at = NULL, error = NULL WHERE id = ?").run(id)
+  }
+
+  /** Interrupted jobs, oldest first (resumed at start when sync.resume_interrupted is on). */
+  interrupted(): string[] {
+    return (this.db.prepare("SELECT id FROM jobs WHERE status = 'interrupted' ORDER BY created_at, rowid").all() as { id: string }[]).map((r) => r.id)
+  }
+
+  /** A table's checkpoint (see TableCheckpoint in the engine), or null. */
+  checkpoint<T>(jobId: string, position: number): T | null {
+    const row = this.db.prepare("SELECT json_extract(checkpoint, '$.resume') AS cp FROM job_tables WHERE job_id = ? AND position = ?").get(jobId, position) as
+      | { cp: string | null }
+      | undefined
+    return row?.cp ? (JSON.parse(row.cp) as T) : null
+  }
+
+  saveCheckpoint(jobId: string, position: number, checkpoint: unknown): void {
+    if (checkpoint === null) {
+      this.db.prepare("UPDATE job_tables SET checkpoint = json_remove(checkpoint, '$.resume') WHERE job_id = ? AND position = ?").run(jobId, position)
+    } else {
+      this.db
+        .prepare("UPDATE job_tables SET checkpoint = json_set(COALESCE(checkpoint, '{}'), '$.resume', json(?)) WHERE job_id = ? AND position = ?")
+        .run(JSON.stringify(checkpoint), jobId, position)
+    }
   }
 
   setTables(jobId: string, tables: { source: string; target: string; mode: string }[]): void {
@@ -216,6 +256,7 @@ export class JobRepository {
       syncId: r.sync_id,
       status: r.status,
       trigger: r.trigger,
+      attempts: r.attempts,
       createdAt: iso(r.created_at)!,
       startedAt: iso(r.started_at),
       finishedAt: iso(r.finished_at),
@@ -239,8 +280,9 @@ export class JobRepository {
         }
         if (t.first_difference) out.firstDifference = JSON.parse(t.first_difference)
         if (t.error) out.error = JSON.parse(t.error) as ErrorBody
-        const cp = t.checkpoint ? (JSON.parse(t.checkpoint) as { notes?: string[] }) : {}
+        const cp = t.checkpoint ? (JSON.parse(t.checkpoint) as { notes?: string[]; resume?: { ranges?: unknown[] } }) : {}
         if (cp.notes?.length) out.notes = cp.notes
+        if (cp.resume?.ranges) out.chunksDone = cp.resume.ranges.length
         if (t.started_at && t.finished_at) out.durationMs = t.finished_at - t.started_at
         return out
       })

@@ -4,7 +4,7 @@ import { formatBytes } from '../../connections/format'
 import { elapsedMs, formatCount, formatDateTime, formatDurationMs, formatRowRate } from '../../format/numbers'
 import { useInterval } from '../../hooks/useInterval'
 import { useLiveJob } from '../../hooks/useLiveJob'
-import { consistencyText, jobVerification, shortId, triggerText, writePathText } from '../../jobs/format'
+import { attemptsText, consistencyText, jobVerification, shortId, triggerText, writePathText } from '../../jobs/format'
 import { isActive, jobTotals } from '../../jobs/progress'
 import { editSyncHash, hashFor } from '../../routing/routes'
 import { Stat } from '../dashboard/Stat'
@@ -42,6 +42,7 @@ export function JobDetail({ id }: { id: string }) {
   const verdict = jobVerification(job)
   const active = isActive(job.status)
   const elapsed = elapsedMs(job.startedAt, job.finishedAt, now)
+  const attempts = attemptsText(job.attempts)
   return (
     <Stack gap="md" data-testid="job-detail" data-status={job.status}>
       <Back />
@@ -79,6 +80,7 @@ export function JobDetail({ id }: { id: string }) {
             <Stat label="Started" testId="job-started" value={formatDateTime(job.startedAt)} />
             <Stat label="Finished" testId="job-finished" value={active ? '—' : formatDateTime(job.finishedAt)} />
             <Stat label={active ? 'Running for' : 'Took'} testId="job-duration" value={formatDurationMs(elapsed)} />
+            {attempts !== null && <Stat label="Attempts" testId="job-attempts" value={attempts} />}
           </Stack>
         </Card>
         <Card withBorder padding="sm">

@@ -2,6 +2,7 @@ import { Fragment } from 'react'
 import { Badge, Code, Group, Progress, Stack, Table, Text, Tooltip } from '@mantine/core'
 import { formatBytes } from '../../connections/format'
 import { formatDurationMs, formatRowRate } from '../../format/numbers'
+import { chunksText } from '../../jobs/format'
 import { etaSeconds, formatEta, rowsText, tableProgress, type LiveTable } from '../../jobs/progress'
 import { TableStatusBadge, VerificationCell } from './Badges'
 
@@ -31,6 +32,7 @@ export function TablesProgress({ tables, active }: { tables: LiveTable[]; active
         <Table.Tbody>
           {tables.map((t) => {
             const p = tableProgress(t)
+            const chunks = chunksText(t.chunksDone)
             const eta = etaSeconds(t)
             const extra = (t.notes?.length ?? 0) > 0 || t.error
             return (
@@ -72,6 +74,11 @@ export function TablesProgress({ tables, active }: { tables: LiveTable[]; active
                       <Text size="xs" c="dimmed">
                         {p.percent === null ? 'no estimate' : `${t.status === 'copying' ? '~' : ''}${Math.round(p.percent)}%`}
                         {t.bytes > 0 ? ` · ${formatBytes(t.bytes)}` : ''}
+                        {chunks !== null && (
+                          <span data-testid={`job-table-chunks-${t.source}`} title="Chunks committed so far: a resume continues after the last one.">
+                            {` · ${chunks}`}
+                          </span>
+                        )}
                       </Text>
                     </Stack>
                   </Table.Td>
