@@ -1,4 +1,5 @@
 import type { Connection } from 'mysql2/promise'
+import { isDead } from './writers'
 
 /**
  * Streams a query's rows as arrays of raw Buffers, with backpressure: `onRow` may return a promise
@@ -22,6 +23,8 @@ interface CoreConnection {
   query(options: object, values: unknown[]): CoreQuery
   pause(): void
   resume(): void
+  on(event: 'error', cb: (err: Error) => void): void
+  off(event: 'error', cb: (err: Error) => void): void
 }
 
 export function coreConnection(conn: Connection): CoreConnection {
@@ -45,6 +48,7 @@ export async function streamRows(
       if (settled) return
       settled = true
       signal?.removeEventListener('abort', onAbort)
+      core.off('error', onConnectionError)
       if (err) {
         failed = true
         // Drain whatever is left so the connection can be closed or reused.
@@ -56,11 +60,21 @@ export async function streamRows(
       } else resolve(count)
     }
     const onAbort = (): void => finish(abortReason(signal))
+    // The driver tells a command without a callback (this one) that its session was lost only
+    // through the connection's 'error' event (the server killed, the network cut): without this
+    // listener the query would wait forever.
+    const onConnectionError = (err: Error): void => finish(err)
     if (signal?.aborted) {
       reject(abortReason(signal))
       return
     }
+    // Likewise for a session that died before the query: it would never hear of the query.
+    if (isDead(conn)) {
+      reject(Object.assign(new Error('Connection lost: the session was closed before the query.'), { code: 'PROTOCOL_CONNECTION_LOST' }))
+      return
+    }
     signal?.addEventListener('abort', onAbort, { once: true })
+    core.on('error', onConnectionError)
     const query = core.query({ sql, rowsAsArray: true, typeCast: false }, params)
     query.on('result', (row) => {
       if (failed) return

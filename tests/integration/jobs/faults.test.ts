@@ -1,0 +1,284 @@
+import type { Connection } from 'mysql2/promise'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Job, SyncConfig } from '../../../src/shared/contract'
+import { startPrivateServer, testServer, type PrivateServer } from '../../helpers/mariadb'
+import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy'
+import { connect, countRows, createDb, dropDb, expectSameTable, leftoverShadows, q, uniqueName } from '../engine/support'
+import { startSystem, whenProgress, type TestSystem } from './support'
+
+/**
+ * The job engine against real failures: a source server killed and restarted, a network that cuts
+ * every connection, a wrong password, a cancel while a retry waits, and two schedules competing for
+ * one job slot. Every job must end identical to its source, or fail the way it should.
+ */
+
+const ROWS = 100_000
+const CHUNK = 2_000
+
+async function fillOrders(c: Connection, db: string, table = 'orders', rows = ROWS): Promise<void> {
+  await c.query(`CREATE TABLE \`${db}\`.\`${table}\` (id INT UNSIGNED PRIMARY KEY, uuid CHAR(36) NOT NULL, note VARCHAR(80), amount DECIMAL(12,2), KEY by_note (note))`)
+  await c.query(
+    `INSERT INTO \`${db}\`.\`${table}\` SELECT seq, UUID(), IF(seq % 7 = 0, NULL, CONCAT('note ', seq, ' ü')), seq / 100 FROM \`${db}\`.seq_1_to_${rows}`
+  )
+}
+
+/** Waits for the job to end; on a timeout, fails with its log so a hang says where it hangs. */
+async function settled(t: TestSystem, jobId: string, ms = 90_000): Promise<Job> {
+  const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref())
+  const r = await Promise.race([t.system.jobs.wait(jobId), timeout])
+  if (r === 'timeout') throw new Error(`job did not end in ${ms} ms: ${JSON.stringify(t.system.jobs.get(jobId))}\n${(await logsOf(t, jobId)).join('\n')}`)
+  return r
+}
+
+async function logsOf(t: TestSystem, jobId: string): Promise<string[]> {
+  return (await t.call<{ message: string }[]>('jobs.logs', { id: jobId, limit: 500 })).map((l) => l.message)
+}
+
+describe('a private source server killed with SIGKILL mid-copy and restarted 2 s later', () => {
+  let source: PrivateServer
+  let t: TestSystem
+  let sc: Connection
+  const srcDb = 'shop'
+  const dstDb = uniqueName('kill_dst')
+
+  beforeAll(async () => {
+    source = await startPrivateServer()
+    sc = await connect(source)
+    await sc.query(`CREATE DATABASE ${srcDb}`)
+    await fillOrders(sc, srcDb)
+    await sc.end()
+    t = await startSystem({ DBT_SYNC_RETRY_DELAY: '250ms', DBT_SYNC_RETRY_ATTEMPTS: '8' })
+  }, 120_000)
+
+  afterAll(async () => {
+    await t?.stop()
+    await source?.stop()
+    await dropDb(testServer(), dstDb)
+  })
+
+  it('the job retries, continues from its checkpoint and ends identical', async () => {
+    const src = await t.connection('private source', source)
+    const dst = await t.connection('target', testServer())
+    const sync = await t.call<SyncConfig>('syncs.create', {
+      name: 'survives a crash',
+      sourceConnectionId: src,
+      targetConnectionId: dst,
+      sourceDatabase: srcDb,
+      targetDatabase: dstDb,
+      tables: [{ source: 'orders' }],
+      options: { chunkRows: CHUNK, parallelism: 2 }
+    })
+    const { jobId } = await t.call<{ jobId: string }>('syncs.run', { id: sync.id })
+    await whenProgress(t.system, jobId, (e) => e.status === 'copying' && e.rowsWritten > 0)
+    source.kill()
+    await new Promise((r) => setTimeout(r, 2000))
+    await source.restart()
+
+    const job = await settled(t, jobId)
+    expect(job.status, JSON.stringify(job.error)).toBe('succeeded')
+    expect(job.attempts).toBeGreaterThanOrEqual(2)
+    expect(job.tables[0]).toMatchObject({ status: 'done', verified: true, rowsWritten: ROWS })
+    const logs = await logsOf(t, jobId)
+    expect(logs.some((m) => /attempt 1 failed \(transient/.test(m))).toBe(true)
+    expect(logs.some((m) => /resuming after [1-9]\d* committed chunk/.test(m))).toBe(true)
+
+    sc = await connect(source)
+    const tc = await connect(testServer())
+    try {
+      await expectSameTable(sc, srcDb, 'orders', tc, dstDb)
+      expect(await leftoverShadows(tc, dstDb)).toEqual([])
+    } finally {
+      await sc.end()
+      await tc.end()
+    }
+  }, 120_000)
+})
+
+describe('a TCP proxy that cuts every source connection several times during a run', () => {
+  let t: TestSystem
+  let proxy: TcpProxy
+  let c: Connection
+  const srcDb = uniqueName('cut_src')
+  const dstDb = uniqueName('cut_dst')
+
+  beforeAll(async () => {
+    await createDb(testServer(), srcDb)
+    c = await connect(testServer())
+    await fillOrders(c, srcDb)
+    // A table without a key restarts from its beginning after a cut; it must not end with duplicates.
+    await c.query(`CREATE TABLE \`${srcDb}\`.events (at DATETIME(6) NOT NULL, what VARCHAR(40)) ENGINE=InnoDB`)
+    await c.query(`INSERT INTO \`${srcDb}\`.events SELECT '2026-01-01' + INTERVAL seq SECOND, CONCAT('e', seq % 13) FROM \`${srcDb}\`.seq_1_to_30000`)
+    // An existing target table that the run replaces (and a cancel must leave untouched).
+    await createDb(testServer(), dstDb)
+    await c.query(`CREATE TABLE \`${dstDb}\`.orders (id INT UNSIGNED PRIMARY KEY, old_column INT)`)
+    await c.query(`INSERT INTO \`${dstDb}\`.orders VALUES (1, 1), (2, 2)`)
+    proxy = await startTcpProxy(testServer().port, testServer().host)
+    t = await startSystem({ DBT_SYNC_RETRY_DELAY: '100ms', DBT_SYNC_RETRY_ATTEMPTS: '8' })
+  }, 120_000)
+
+  afterAll(async () => {
+    await t?.stop()
+    await proxy?.close()
+    await c?.end()
+    await dropDb(testServer(), srcDb)
+    await dropDb(testServer(), dstDb)
+  })
+
+  async function syncThroughProxy(name: string, targetDb: string, tables = [{ source: 'orders' }, { source: 'events' }]): Promise<SyncConfig> {
+    const src = await t.connection(`${name} source`, { ...testServer(), port: proxy.port })
+    const dst = await t.connection(`${name} target`, testServer())
+    return t.call<SyncConfig>('syncs.create', {
+      name,
+      sourceConnectionId: src,
+      targetConnectionId: dst,
+      sourceDatabase: srcDb,
+      targetDatabase: targetDb,
+      tables,
+      options: { chunkRows: CHUNK, parallelism: 2 }
+    })
+  }
+
+  it('a cancel while a retry waits discards the kept work; the existing target table is untouched', async () => {
+    const sync = await syncThroughProxy('cancel while waiting', dstDb, [{ source: 'orders' }])
+    const { jobId } = await t.call<{ jobId: string }>('syncs.run', { id: sync.id })
+    await whenProgress(t.system, jobId, (e) => e.status === 'copying' && e.rowsWritten > 0)
+    proxy.setDown(true)
+    proxy.cutAll()
+    // The failed attempt keeps its shadow table for the retry...
+    const until = Date.now() + 20_000
+    while (!(await logsOf(t, jobId)).some((m) => m.includes('retry 1 of')) && Date.now() < until) await new Promise((r) => setTimeout(r, 50))
+    expect((await leftoverShadows(c, dstDb)).length).toBe(1)
+    // ...and a cancel drops it.
+    await t.call<Job>('jobs.cancel', { id: jobId })
+    const job = await t.system.jobs.wait(jobId)
+    proxy.setDown(false)
+    expect(job.status).toBe('cancelled')
+    const deadline = Date.now() + 10_000
+    while ((await leftoverShadows(c, dstDb)).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    expect(await leftoverShadows(c, dstDb)).toEqual([])
+    expect(await q(c, `SELECT * FROM \`${dstDb}\`.orders ORDER BY id`)).toEqual([
+      { id: 1, old_column: 1 },
+      { id: 2, old_column: 2 }
+    ])
+  }, 60_000)
+
+  it('the job completes identical, without duplicates, after three cuts', async () => {
+    const sync = await syncThroughProxy('survives cuts', dstDb)
+    const { jobId } = await t.call<{ jobId: string }>('syncs.run', { id: sync.id })
+    let cuts = 0
+    let lastCutAt = -1
+    let cutting = false
+    const off = t.system.events.on('job.progress', (e) => {
+      // Cut only once the retry has made new progress, so every cut lands mid-copy.
+      if (e.jobId !== jobId || e.table !== 'orders' || e.status !== 'copying' || cuts >= 3 || cutting || e.rowsWritten <= lastCutAt) return
+      cutting = true
+      setTimeout(() => {
+        cuts++
+        lastCutAt = e.rowsWritten
+        proxy.cutAll()
+        cutting = false
+      }, 30)
+    })
+    const job = await settled(t, jobId)
+    off()
+    expect(cuts).toBe(3)
+    expect(job.status, JSON.stringify(job.error)).toBe('succeeded')
+    expect(job.attempts).toBeGreaterThanOrEqual(4)
+    expect(job.tables.map((x) => [x.source, x.status, x.verified, x.rowsWritten])).toEqual([
+      ['orders', 'done', true, ROWS],
+      ['events', 'done', true, 30_000]
+    ])
+    await expectSameTable(c, srcDb, 'orders', c, dstDb)
+    await expectSameTable(c, srcDb, 'events', c, dstDb)
+    expect(await countRows(c, dstDb, 'events')).toBe(30_000)
+    expect(await leftoverShadows(c, dstDb)).toEqual([])
+  }, 120_000)
+})
+
+describe('permanent errors and schedules', () => {
+  let t: TestSystem
+  let c: Connection
+  const srcDb = uniqueName('perm_src')
+  const dstDb = uniqueName('perm_dst')
+
+  beforeAll(async () => {
+    await createDb(testServer(), srcDb)
+    c = await connect(testServer())
+    await fillOrders(c, srcDb, 'orders', 20_000)
+    await fillOrders(c, srcDb, 'orders_b', 20_000)
+    t = await startSystem({ DBT_SYNC_RETRY_DELAY: '100ms', DBT_SYNC_RETRY_ATTEMPTS: '5', DBT_SYNC_MAX_CONCURRENCY: '1' })
+  }, 60_000)
+
+  afterAll(async () => {
+    await t?.stop()
+    await c?.end()
+    await dropDb(testServer(), srcDb)
+    await dropDb(testServer(), dstDb)
+  })
+
+  it('a wrong password fails once, with no retries', async () => {
+    await c.query("CREATE USER IF NOT EXISTS 'dbt_perm'@'127.0.0.1' IDENTIFIED BY 'right-one'")
+    try {
+      const src = await t.connection('wrong password', { ...testServer(), user: 'dbt_perm', password: 'wrong-one' })
+      const dst = await t.connection('target', testServer())
+      const sync = await t.call<SyncConfig>('syncs.create', {
+        name: 'bad credentials',
+        sourceConnectionId: src,
+        targetConnectionId: dst,
+        sourceDatabase: srcDb,
+        targetDatabase: dstDb,
+        tables: [{ source: 'orders' }]
+      })
+      const job = await t.system.jobs.wait((await t.call<{ jobId: string }>('syncs.run', { id: sync.id })).jobId)
+      expect(job.status).toBe('failed')
+      expect(job.error?.code).toBe('AUTH_FAILED')
+      expect(job.attempts).toBe(1)
+      expect((await logsOf(t, job.id)).some((m) => /retry/i.test(m))).toBe(false)
+    } finally {
+      await c.query("DROP USER IF EXISTS 'dbt_perm'@'127.0.0.1'")
+    }
+  }, 60_000)
+
+  it('two schedules firing together with max_concurrency=1 both run, one after the other', async () => {
+    const src = await t.connection('sched source', testServer())
+    const dst = await t.connection('sched target', testServer())
+    const make = (name: string, table: string): Promise<SyncConfig> =>
+      t.call<SyncConfig>('syncs.create', {
+        name,
+        sourceConnectionId: src,
+        targetConnectionId: dst,
+        sourceDatabase: srcDb,
+        targetDatabase: dstDb,
+        tables: [{ source: table }],
+        schedule: { kind: 'cron', cron: '* * * * * *' }
+      })
+    const a = await make('every second A', 'orders')
+    const b = await make('every second B', 'orders_b')
+    const jobsOf = async (id: string): Promise<Job[]> => (await t.call<{ jobs: Job[] }>('jobs.list', { syncId: id })).jobs
+    const until = Date.now() + 30_000
+    let ja: Job[] = []
+    let jb: Job[] = []
+    while (Date.now() < until) {
+      ja = await jobsOf(a.id)
+      jb = await jobsOf(b.id)
+      if (ja.some((j) => j.status === 'succeeded') && jb.some((j) => j.status === 'succeeded')) break
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    // Stop the schedules before asserting, so nothing new starts.
+    for (const s of [a, b]) await t.call('syncs.update', { id: s.id, schedule: null })
+    const first = [...ja, ...jb].filter((j) => j.trigger === 'schedule').sort((x, y) => x.createdAt.localeCompare(y.createdAt))
+    expect(ja.some((j) => j.status === 'succeeded')).toBe(true)
+    expect(jb.some((j) => j.status === 'succeeded')).toBe(true)
+    // Never two at once: every pair of finished jobs ran in disjoint time windows.
+    const done = first.filter((j) => j.startedAt && j.finishedAt)
+    for (const x of done) {
+      for (const y of done) {
+        if (x === y) continue
+        const overlap = x.startedAt! < y.finishedAt! && y.startedAt! < x.finishedAt!
+        expect(overlap, `${x.id} and ${y.id} ran at the same time`).toBe(false)
+      }
+    }
+    await expectSameTable(c, srcDb, 'orders', c, dstDb)
+    await expectSameTable(c, srcDb, 'orders_b', c, dstDb)
+  }, 60_000)
+})

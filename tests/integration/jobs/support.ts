@@ -1,0 +1,52 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createDispatcher, type Dispatch } from '../../../src/main/api/dispatcher'
+import { createHandlers } from '../../../src/main/api/handlers'
+import { loadBootLayers } from '../../../src/main/sync/config/layers'
+import { createSyncSystem, type SyncSystem } from '../../../src/main/sync/system'
+import type { ServerAddress } from '../../helpers/mariadb'
+
+/** An in-process sync system (what `db-taxi serve` and the desktop app host), driven through the dispatcher. */
+export interface TestSystem {
+  system: SyncSystem
+  dataDir: string
+  call<T>(method: string, input: unknown): Promise<T>
+  /** Like call, but answers the error envelope instead of throwing. */
+  attempt(method: string, input: unknown): ReturnType<Dispatch>
+  connection(name: string, addr: ServerAddress, extra?: Record<string, unknown>): Promise<string>
+  stop(): Promise<void>
+}
+
+export async function startSystem(env: Record<string, string> = {}): Promise<TestSystem> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'dbt-jobs-'))
+  const system = createSyncSystem({ layers: loadBootLayers({ env: { DBT_DATA_DIR: dataDir, ...env } }), mode: 'headless', consoleLog: false })
+  await system.start()
+  const dispatch = createDispatcher(createHandlers(system), system.logger)
+  const call = async <T>(method: string, input: unknown): Promise<T> => {
+    const r = await dispatch(method, input)
+    if (!r.ok) throw Object.assign(new Error(`${r.error.code}: ${r.error.message}`), { code: r.error.code })
+    return r.data as T
+  }
+  return {
+    system,
+    dataDir,
+    call,
+    attempt: (method, input) => dispatch(method, input),
+    connection: async (name, addr, extra = {}) =>
+      (await call<{ id: string }>('connections.create', { name, host: addr.host, port: addr.port, user: addr.user, password: addr.password, ...extra })).id,
+    stop: () => system.stop(10_000)
+  }
+}
+
+/** Resolves with the first `job.progress` event of `jobId` that `pred` accepts. */
+export function whenProgress(system: SyncSystem, jobId: string, pred: (e: { rowsWritten: number; status: string }) => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const off = system.events.on('job.progress', (e) => {
+      if (e.jobId === jobId && pred(e)) {
+        off()
+        resolve()
+      }
+    })
+  })
+}
