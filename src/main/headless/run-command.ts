@@ -3,6 +3,7 @@ import { AppError } from '../../shared/errors'
 import type { ConfigLayers } from '../sync/config/layers'
 import { CONNECT_FAILURE_CODES } from '../sync/connections/error-map'
 import { EXIT } from './exit-codes'
+import { capYoungGeneration } from './young-generation'
 
 /**
  * `db-taxi run NAME`: runs a saved sync config as a job in this process (stored in the job history
@@ -18,6 +19,7 @@ export function registerRunCommand(
     .description('Run a saved sync config now and wait for it.')
     .option('--json', 'print the job as JSON')
     .action(async (name: string, o: Record<string, unknown>) => {
+      capYoungGeneration()
       const { createSyncSystem } = await import('../sync/system')
       const system = createSyncSystem({ layers: await deps.layersFrom(o), mode: 'headless', consoleLog: true })
       let jobId: string | undefined

@@ -8,6 +8,7 @@ import { verifyTables } from '../sync/engine/verify-run'
 import { DEFAULT_RUN_OPTIONS, type OnExists, type RunOptions, type TableResult } from '../sync/engine/types'
 import { EXIT } from './exit-codes'
 import { ProgressBar } from './progress-bar'
+import { capYoungGeneration } from './young-generation'
 
 /**
  * `db-taxi sync` and `db-taxi verify`: one-shot runs that need no saved config, for scripts and cron.
@@ -125,6 +126,7 @@ export function registerSyncCommands(program: Command, setExit: (code: number) =
     .option('--dry-run', 'print the plan and change nothing')
     .option('--json', 'print one JSON summary on stdout')
     .action(async (o: SyncFlags) => {
+      capYoungGeneration()
       setExit(await runSyncCommand(o))
     })
 
@@ -142,6 +144,7 @@ export function registerSyncCommands(program: Command, setExit: (code: number) =
     .option('--chunk-rows <n>', 'rows per chunk', String(DEFAULT_RUN_OPTIONS.chunkRows))
     .option('--json', 'print JSON')
     .action(async (o: SyncFlags) => {
+      capYoungGeneration()
       setExit(await runVerifyCommand(o))
     })
 }

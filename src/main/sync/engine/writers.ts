@@ -25,6 +25,41 @@ export interface ChunkSink {
 
 const FLUSH_BYTES = 256 * 1024
 
+/**
+ * Rendered lines, each plus '\n', copied into one block of `size` bytes that is written as a whole.
+ * Copying a row right away (instead of keeping the driver's row buffers in a list and
+ * concatenating them) lets the row objects die young, and with them the socket reads they point
+ * into: fewer objects survive each scavenge, and nothing a chunk reads stays referenced until its
+ * block is full. A block is never reused once handed to the stream (whoever reads it may keep it).
+ */
+export class LineBlock {
+  private buf: Buffer | null = null
+  private used = 0
+  constructor(readonly size: number) {}
+  /** Whether a line of `n` bytes (its '\n' included) still fits. */
+  fits(n: number): boolean {
+    return this.used + n <= this.size
+  }
+  get length(): number {
+    return this.used
+  }
+  /** Appends `row` and a '\n'; only after fits(row.length + 1). */
+  append(row: Buffer): void {
+    this.buf ??= Buffer.allocUnsafeSlow(this.size)
+    row.copy(this.buf, this.used)
+    this.used += row.length
+    this.buf[this.used++] = 0x0a
+  }
+  /** The lines collected so far (null when none); the next lines go into a new block. */
+  take(): Buffer | null {
+    if (this.used === 0 || !this.buf) return null
+    const out = this.used === this.size ? this.buf : this.buf.subarray(0, this.used)
+    this.buf = null
+    this.used = 0
+    return out
+  }
+}
+
 /** LOAD DATA LOCAL INFILE fed from a stream: one statement per chunk, input taken as raw bytes. */
 export class LoadDataWriter implements ChunkWriter {
   readonly path = 'load-data' as const
@@ -50,27 +85,37 @@ export class LoadDataWriter implements ChunkWriter {
         pass.emit('drain')
       }
     )
-    let parts: Buffer[] = []
-    let size = 0
+    const block = new LineBlock(FLUSH_BYTES)
     let ended = false
-    const NL = Buffer.from('\n')
-    const flush = (): void | Promise<void> => {
-      if (failure && !ended) throw failure
-      if (size === 0) return
-      const buf = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size)
-      parts = []
-      size = 0
+    const send = (buf: Buffer): void | Promise<void> => {
       if (!pass.write(buf)) {
         return new Promise<void>((resolve, reject) => {
           pass.once('drain', () => (failure ? reject(failure) : resolve()))
         })
       }
     }
+    const flush = (): void | Promise<void> => {
+      if (failure && !ended) throw failure
+      const buf = block.take()
+      if (!buf) return
+      return send(buf)
+    }
     return {
       push(row) {
-        parts.push(row, NL)
-        size += row.length + 1
-        if (size >= FLUSH_BYTES) return flush()
+        if (!block.fits(row.length + 1)) {
+          const wait = flush()
+          if (!block.fits(row.length + 1)) {
+            // A line larger than a block goes on its own.
+            const line = Buffer.allocUnsafe(row.length + 1)
+            row.copy(line)
+            line[row.length] = 0x0a
+            if (wait) return wait.then(() => send(line))
+            return send(line)
+          }
+          block.append(row)
+          return wait
+        }
+        block.append(row)
       },
       async end() {
         await flush()
