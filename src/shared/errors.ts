@@ -34,7 +34,10 @@ export const ERROR_CODES = [
   'TARGET_EXISTS',
   'VERIFY_MISMATCH',
   'COPY_FAILED',
-  'CANCELLED'
+  'CANCELLED',
+  // the job engine (issue 5)
+  /** A server or the network dropped a session mid-run (retried while sync.retry_attempts allow). */
+  'CONNECTION_LOST'
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]

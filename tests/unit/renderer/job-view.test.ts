@@ -202,13 +202,16 @@ describe('logs', () => {
 describe('optional job actions (jobs.retry / jobs.resume)', () => {
   it('appear only when the contract has the method, for the statuses they suit', () => {
     const all = (): boolean => true
-    expect(availableJobActions('interrupted', all).map((a) => a.key)).toEqual(['resume', 'retry'])
+    expect(availableJobActions('interrupted', all).map((a) => a.key)).toEqual(['resume'])
+    expect(availableJobActions('cancelled', all).map((a) => a.key)).toEqual(['retry'])
     expect(availableJobActions('failed', all).map((a) => a.key)).toEqual(['retry'])
     expect(availableJobActions('running', all)).toEqual([])
     expect(availableJobActions('succeeded', all)).toEqual([])
     expect(availableJobActions('failed', () => false)).toEqual([])
     // With this build's contract: shown exactly when the backend declares them.
-    expect(availableJobActions('interrupted').map((a) => a.method)).toEqual(OPTIONAL_JOB_ACTIONS.map((a) => a.method).filter((m) => isMethod(m)))
+    expect(availableJobActions('interrupted').map((a) => a.method)).toEqual(['jobs.resume'].filter((m) => isMethod(m)))
+    expect(availableJobActions('failed').map((a) => a.method)).toEqual(['jobs.retry'].filter((m) => isMethod(m)))
+    expect(OPTIONAL_JOB_ACTIONS.every((a) => isMethod(a.method))).toBe(true)
   })
 
   it('after an action: a new job id, or the same job', () => {

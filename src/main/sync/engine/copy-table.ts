@@ -10,7 +10,7 @@ import { readTableInfo, tableExists, type ColumnInfo, type TableInfo } from './s
 import type { ReaderGroup } from './snapshot'
 import { chunkSum, earlier, firstDifference, tableCount, type FirstDifference } from './verify'
 import type { ChunkSink, ChunkWriter } from './writers'
-import { isTransientError } from './transient'
+import { isConnectionLoss, isTransientError } from './transient'
 import { pendingResult, type OnExists, type RunHooks, type RunOptions, type TableCheckpoint, type TableResult, type TableTask } from './types'
 
 /**
@@ -396,7 +396,7 @@ export function errorBody(err: unknown): ErrorBody {
   const e = err as { code?: string; errno?: number; sqlMessage?: string; message?: string; name?: string }
   if (e?.name === 'AbortError' || e?.code === 'ABORT_ERR') return { code: 'CANCELLED', message: 'Cancelled.' }
   const msg = e?.sqlMessage ?? e?.message ?? String(err)
-  return { code: 'COPY_FAILED', message: e?.code ? `${e.code}: ${msg}` : msg }
+  return { code: isConnectionLoss(err) ? 'CONNECTION_LOST' : 'COPY_FAILED', message: e?.code ? `${e.code}: ${msg}` : msg }
 }
 
 /** Columns that are copied: everything but generated columns (recomputed) and excluded ones. */

@@ -59,6 +59,13 @@ export function isTransientError(err: unknown): boolean {
   return TRANSIENT_MESSAGES.some((re) => re.test(msg))
 }
 
+/** A session dropped by the server or the network (as opposed to a deadlock or a lock wait). */
+export function isConnectionLoss(err: unknown): boolean {
+  if (!isTransientError(err) || err instanceof AppError) return false
+  const e = err as { code?: unknown; errno?: unknown }
+  return !(e.code === 'ER_LOCK_DEADLOCK' || e.code === 'ER_LOCK_WAIT_TIMEOUT' || e.errno === 1213 || e.errno === 1205 || e.errno === 1040)
+}
+
 /**
  * Delay before retry number `retry` (1-based): `base` doubled each time, times a jitter between
  * 0.5 and 1.5 so jobs that failed together do not come back together, capped at `max`.

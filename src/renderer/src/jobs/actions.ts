@@ -29,7 +29,8 @@ export const OPTIONAL_JOB_ACTIONS: JobAction[] = [
     method: 'jobs.retry',
     label: 'Retry',
     description: 'Start a new job with the same config.',
-    when: ['failed', 'cancelled', 'interrupted']
+    // An interrupted job is resumed, or discarded (Cancel) before a retry starts over.
+    when: ['failed', 'cancelled']
   }
 ]
 

@@ -10,7 +10,10 @@ import { isActive } from '../../jobs/progress'
 import { jobHash } from '../../routing/routes'
 import { useRoute } from '../../stores/route'
 
-/** Cancel while queued or running; Retry and Resume when the backend has them (see jobs/actions.ts). */
+/**
+ * Cancel while queued or running, Discard for an interrupted job (drops the shadow tables it kept for
+ * its resume); Retry and Resume when the backend has them (see jobs/actions.ts).
+ */
 export function JobActions({ job, onChanged }: { job: Pick<Job, 'id' | 'status'>; onChanged(): void }) {
   const [busy, setBusy] = useState<string | null>(null)
   const [error, setError] = useState<ErrorBody | null>(null)
@@ -52,6 +55,13 @@ export function JobActions({ job, onChanged }: { job: Pick<Job, 'id' | 'status'>
           <Button color="red" variant="light" onClick={() => void cancel()} loading={busy === 'cancel'} data-testid="job-cancel">
             Cancel
           </Button>
+        )}
+        {job.status === 'interrupted' && (
+          <Tooltip label="Give up on this job: the shadow tables it kept for its resume are dropped; the target tables stay as they were." withArrow multiline w={260}>
+            <Button color="red" variant="light" onClick={() => void cancel()} loading={busy === 'cancel'} data-testid="job-discard">
+              Discard
+            </Button>
+          </Tooltip>
         )}
         {actions.map((a) => (
           <Tooltip key={a.key} label={a.description} withArrow multiline w={260}>
