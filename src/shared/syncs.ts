@@ -167,6 +167,8 @@ export interface Job {
   error?: ErrorBody
   consistency?: string | null
   writePath?: string | null
+  /** The sync config as it was when the job was queued (in `jobs.get`, not in lists). */
+  config?: SyncConfig
   tables: JobTable[]
 }
 

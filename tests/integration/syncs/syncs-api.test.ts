@@ -98,6 +98,9 @@ describe('sync configs', () => {
     expect(job.status).toBe('succeeded')
     expect(job.tables).toHaveLength(1)
     expect(job.tables[0]).toMatchObject({ source: 'orders', target: 'orders_copy', status: 'done', rowsRead: 15000, rowsWritten: 15000, verified: true, keyless: false })
+    // History keeps what was asked for then, and how many runs it took.
+    expect(job.config).toMatchObject({ id: sync.id, tables: [{ source: 'orders', target: 'orders_copy', where: 'id <= 15000' }] })
+    expect(job.attempts).toBe(1)
     expect(events).toContain('job.status')
     expect(events).toContain('job.progress')
 

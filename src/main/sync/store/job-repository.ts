@@ -208,7 +208,7 @@ export class JobRepository {
     const row = this.db
       .prepare('SELECT j.*, s.name AS sync_name FROM jobs j LEFT JOIN sync_configs s ON s.id = j.sync_id WHERE j.id = ?')
       .get(id) as JobRow | undefined
-    return row ? this.toJob(row) : undefined
+    return row ? this.toJob(row, true) : undefined
   }
 
   /**
@@ -248,9 +248,9 @@ export class JobRepository {
     return { jobs: rows.map((r) => this.toJob(r)), total }
   }
 
-  private toJob(r: JobRow): Job {
+  private toJob(r: JobRow, withConfig = false): Job {
     const tables = this.db.prepare('SELECT * FROM job_tables WHERE job_id = ? ORDER BY position').all(r.id) as TableRow[]
-    const snapshot = JSON.parse(r.config_snapshot) as { consistency?: string | null; writePath?: string | null }
+    const snapshot = JSON.parse(r.config_snapshot) as { consistency?: string | null; writePath?: string | null; sync?: SyncConfig }
     const job: Job = {
       id: r.id,
       syncId: r.sync_id,
@@ -287,6 +287,8 @@ export class JobRepository {
         return out
       })
     }
+    // The config as it was when the job was queued (jobs.get only; lists stay light).
+    if (withConfig && snapshot.sync) job.config = snapshot.sync
     if (r.sync_name) job.syncName = r.sync_name
     if (r.retry_of) job.retryOf = r.retry_of
     if (r.error) job.error = JSON.parse(r.error) as ErrorBody
