@@ -125,7 +125,7 @@ describe.each(PATHS)('cancel and failure mid-copy (%s path)', (path) => {
     await admin.end()
     expect(killed).toBeGreaterThan(0)
     expect(summary.status).toBe('failed')
-    expect(summary.tables[0]).toMatchObject({ status: 'failed', error: { code: 'COPY_FAILED' } })
+    expect(summary.tables[0]).toMatchObject({ status: 'failed', error: { code: 'CONNECTION_LOST' }, transient: true })
     expect(await checksum(t, dst.name, 'orders')).toBe(before)
     expect(await leftoverShadows(t, dst.name)).toEqual([])
     expect(await running(t, dst.name)).toEqual([])

@@ -177,11 +177,19 @@ describe('db-taxi serve killed and stopped under a job', () => {
       // The old table is still the old table while the job waits.
       expect(await q(c, `SELECT * FROM \`${dstDb}\`.orders`)).toEqual([{ id: 7, stale: 7 }])
 
+      // The source moves on while the job waits: rows in chunks already copied change and go, one
+      // arrives past the end. The resumed job reads at a new point and must end equal to it.
+      await c.query(`UPDATE \`${srcDb}\`.orders SET email = 'changed@example.org', amount = 0.01 WHERE id = 10`)
+      await c.query(`DELETE FROM \`${srcDb}\`.orders WHERE id = 20`)
+      await c.query(`INSERT INTO \`${srcDb}\`.orders SELECT 200001, UUID(), NULL, 1, 'new', NOW(6), 'late'`)
+
       const resumed = await rpc<Job>(s, 'jobs.resume', { id: jobId })
       expect(resumed.id).toBe(jobId)
       const job = await until(s, jobId, ended, 120_000)
       expect(job.status, JSON.stringify(job.error)).toBe('succeeded')
       expect(job.attempts).toBe(2)
+      expect(job.tables[0]).toMatchObject({ verified: true, rowsWritten: 200_000 })
+      expect(job.tables[0]!.notes).toContain('1 chunk(s) changed on the source between attempts and were copied again')
       await expectSameTable(c, srcDb, 'orders', c, dstDb)
       expect(await leftoverShadows(c, dstDb)).toEqual([])
       // Resuming a finished job is refused.

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { Connection, RowDataPacket } from 'mysql2/promise'
+import type { Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise'
 import { AppError, type ErrorBody } from '../../../shared/errors'
 import { quoteIdent, quoteQualified } from '../mysql/identifiers'
 import { keyFromJson, keyToJson, orderBy, planChunks, rangePredicate, rangesPartitionExactly, type ChunkRange, type KeyTuple } from './chunks'
@@ -175,6 +175,8 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
       upTo: info.key ? keyFromJson(info.key, upTo) : null
     }))
     result.chunks = committed.length
+    /** Chunks copied by earlier attempts of this job (at an earlier point of the source). */
+    const resumedChunks = committed.length
     if (checkpoint?.stage !== 'loaded') {
       if (ddl.disableKeys) await ctx.targetMeta.query(`ALTER TABLE ${quoteQualified(ctx.targetDb, load)} DISABLE KEYS`)
       result.status = 'copying'
@@ -213,7 +215,27 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
     if (options.verify && mode !== 'append') {
       result.status = 'verifying'
       progress()
-      const diff = await verifyTable(ctx, task, info, columns, load, committed)
+      let check = await verifyTable(ctx, task, info, columns, load, committed)
+      // Chunks an earlier attempt copied were read at that attempt's point; the source may have
+      // changed since. Copied again at this attempt's point, they agree with the rest of the table.
+      if (check.first && info.key && resumedChunks > 0 && check.differing.length && check.differing.every((r) => r.index < resumedChunks)) {
+        const n = check.differing.length
+        log('info', `${n} chunk(s) copied by an earlier attempt differ from the source now (it changed between attempts); copying them again`)
+        result.status = 'copying'
+        progress()
+        for (const r of check.differing) {
+          const removed = await clearRange(ctx, info, load, r)
+          result.rowsRead -= removed
+          result.rowsWritten -= removed
+          result.inserted -= removed
+          await copyRange(ctx, task, info, columns, load, r, result, false, hooks.signal ?? new AbortController().signal)
+        }
+        result.notes.push(`${n} chunk(s) changed on the source between attempts and were copied again`)
+        result.status = 'verifying'
+        progress()
+        check = await verifyTable(ctx, task, info, columns, load, committed)
+      }
+      const diff = check.first
       result.verified = diff === null
       if (diff) {
         result.firstDifference = diff
@@ -599,13 +621,14 @@ async function copyRange(
 }
 
 /** Makes a chunk rewritable: removes whatever rows of the range the target holds. */
-export async function clearRange(ctx: TableContext, info: TableInfo, table: string, range: ChunkRange): Promise<void> {
+export async function clearRange(ctx: TableContext, info: TableInfo, table: string, range: ChunkRange): Promise<number> {
   if (!info.key) {
     await ctx.targetMeta.query(`TRUNCATE TABLE ${quoteQualified(ctx.targetDb, table)}`)
-    return
+    return 0
   }
   const p = rangePredicate(info.key, range)
-  await ctx.targetMeta.query({ sql: `DELETE FROM ${quoteQualified(ctx.targetDb, table)} WHERE ${p.sql}`, values: p.params })
+  const [res] = await ctx.targetMeta.query<ResultSetHeader>({ sql: `DELETE FROM ${quoteQualified(ctx.targetDb, table)} WHERE ${p.sql}`, values: p.params })
+  return res.affectedRows
 }
 
 async function verifyTable(
@@ -615,8 +638,9 @@ async function verifyTable(
   columns: ColumnInfo[],
   loadTable: string,
   ranges: ChunkRange[]
-): Promise<FirstDifference | null> {
+): Promise<{ first: FirstDifference | null; differing: ChunkRange[] }> {
   let first: FirstDifference | null = null
+  const differing: ChunkRange[] = []
   let next = 0
   let sourceSum = 0
   let targetSum = 0
@@ -639,6 +663,7 @@ async function verifyTable(
           const d: FirstDifference = { chunk: range.index, after: keyToJson(range.after), upTo: keyToJson(range.upTo), sourceRows: a.rows, targetRows: b.rows }
           if (info.key) Object.assign(d, await raceAbort(firstDifference(src, tgt, columns, info.key, range), signal))
           if (earlier(d, first)) first = d
+          differing.push(range)
         }
       } finally {
         ctx.readers.release(task.source, reader)
@@ -647,7 +672,8 @@ async function verifyTable(
     }
   }
   await Promise.all(Array.from({ length: parallel }, worker))
-  if (first || ranges.length < 2 || rangesPartitionExactly(info.key)) return first
+  differing.sort((a, b) => a.index - b.index)
+  if (first || ranges.length < 2 || rangesPartitionExactly(info.key)) return { first, differing }
   // The chunks must have covered every row once, on both sides.
   const reader = await acquire(ctx.readers.acquire(task.source), signal, (c) => ctx.readers.release(task.source, c))
   let w: WriterSlot | undefined
@@ -663,12 +689,12 @@ async function verifyTable(
     if (sourceRows !== sourceSum) {
       throw new AppError('COPY_FAILED', `The chunks of ${task.source} covered ${sourceSum} of its ${sourceRows} rows; the copy cannot be trusted (please report this).`)
     }
-    if (targetRows !== targetSum) return { after: null, upTo: null, sourceRows, targetRows }
+    if (targetRows !== targetSum) return { first: { after: null, upTo: null, sourceRows, targetRows }, differing }
   } finally {
     ctx.readers.release(task.source, reader)
     if (w) ctx.writers.release(w)
   }
-  return null
+  return { first: null, differing }
 }
 
 /**
