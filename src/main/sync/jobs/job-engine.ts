@@ -239,17 +239,17 @@ export class JobEngine implements Lifecycle {
     const maxRetries = cfg['sync.retry_attempts']
     let retries = 0
     let sync: SyncConfig | undefined
+    let timer: NodeJS.Timeout | undefined
     try {
       if (!this.connections || !this.syncs) throw new Error('job engine is not wired')
       sync = this.repo.snapshotConfig(jobId)
       if (!sync || (syncId && !this.syncs.get(syncId))) throw new AppError('NOT_FOUND', 'The sync config of this job was deleted.')
       const limit = cfg['sync.job_timeout']
-      const timer = setTimeout(() => {
+      timer = setTimeout(() => {
         entry.stopReason = 'timeout'
         entry.controller.abort(new AppError('TIMEOUT', `The job ran longer than sync.job_timeout (${Math.round(limit / 1000)} s).`))
       }, limit)
       timer.unref()
-      signal.addEventListener('abort', () => clearTimeout(timer), { once: true })
       if (syncId) await this.discarding.get(syncId)
       this.repo.setStatus(jobId, 'running')
       this.deps.events.emit('job.status', { jobId, syncId, status: 'running' })
@@ -294,6 +294,8 @@ export class JobEngine implements Lifecycle {
     } catch (err) {
       if (signal.aborted) this.finishStopped(jobId, syncId, entry)
       else this.finish(jobId, syncId, 'failed', errorBody(err))
+    } finally {
+      clearTimeout(timer)
     }
     // Work kept for a retry that will not come is discarded now (a resumable stop keeps it).
     const status = this.repo.get(jobId)?.status
