@@ -1,5 +1,5 @@
 import type { JobStatus, TableStatus } from '../../../shared/contract'
-import type { Job, JobTable } from '../../../shared/syncs'
+import type { Job, JobTable, SyncConfig } from '../../../shared/syncs'
 
 /** How jobs and their tables read on screen. Pure, unit-tested. */
 
@@ -137,4 +137,36 @@ export function chunksText(chunksDone: number | null | undefined): string | null
   if (typeof chunksDone !== 'number' || !Number.isFinite(chunksDone) || chunksDone < 0) return null
   const n = Math.floor(chunksDone)
   return `${n.toLocaleString('en-US')} ${n === 1 ? 'chunk' : 'chunks'}`
+}
+
+/**
+ * The config a job ran with (its snapshot, from `jobs.get`), as short lines for the job detail:
+ * databases, the tables asked for (renames, filters, skipped columns) and the options that matter.
+ */
+export function configLines(config: SyncConfig | undefined): string[] {
+  if (!config) return []
+  const lines = [`${config.sourceDatabase} → ${config.targetDatabase}`]
+  if (config.allTables) {
+    const inc = config.allTables.include?.length ? ` matching ${config.allTables.include.join(', ')}` : ''
+    const exc = config.allTables.exclude?.length ? `, except ${config.allTables.exclude.join(', ')}` : ''
+    lines.push(`All tables${inc}${exc}`)
+  }
+  for (const t of config.tables ?? []) {
+    const parts = [t.target && t.target !== t.source ? `${t.source} → ${t.target}` : t.source]
+    if (t.where) parts.push(`where ${t.where}`)
+    if (t.excludeColumns?.length) parts.push(`without ${t.excludeColumns.join(', ')}`)
+    lines.push(parts.join('; '))
+  }
+  const o = config.options ?? {}
+  const opts = [
+    `existing tables: ${o.onExists ?? 'replace'}`,
+    o.chunkRows ? `${o.chunkRows.toLocaleString('en-US')} rows per chunk` : null,
+    o.parallelism ? `parallelism ${o.parallelism}` : null,
+    o.verify === false ? 'not verified' : null,
+    o.createMissing === false ? 'no missing tables created' : null,
+    o.recreateOnMismatch ? 'recreated on schema mismatch' : null,
+    ...(['views', 'triggers', 'routines'] as const).filter((k) => o.objects?.[k]).map((k) => `with ${k}`)
+  ].filter((x): x is string => x !== null)
+  lines.push(opts.join(', '))
+  return lines
 }

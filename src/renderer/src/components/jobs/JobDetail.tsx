@@ -4,7 +4,7 @@ import { formatBytes } from '../../connections/format'
 import { elapsedMs, formatCount, formatDateTime, formatDurationMs, formatRowRate } from '../../format/numbers'
 import { useInterval } from '../../hooks/useInterval'
 import { useLiveJob } from '../../hooks/useLiveJob'
-import { attemptsText, consistencyText, jobVerification, shortId, triggerText, writePathText } from '../../jobs/format'
+import { attemptsText, configLines, consistencyText, jobVerification, shortId, triggerText, writePathText } from '../../jobs/format'
 import { isActive, jobTotals } from '../../jobs/progress'
 import { editSyncHash, hashFor } from '../../routing/routes'
 import { Stat } from '../dashboard/Stat'
@@ -147,6 +147,21 @@ export function JobDetail({ id }: { id: string }) {
         </Title>
         <TablesProgress tables={job.tables} active={active} />
       </Card>
+
+      {job.config && (
+        <Card withBorder padding="sm" data-testid="job-config">
+          <Title order={4} mb="xs">
+            Config at run time
+          </Title>
+          <Stack gap={2}>
+            {configLines(job.config).map((line, i) => (
+              <Text key={i} size="sm" c={i === 0 ? undefined : 'dimmed'}>
+                {line}
+              </Text>
+            ))}
+          </Stack>
+        </Card>
+      )}
 
       <Card withBorder padding="sm">
         <Title order={4} mb="xs">
