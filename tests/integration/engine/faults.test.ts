@@ -67,8 +67,8 @@ describe.each(PATHS)('cancel and failure mid-copy (%s path)', (path) => {
     expect(took).toBeLessThan(2000)
     expect(await checksum(t, dst.name, 'orders')).toBe(before)
     expect(await leftoverShadows(t, dst.name)).toEqual([])
-    expect(await running(t, dst.name)).toEqual([])
-    expect(await running(s, src.name)).toEqual([])
+    await expect.poll(() => running(t, dst.name), { timeout: 2000 }).toEqual([])
+    await expect.poll(() => running(s, src.name), { timeout: 2000 }).toEqual([])
   })
 
   it('cancel in the middle of one long chunk returns within two seconds and stops the statements', async () => {
@@ -90,7 +90,9 @@ describe.each(PATHS)('cancel and failure mid-copy (%s path)', (path) => {
     expect(await checksum(t, dst.name, 'orders')).toBe(before)
     expect(await leftoverShadows(t, dst.name)).toEqual([])
     await expect.poll(() => running(s, src.name), { timeout: 2000 }).toEqual([])
-    expect(await running(t, dst.name)).toEqual([])
+    // A dropped session's statement can show in the processlist for a moment while the server
+    // rolls it back (seen once in CI on the INSERT path).
+    await expect.poll(() => running(t, dst.name), { timeout: 2000 }).toEqual([])
   })
 
   it('the target writer killed mid-copy: the table fails, the old table is untouched, the shadow is gone', async () => {
