@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import mysql from 'mysql2/promise'
 import { dropDatabases, expect, MARIADB_ADMIN, SCREENSHOTS, test } from './fixtures'
+import { rpc } from '../helpers/cli'
 
 /**
  * The Jobs page's date range and pages: whole local days (both included) become jobs.list's from/to;
@@ -26,19 +27,6 @@ test.beforeAll(async () => {
 })
 
 test.afterAll(() => dropDatabases(SRC, DST))
-
-type Serve = { baseUrl: string; token: string }
-
-async function rpc<T>(serve: Serve, method: string, input: unknown): Promise<T> {
-  const res = await fetch(`${serve.baseUrl}/api/rpc/${method}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${serve.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(input)
-  })
-  const body = (await res.json()) as { ok: boolean; data?: T; error?: { code: string; message: string } }
-  if (!body.ok) throw new Error(`${method}: ${body.error?.code} ${body.error?.message}`)
-  return body.data as T
-}
 
 /** `YYYY-MM-DD` of a day in the browser's zone, as a date input takes it. */
 function localDay(offsetDays: number): string {

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import mysql from 'mysql2/promise'
 import type { Page } from '@playwright/test'
 import { dropDatabases, expect, MARIADB_ADMIN, SCREENSHOTS, test } from './fixtures'
+import { rpc } from '../helpers/cli'
 
 /**
  * Issue 5 end to end: the Jobs page lists runs, filters them by status and sync, opens the detail;
@@ -35,16 +36,6 @@ test.afterAll(() => dropDatabases(SRC, DST))
 
 type Serve = { baseUrl: string; token: string }
 
-async function rpc<T>(serve: Serve, method: string, input: unknown): Promise<T> {
-  const res = await fetch(`${serve.baseUrl}/api/rpc/${method}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${serve.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(input)
-  })
-  const body = (await res.json()) as { ok: boolean; data?: T; error?: { code: string; message: string } }
-  if (!body.ok) throw new Error(`${method}: ${body.error?.code} ${body.error?.message}`)
-  return body.data as T
-}
 
 async function connections(serve: Serve): Promise<{ src: string; dst: string }> {
   const src = await rpc<{ id: string }>(serve, 'connections.create', { name: 'src', host: '127.0.0.1', user: 'root', password: '' })

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import mysql from 'mysql2/promise'
 import type { Page } from '@playwright/test'
 import { dropDatabases, expect, MARIADB_ADMIN, SCREENSHOTS, test } from './fixtures'
+import { rpc } from '../helpers/cli'
 
 /**
  * Issues 4 and 5 end to end: a sync created through the wizard (table picked from the list, renamed
@@ -55,16 +56,6 @@ test.beforeAll(async () => {
 
 test.afterAll(() => dropDatabases(SRC, DST))
 
-async function rpc<T>(serve: { baseUrl: string; token: string }, method: string, input: unknown): Promise<T> {
-  const res = await fetch(`${serve.baseUrl}/api/rpc/${method}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${serve.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(input)
-  })
-  const body = (await res.json()) as { ok: boolean; data?: T; error?: { code: string; message: string } }
-  if (!body.ok) throw new Error(`${method}: ${body.error?.code} ${body.error?.message}`)
-  return body.data as T
-}
 
 /** Picks an option of a Mantine Select / Autocomplete by the start of its label. */
 async function choose(page: Page, testId: string, label: RegExp): Promise<void> {

@@ -86,3 +86,18 @@ export function buildCli(): void {
   const r = spawnSync(process.execPath, [resolve(ROOT, 'scripts', 'build-cli.mjs')], { encoding: 'utf8' })
   if (r.status !== 0) throw new Error(`building the CLI failed: ${r.stderr}`)
 }
+
+/**
+ * Calls a contract method on a running `db-taxi serve` (POST /api/rpc/<method> with its token) and
+ * answers `data`; an error envelope throws `<method>: <CODE> <message>`.
+ */
+export async function rpc<T>(serve: { baseUrl: string; token: string }, method: string, input: unknown = {}): Promise<T> {
+  const res = await fetch(`${serve.baseUrl}/api/rpc/${method}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${serve.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(input)
+  })
+  const body = (await res.json()) as { ok: boolean; data?: T; error?: { code: string; message: string } }
+  if (!body.ok) throw new Error(`${method}: ${body.error?.code} ${body.error?.message}`)
+  return body.data as T
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { Connection } from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Job, SyncConfig } from '../../../src/shared/contract'
-import { startServe, type RunningServe } from '../../helpers/cli'
+import { rpc as serveRpc, startServe, type RunningServe } from '../../helpers/cli'
 import { testServer, type PrivateServer, type ServerAddress } from '../../helpers/mariadb'
 import { connect, countRows, createDb, dropDb, expectSameTable, leftoverShadows, privateServer, q, uniqueName } from '../engine/support'
 
@@ -17,16 +17,8 @@ import { connect, countRows, createDb, dropDb, expectSameTable, leftoverShadows,
 
 const TOKEN = 'process-faults-token-0123456789'
 
-async function rpc<T>(s: RunningServe, method: string, input: unknown = {}): Promise<T> {
-  const r = await fetch(`${s.baseUrl}/api/rpc/${method}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify(input)
-  })
-  const body = (await r.json()) as { ok: boolean; data?: T; error?: { code: string; message: string } }
-  if (!body.ok) throw new Error(`${method}: ${body.error?.code}: ${body.error?.message}`)
-  return body.data as T
-}
+/** The contract over HTTP with this file's fixed token. */
+const rpc = <T>(s: RunningServe, method: string, input: unknown = {}): Promise<T> => serveRpc<T>({ baseUrl: s.baseUrl, token: TOKEN }, method, input)
 
 async function fillOrders(c: Connection, db: string, rows: number): Promise<void> {
   await c.query(
