@@ -195,6 +195,55 @@ describe('a TCP proxy that cuts every source connection several times during a r
   }, 120_000)
 })
 
+describe('an interrupted job that is never resumed', () => {
+  const srcDb = uniqueName('orphan_src')
+  const dstDb = uniqueName('orphan_dst')
+  let c: Connection
+
+  beforeAll(async () => {
+    await createDb(testServer(), srcDb)
+    await createDb(testServer(), dstDb)
+    c = await connect(testServer())
+    await fillOrders(c, srcDb)
+    await c.query(`CREATE TABLE \`${dstDb}\`.orders (id INT UNSIGNED PRIMARY KEY)`)
+  }, 60_000)
+
+  afterAll(async () => {
+    await c?.end()
+    await dropDb(testServer(), srcDb)
+    await dropDb(testServer(), dstDb)
+  })
+
+  it('keeps its shadow table until retention: then the shadow is dropped first, and the job after it', async () => {
+    const first = await startSystem({ DBT_SYNC_RESUME_INTERRUPTED: 'false' })
+    const src = await first.connection('source', testServer())
+    const sync = await first.call<SyncConfig>('syncs.create', {
+      name: 'left behind',
+      sourceConnectionId: src,
+      targetConnectionId: src,
+      sourceDatabase: srcDb,
+      targetDatabase: dstDb,
+      tables: [{ source: 'orders' }],
+      options: { chunkRows: CHUNK }
+    })
+    const { jobId } = await first.call<{ jobId: string }>('syncs.run', { id: sync.id })
+    await whenProgress(first.system, jobId, (e) => e.status === 'copying' && e.rowsWritten > 0)
+    await first.stop()
+    expect((await leftoverShadows(c, dstDb)).length).toBe(1)
+
+    // Restarted without resume, with every ended job past its retention age.
+    const second = await startSystem({ DBT_SYNC_RESUME_INTERRUPTED: 'false', DBT_SYNC_CLEANUP_AGE: '1ms' }, first.dataDir)
+    try {
+      await expect.poll(() => leftoverShadows(c, dstDb), { timeout: 10_000 }).toEqual([])
+      expect(await countRows(c, dstDb, 'orders')).toBe(0)
+      expect(second.system.jobs.cleanup()).toBe(1)
+      expect((await second.attempt('jobs.get', { id: jobId })).ok).toBe(false)
+    } finally {
+      await second.stop()
+    }
+  }, 60_000)
+})
+
 describe('permanent errors and schedules', () => {
   let t: TestSystem
   let c: Connection

@@ -18,8 +18,8 @@ export interface TestSystem {
   stop(): Promise<void>
 }
 
-export async function startSystem(env: Record<string, string> = {}): Promise<TestSystem> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'dbt-jobs-'))
+/** A system on a fresh data dir, or on `dataDir` (a restart of an earlier one). */
+export async function startSystem(env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'dbt-jobs-'))): Promise<TestSystem> {
   const system = createSyncSystem({ layers: loadBootLayers({ env: { DBT_DATA_DIR: dataDir, ...env } }), mode: 'headless', consoleLog: false })
   await system.start()
   const dispatch = createDispatcher(createHandlers(system), system.logger)

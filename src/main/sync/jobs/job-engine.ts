@@ -73,9 +73,20 @@ export class JobEngine implements Lifecycle {
     this.cleanupTimer.unref()
   }
 
-  /** Deletes finished jobs (with their tables and logs) older than `sync.cleanup_age`. */
+  /**
+   * Deletes finished jobs (with their tables and logs) older than `sync.cleanup_age`. A job that
+   * still holds shadow tables on its target (interrupted and never resumed, or one whose drop failed)
+   * has them dropped first; the job itself goes at the next cleanup, so no table is left behind that
+   * nothing remembers.
+   */
   cleanup(now = Date.now()): number {
-    const removed = this.repo.deleteFinishedBefore(now - this.deps.config()['sync.cleanup_age'])
+    const cutoff = now - this.deps.config()['sync.cleanup_age']
+    const discarding = this.repo.endedWithWorkBefore(cutoff)
+    for (const id of discarding) {
+      const sync = this.repo.snapshotConfig(id)
+      if (sync) this.trackDiscard(sync.id, this.discardWork(id, sync))
+    }
+    const removed = this.repo.deleteFinishedBefore(cutoff, discarding)
     if (removed > 0) this.deps.logger.info('old jobs removed', { removed })
     return removed
   }
@@ -384,25 +395,28 @@ export class JobEngine implements Lifecycle {
    */
   private async discardWork(jobId: string, sync: SyncConfig): Promise<void> {
     const tables = this.repo.get(jobId)?.tables ?? []
-    const leftovers: string[] = []
+    const leftovers: { position: number; table: string }[] = []
     tables.forEach((t, i) => {
       const cp = this.repo.checkpoint<TableCheckpoint>(jobId, i)
       if (!cp) return
-      if (cp.createdByJob && cp.stage !== 'done' && t.status !== 'done') leftovers.push(cp.loadTable)
-      this.repo.saveCheckpoint(jobId, i, null)
+      if (cp.createdByJob && cp.stage !== 'done' && t.status !== 'done') leftovers.push({ position: i, table: cp.loadTable })
+      else this.repo.saveCheckpoint(jobId, i, null)
     })
     if (leftovers.length === 0 || !this.connections) return
+    const names = leftovers.map((l) => l.table).join(', ')
     try {
       const target = await this.connections.endpoint(sync.targetConnectionId)
       const conn = await openSession(target, 'write')
       try {
-        for (const t of leftovers) await conn.query(`DROP TABLE IF EXISTS ${quoteQualified(sync.targetDatabase, t)}`)
+        for (const l of leftovers) await conn.query(`DROP TABLE IF EXISTS ${quoteQualified(sync.targetDatabase, l.table)}`)
       } finally {
         await conn.end().catch(() => conn.destroy())
       }
-      this.repo.log(jobId, 'info', `dropped the unfinished table(s) ${leftovers.join(', ')} on the target`)
+      // Forgotten only once they are gone: a failed drop is tried again by a later cleanup.
+      for (const l of leftovers) this.repo.saveCheckpoint(jobId, l.position, null)
+      this.repo.log(jobId, 'info', `dropped the unfinished table(s) ${names} on the target`)
     } catch (err) {
-      this.repo.log(jobId, 'warn', `could not drop the unfinished table(s) ${leftovers.join(', ')}: ${errorBody(err).message}`)
+      this.repo.log(jobId, 'warn', `could not drop the unfinished table(s) ${names}: ${errorBody(err).message}`)
     }
   }
 }

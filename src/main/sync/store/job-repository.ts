@@ -69,10 +69,28 @@ export class JobRepository {
     this.db.prepare('UPDATE jobs SET config_snapshot = json_patch(config_snapshot, ?) WHERE id = ?').run(JSON.stringify(patch), id)
   }
 
-  deleteFinishedBefore(cutoff: number): number {
+  /** Deletes ended jobs that finished before `cutoff`, but not those in `keep`. */
+  deleteFinishedBefore(cutoff: number, keep: string[] = []): number {
     return this.db
-      .prepare("DELETE FROM jobs WHERE status IN ('succeeded','failed','cancelled','interrupted') AND finished_at IS NOT NULL AND finished_at < ?")
-      .run(cutoff).changes
+      .prepare(
+        `DELETE FROM jobs WHERE status IN ('succeeded','failed','cancelled','interrupted') AND finished_at IS NOT NULL AND finished_at < ?
+           AND id NOT IN (SELECT value FROM json_each(?))`
+      )
+      .run(cutoff, JSON.stringify(keep)).changes
+  }
+
+  /**
+   * Ended jobs (interrupted, or failed or cancelled where dropping their tables failed) that ended
+   * before `cutoff` and still hold checkpoints: shadow tables on a target.
+   */
+  endedWithWorkBefore(cutoff: number): string[] {
+    const rows = this.db
+      .prepare(
+        `SELECT DISTINCT j.id FROM jobs j JOIN job_tables t ON t.job_id = j.id
+          WHERE j.status IN ('interrupted','failed','cancelled') AND j.finished_at < ? AND json_extract(t.checkpoint, '$.resume') IS NOT NULL`
+      )
+      .all(cutoff) as { id: string }[]
+    return rows.map((r) => r.id)
   }
 
   /** The newest job of a sync, without its tables (for lists that show one status per sync). */
