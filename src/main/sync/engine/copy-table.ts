@@ -153,7 +153,9 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
         swap: prepared.swap,
         mode: prepared.mode,
         stage: 'copying',
-        ranges: [],
+        chunks: 0,
+        upTo: null,
+        complete: false,
         rowsRead: 0,
         rowsWritten: 0,
         bytes: 0,
@@ -169,39 +171,36 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
     const { mode, swap, deferred } = prepared
 
     // ---- copy ----
-    const committed: ChunkRange[] = (checkpoint?.ranges ?? []).map(([after, upTo], index) => ({
-      index,
-      after: info.key ? keyFromJson(info.key, after) : null,
-      upTo: info.key ? keyFromJson(info.key, upTo) : null
-    }))
-    result.chunks = committed.length
-    /** Chunks copied by earlier attempts of this job (at an earlier point of the source). */
-    const resumedChunks = committed.length
-    if (checkpoint?.stage !== 'loaded') {
+    /** Chunks copied by earlier attempts of this job (read at an earlier point of the source). */
+    const resumedChunks = checkpoint?.chunks ?? 0
+    /** Ranges this attempt copied, in order (for verification when nothing came from earlier attempts). */
+    const copied: ChunkRange[] = []
+    result.chunks = resumedChunks
+    if (checkpoint?.stage !== 'loaded' && !checkpoint?.complete) {
       if (ddl.disableKeys) await ctx.targetMeta.query(`ALTER TABLE ${quoteQualified(ctx.targetDb, load)} DISABLE KEYS`)
       result.status = 'copying'
       progress()
       // Chunks finish out of order; the checkpoint advances over the contiguous prefix only.
       const finished = new Map<number, { range: ChunkRange; read: number; written: number; bytes: number }>()
+      let next = resumedChunks
       const onChunk = (range: ChunkRange, c: { read: number; written: number; bytes: number }): void => {
         finished.set(range.index, { range, ...c })
-        let advanced = false
-        for (let f = finished.get(committed.length); f; f = finished.get(committed.length)) {
-          finished.delete(f.range.index)
-          committed.push(f.range)
+        let last: ChunkRange | null = null
+        for (let f = finished.get(next); f; f = finished.get(next)) {
+          finished.delete(next++)
+          copied.push(f.range)
           checkpoint!.rowsRead += f.read
           checkpoint!.rowsWritten += f.written
           checkpoint!.bytes += f.bytes
-          advanced = true
+          last = f.range
         }
-        result.chunks = committed.length
-        if (advanced) saveCheckpoint({ ranges: committed.map((r) => [keyToJson(r.after), keyToJson(r.upTo)]) })
+        result.chunks = next
+        if (last) saveCheckpoint({ chunks: next, upTo: keyToJson(last.upTo), complete: last.upTo === null })
       }
-      const last = committed.at(-1)
-      if (!last || last.upTo !== null) {
-        await copyChunks(ctx, task, info, columns, load, result, progress, mode === 'append', { startAfter: last?.upTo ?? null, firstIndex: committed.length, onChunk })
-      }
-
+      const startAfter = info.key && checkpoint?.upTo ? keyFromJson(info.key, checkpoint.upTo) : null
+      await copyChunks(ctx, task, info, columns, load, result, progress, mode === 'append', { startAfter, firstIndex: resumedChunks, onChunk })
+    }
+    if (checkpoint?.stage !== 'loaded') {
       hooks.signal?.throwIfAborted()
       if (deferred.length > 0) {
         log('debug', `building ${deferred.length} secondary index(es)`)
@@ -215,12 +214,14 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
     if (options.verify && mode !== 'append') {
       result.status = 'verifying'
       progress()
-      let check = await verifyTable(ctx, task, info, columns, load, committed)
+      // A resumed table's earlier chunks are not remembered one by one: plan its ranges afresh.
+      const ranges = resumedChunks > 0 ? await planAll(ctx, info, task) : copied
+      let check = await verifyTable(ctx, task, info, columns, load, ranges)
       // Chunks an earlier attempt copied were read at that attempt's point; the source may have
       // changed since. Copied again at this attempt's point, they agree with the rest of the table.
-      if (check.first && info.key && resumedChunks > 0 && check.differing.length && check.differing.every((r) => r.index < resumedChunks)) {
+      if (check.first && info.key && resumedChunks > 0 && check.differing.length) {
         const n = check.differing.length
-        log('info', `${n} chunk(s) copied by an earlier attempt differ from the source now (it changed between attempts); copying them again`)
+        log('info', `${n} chunk(s) differ from the source at this attempt's point (it changed since an earlier attempt copied them); copying them again`)
         result.status = 'copying'
         progress()
         for (const r of check.differing) {
@@ -233,7 +234,7 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
         result.notes.push(`${n} chunk(s) changed on the source between attempts and were copied again`)
         result.status = 'verifying'
         progress()
-        check = await verifyTable(ctx, task, info, columns, load, committed)
+        check = await verifyTable(ctx, task, info, columns, load, ranges)
       }
       const diff = check.first
       result.verified = diff === null
@@ -380,13 +381,13 @@ async function resumeLoad(
       // The rows that were there before cannot be told from rows a lost chunk may have appended.
       throw new AppError('COPY_FAILED', `An append copy of ${info.name} stopped in the middle and cannot be resumed safely; run it again with truncate or replace.`)
     }
-    const last = cp.ranges.at(-1)
-    if (!info.key || !last) {
+    if (cp.complete) {
+      // Every chunk is in; only the index build (and what follows) is left.
+    } else if (!info.key || cp.chunks === 0 || cp.upTo === null) {
       await ctx.targetMeta.query(`DELETE FROM ${table}`)
-      cp.ranges = []
-      cp.rowsRead = cp.rowsWritten = cp.bytes = 0
+      Object.assign(cp, { chunks: 0, upTo: null, complete: false, rowsRead: 0, rowsWritten: 0, bytes: 0 })
     } else {
-      const p = rangePredicate(info.key, { after: keyFromJson(info.key, last[1]), upTo: null })
+      const p = rangePredicate(info.key, { after: keyFromJson(info.key, cp.upTo), upTo: null })
       await ctx.targetMeta.query({ sql: `DELETE FROM ${table} WHERE ${p.sql}`, values: p.params })
     }
   }
@@ -394,13 +395,20 @@ async function resumeLoad(
   result.rowsWritten = cp.rowsWritten
   result.inserted = cp.rowsWritten
   result.bytes = cp.bytes
-  result.chunks = cp.ranges.length
+  result.chunks = cp.chunks
   log(
     'info',
     cp.stage === 'loaded'
       ? `resuming: all rows were loaded by an earlier attempt (${cp.rowsWritten} rows); verifying`
-      : `resuming after ${cp.ranges.length} committed chunk(s) (${cp.rowsWritten} rows)`
+      : `resuming after ${cp.chunks} committed chunk(s) (${cp.rowsWritten} rows)`
   )
+}
+
+/** Every chunk range of the table, planned afresh (for verifying a table copied over several attempts). */
+async function planAll(ctx: TableContext, info: TableInfo, task: TableTask): Promise<ChunkRange[]> {
+  const ranges: ChunkRange[] = []
+  for await (const r of planChunks(ctx.sourceMeta, info, { chunkRows: ctx.options.chunkRows, where: task.where })) ranges.push(r)
+  return ranges
 }
 
 /** Deferred indexes the load table does not have yet (an earlier attempt may have built some). */

@@ -67,8 +67,16 @@ export interface TableCheckpoint {
   mode: OnExists
   /** `copying`: chunks still to go, deferred indexes not built; `loaded`: all rows in, indexes built; `done`: swapped in. */
   stage: 'copying' | 'loaded' | 'done'
-  /** The contiguous committed prefix of chunk ranges, as `[after, upTo]`. */
-  ranges: [KeyJson, KeyJson][]
+  /**
+   * Chunks committed in a row from the start of the table (chunks finish out of order; only the
+   * contiguous prefix counts). Kept as a count and a watermark, not a list, so saving it after each
+   * chunk costs the same for the ten-thousandth chunk as for the first.
+   */
+  chunks: number
+  /** Upper key bound of the last chunk of that prefix; null while none is committed. */
+  upTo: KeyJson
+  /** The prefix ends with the table's last (open-ended) chunk: every row is in. */
+  complete: boolean
   rowsRead: number
   rowsWritten: number
   bytes: number

@@ -298,9 +298,9 @@ export class JobRepository {
         }
         if (t.first_difference) out.firstDifference = JSON.parse(t.first_difference)
         if (t.error) out.error = JSON.parse(t.error) as ErrorBody
-        const cp = t.checkpoint ? (JSON.parse(t.checkpoint) as { notes?: string[]; resume?: { ranges?: unknown[] } }) : {}
+        const cp = t.checkpoint ? (JSON.parse(t.checkpoint) as { notes?: string[]; resume?: { chunks?: number } }) : {}
         if (cp.notes?.length) out.notes = cp.notes
-        if (cp.resume?.ranges) out.chunksDone = cp.resume.ranges.length
+        if (typeof cp.resume?.chunks === 'number') out.chunksDone = cp.resume.chunks
         if (t.started_at && t.finished_at) out.durationMs = t.finished_at - t.started_at
         return out
       })
