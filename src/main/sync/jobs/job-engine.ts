@@ -385,7 +385,10 @@ export class JobEngine implements Lifecycle {
         }
       }
     )
-    summary.tables.forEach((t, i) => this.repo.updateTable(jobId, i, toJobTable(t)))
+    // Tables an earlier attempt finished keep their stored row (with its times) as it is.
+    summary.tables.forEach((t, i) => {
+      if (!done.has(t.source) || t.status !== 'done') this.repo.updateTable(jobId, i, toJobTable(t))
+    })
     return { ...summary, extra: { consistency: summary.consistency, writePath: summary.writePath } }
   }
 
