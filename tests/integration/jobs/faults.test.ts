@@ -4,7 +4,7 @@ import type { Job, SyncConfig } from '../../../src/shared/contract'
 import { startPrivateServer, testServer, type PrivateServer } from '../../helpers/mariadb'
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy'
 import { connect, countRows, createDb, dropDb, expectSameTable, leftoverShadows, q, uniqueName } from '../engine/support'
-import { startSystem, whenProgress, type TestSystem } from './support'
+import { startSystem, whenChunks, whenProgress, type TestSystem } from './support'
 
 /**
  * The job engine against real failures: a source server killed and restarted, a network that cuts
@@ -229,7 +229,7 @@ describe('an interrupted job that is never resumed', () => {
       options: { chunkRows: CHUNK }
     })
     const { jobId } = await first.call<{ jobId: string }>('syncs.run', { id: sync.id })
-    await whenProgress(first.system, jobId, (e) => e.status === 'copying' && e.rowsWritten > 0)
+    await whenChunks(first.system, jobId, 1)
     await first.stop()
     expect((await leftoverShadows(c, dstDb)).length).toBe(1)
 
@@ -244,6 +244,100 @@ describe('an interrupted job that is never resumed', () => {
       await second.stop()
     }
   }, 60_000)
+})
+
+describe('a job interrupted and left alone, while the source and the sync move on', () => {
+  const srcDb = uniqueName('moveon_src')
+  const dstDb = uniqueName('moveon_dst')
+  let c: Connection
+
+  beforeAll(async () => {
+    await createDb(testServer(), srcDb)
+    c = await connect(testServer())
+    await fillOrders(c, srcDb)
+    await c.query(`ALTER TABLE \`${srcDb}\`.orders ADD COLUMN code INT UNSIGNED NULL, ADD UNIQUE KEY uq_code (code)`)
+    await c.query(`UPDATE \`${srcDb}\`.orders SET code = id`)
+  }, 60_000)
+
+  afterAll(async () => {
+    await c?.end()
+    await dropDb(testServer(), srcDb)
+    await dropDb(testServer(), dstDb)
+  })
+
+  async function interruptedJob(env: Record<string, string>): Promise<{ jobId: string; syncId: string; dataDir: string }> {
+    const t = await startSystem({ DBT_SYNC_RESUME_INTERRUPTED: 'false', ...env })
+    const src = await t.connection('source', testServer())
+    const sync = await t.call<SyncConfig>('syncs.create', {
+      name: `moves on ${Math.random()}`,
+      sourceConnectionId: src,
+      targetConnectionId: src,
+      sourceDatabase: srcDb,
+      targetDatabase: dstDb,
+      tables: [{ source: 'orders' }],
+      options: { chunkRows: CHUNK }
+    })
+    const { jobId } = await t.call<{ jobId: string }>('syncs.run', { id: sync.id })
+    // The first progress event comes after the first chunk; progress is throttled, so waiting for
+    // a later one could miss the whole copy.
+    await whenChunks(t.system, jobId, 1)
+    await t.stop()
+    return { jobId, syncId: sync.id, dataDir: t.dataDir }
+  }
+
+  it('resumed after a unique value moved across its checkpoint: the changed chunks are copied again before the unique index is built', async () => {
+    await dropDb(testServer(), dstDb)
+    const { jobId, dataDir } = await interruptedJob({})
+    // Row 10 (copied) gives its code to row 90000 (not copied yet): copied as they were, the index
+    // build would find the value twice.
+    await c.query(`UPDATE \`${srcDb}\`.orders SET code = NULL WHERE id = 90000`)
+    await c.query(`UPDATE \`${srcDb}\`.orders SET code = 90000 WHERE id = 10`)
+    const t = await startSystem({ DBT_SYNC_RESUME_INTERRUPTED: 'true' }, dataDir)
+    try {
+      const job = await settled(t, jobId, 60_000)
+      expect(job.status, JSON.stringify(job.error)).toBe('succeeded')
+      expect(job.attempts).toBe(2)
+      expect((await logsOf(t, jobId)).some((m) => /^resuming after [1-9]\d* committed chunk/.test(m))).toBe(true)
+      expect(job.tables[0]!.notes).toContain('1 chunk(s) changed on the source between attempts and were copied again')
+      await expectSameTable(c, srcDb, 'orders', c, dstDb)
+    } finally {
+      await t.stop()
+    }
+  }, 90_000)
+
+  it('resumed after the source table changed shape: the table starts over with the new definition', async () => {
+    await dropDb(testServer(), dstDb)
+    const { jobId, dataDir } = await interruptedJob({})
+    await c.query(`ALTER TABLE \`${srcDb}\`.orders ADD COLUMN added VARCHAR(10) NOT NULL DEFAULT 'new'`)
+    const t = await startSystem({ DBT_SYNC_RESUME_INTERRUPTED: 'true' }, dataDir)
+    try {
+      const job = await settled(t, jobId, 60_000)
+      expect(job.status, JSON.stringify(job.error)).toBe('succeeded')
+      expect((await logsOf(t, jobId)).some((m) => m.includes("definition changed since the last attempt"))).toBe(true)
+      await expectSameTable(c, srcDb, 'orders', c, dstDb)
+    } finally {
+      await t.stop()
+      await c.query(`ALTER TABLE \`${srcDb}\`.orders DROP COLUMN added`)
+    }
+  }, 90_000)
+
+  it('a new run of the sync discards what the interrupted job kept; cancelling that job later leaves the new table alone', async () => {
+    await dropDb(testServer(), dstDb)
+    // The target table did not exist: the interrupted job loaded straight into it.
+    const { jobId, syncId, dataDir } = await interruptedJob({})
+    const t = await startSystem({ DBT_SYNC_RESUME_INTERRUPTED: 'false' }, dataDir)
+    try {
+      const second = await t.system.jobs.wait((await t.call<{ jobId: string }>('syncs.run', { id: syncId })).jobId)
+      expect(second.status, JSON.stringify(second.error)).toBe('succeeded')
+      expect((await logsOf(t, jobId)).some((m) => m.includes('work this job kept for its resume is discarded'))).toBe(true)
+      await t.call('jobs.cancel', { id: jobId })
+      await new Promise((r) => setTimeout(r, 500))
+      await expectSameTable(c, srcDb, 'orders', c, dstDb)
+      expect(await leftoverShadows(c, dstDb)).toEqual([])
+    } finally {
+      await t.stop()
+    }
+  }, 90_000)
 })
 
 describe('permanent errors and schedules', () => {

@@ -50,3 +50,18 @@ export function whenProgress(system: SyncSystem, jobId: string, pred: (e: { rows
     })
   })
 }
+
+/**
+ * Resolves once `jobId` has committed at least `n` chunks of its first table (read from the store,
+ * which records every chunk; progress events are throttled and may skip a short copy entirely).
+ * Rejects with the job's state if it ends first or after `ms`.
+ */
+export async function whenChunks(system: SyncSystem, jobId: string, n: number, ms = 30_000): Promise<void> {
+  const until = Date.now() + ms
+  for (;;) {
+    const job = system.jobs.get(jobId)
+    if ((job.tables[0]?.chunksDone ?? 0) >= n && job.status === 'running') return
+    if (!['queued', 'running'].includes(job.status) || Date.now() > until) throw new Error(`job never reached ${n} chunk(s) while running: ${JSON.stringify(job)}`)
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}

@@ -43,6 +43,16 @@ describe('which failures are retried', () => {
     }
   })
 
+  it('judges UNAVAILABLE while connecting by the driver error behind it', () => {
+    const full = new AppError('UNAVAILABLE', 'too many connections')
+    Object.defineProperty(full, 'cause', { value: driver('ER_CON_COUNT_ERROR', 1040) })
+    const odd = new AppError('UNAVAILABLE', 'something else')
+    Object.defineProperty(odd, 'cause', { value: driver('ER_SOMETHING', 1999) })
+    expect(isTransientError(full)).toBe(true)
+    expect(isTransientError(odd)).toBe(false)
+    expect(isTransientError(driver('X', 4031, 'disconnected for inactivity'))).toBe(true)
+  })
+
   it('reports a dropped session as CONNECTION_LOST, a deadlock as COPY_FAILED', () => {
     expect(isConnectionLoss(driver('ECONNRESET'))).toBe(true)
     expect(errorBody(driver('PROTOCOL_CONNECTION_LOST', undefined, 'Connection lost: The server closed the connection.')).code).toBe('CONNECTION_LOST')

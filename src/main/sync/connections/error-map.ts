@@ -105,7 +105,11 @@ export function classifyConnectError(err: unknown, e: Endpoint): ErrorBody {
 export function connectAppError(err: unknown, e: Endpoint): AppError {
   if (err instanceof AppError) return err
   const b = classifyConnectError(err, e)
-  return new AppError(b.code, b.message)
+  const app = new AppError(b.code, b.message)
+  // Kept (never serialized) so the job engine can tell a full or stopping server, which is worth
+  // another try, from the other things UNAVAILABLE covers.
+  Object.defineProperty(app, 'cause', { value: err, enumerable: false })
+  return app
 }
 
 /** The codes that mean "could not connect or log in" (CLI exit 3, health "down"). */

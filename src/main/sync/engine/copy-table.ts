@@ -123,10 +123,22 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
       chunkKey: info.key?.name ?? null
     })
 
-    if (checkpoint && (checkpoint.stage === 'done' || !(await tableExists(ctx.targetMeta, ctx.targetDb, checkpoint.loadTable)))) {
-      log('info', `the table ${checkpoint.loadTable} of the last attempt is gone; copying the table from the start`)
-      store?.save(task.source, null)
-      checkpoint = null
+    const definition = definitionHash(info, task)
+    if (checkpoint) {
+      const settled = await settledCheckpoint(ctx, task, checkpoint, definition, log)
+      if (settled === 'done') {
+        // An earlier attempt finished this table and stopped before recording it.
+        Object.assign(result, { status: 'done', rowsRead: checkpoint.rowsRead, rowsWritten: checkpoint.rowsWritten, inserted: checkpoint.rowsWritten, bytes: checkpoint.bytes })
+        result.notes = [...checkpoint.notes]
+        result.chunks = checkpoint.chunks
+        foreignKeys = checkpoint.createdByJob ? ddl.foreignKeys : []
+        saveCheckpoint({ stage: 'done', foreignKeys })
+        return { result, foreignKeys }
+      }
+      if (settled === 'restart') {
+        store?.save(task.source, null)
+        checkpoint = null
+      }
     }
 
     let prepared: PreparedTarget
@@ -148,6 +160,7 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
       }
       prepared = await prepareTarget(ctx, task, info, ddl, result)
       checkpoint = {
+        definition,
         loadTable: prepared.loadTable,
         createdByJob: prepared.created,
         swap: prepared.swap,
@@ -200,6 +213,13 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
       const startAfter = info.key && checkpoint?.upTo ? keyFromJson(info.key, checkpoint.upTo) : null
       await copyChunks(ctx, task, info, columns, load, result, progress, mode === 'append', { startAfter, firstIndex: resumedChunks, onChunk })
     }
+    // A table copied over several attempts was read at more than one point of the source: it is
+    // checked at this attempt's point (also with verify off) and chunks that changed in between are
+    // copied again, before the index build, so a unique value that moved cannot trip it.
+    if (resumedChunks > 0 && mode !== 'append') {
+      await verifyResumed(ctx, task, info, columns, load, result, progress, log)
+      saveCheckpoint({ rowsRead: result.rowsRead, rowsWritten: result.rowsWritten, bytes: result.bytes })
+    }
     if (checkpoint?.stage !== 'loaded') {
       hooks.signal?.throwIfAborted()
       if (deferred.length > 0) {
@@ -211,43 +231,12 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
     }
 
     // ---- verify ----
-    if (options.verify && mode !== 'append') {
+    if (options.verify && mode !== 'append' && resumedChunks === 0) {
       result.status = 'verifying'
       progress()
-      // A resumed table's earlier chunks are not remembered one by one: plan its ranges afresh.
-      const ranges = resumedChunks > 0 ? await planAll(ctx, info, task) : copied
-      let check = await verifyTable(ctx, task, info, columns, load, ranges)
-      // Chunks an earlier attempt copied were read at that attempt's point; the source may have
-      // changed since. Copied again at this attempt's point, they agree with the rest of the table.
-      if (check.first && info.key && resumedChunks > 0 && check.differing.length) {
-        const n = check.differing.length
-        log('info', `${n} chunk(s) differ from the source at this attempt's point (it changed since an earlier attempt copied them); copying them again`)
-        result.status = 'copying'
-        progress()
-        for (const r of check.differing) {
-          const removed = await clearRange(ctx, info, load, r)
-          result.rowsRead -= removed
-          result.rowsWritten -= removed
-          result.inserted -= removed
-          await copyRange(ctx, task, info, columns, load, r, result, false, hooks.signal ?? new AbortController().signal)
-        }
-        result.notes.push(`${n} chunk(s) changed on the source between attempts and were copied again`)
-        result.status = 'verifying'
-        progress()
-        check = await verifyTable(ctx, task, info, columns, load, ranges)
-      }
-      const diff = check.first
-      result.verified = diff === null
-      if (diff) {
-        result.firstDifference = diff
-        throw new AppError(
-          'VERIFY_MISMATCH',
-          `Verification failed for ${task.source}: ${diff.chunk === undefined ? 'the table' : `chunk ${diff.chunk}`} has ${diff.sourceRows} rows on the source and ${diff.targetRows} on the target` +
-            (diff.kind ? `; first difference: ${diff.kind} at key ${JSON.stringify(diff.key)}` : '') +
-            (swap ? '. The existing target table was left as it was.' : ''),
-          { firstDifference: diff }
-        )
-      }
+      const { first } = await verifyTable(ctx, task, info, columns, load, copied)
+      result.verified = first === null
+      if (first) throw mismatch(task, first, result, swap)
     }
     await ctx.readers.finishTable(task.source)
 
@@ -289,6 +278,95 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
     result.durationMs = result.finishedAt - (result.startedAt ?? result.finishedAt)
     progress()
   }
+}
+
+function mismatch(task: TableTask, diff: FirstDifference, result: TableResult, swap: boolean): AppError {
+  result.firstDifference = diff
+  return new AppError(
+    'VERIFY_MISMATCH',
+    `Verification failed for ${task.source}: ${diff.chunk === undefined ? 'the table' : `chunk ${diff.chunk}`} has ${diff.sourceRows} rows on the source and ${diff.targetRows} on the target` +
+      (diff.kind ? `; first difference: ${diff.kind} at key ${JSON.stringify(diff.key)}` : '') +
+      (swap ? '. The existing target table was left as it was.' : ''),
+    { firstDifference: diff }
+  )
+}
+
+/**
+ * Verifies a table that an earlier attempt had started, over ranges planned afresh (its earlier
+ * chunks are not remembered one by one). Ranges that differ (the source changed since they were
+ * copied) are all cleared first, then copied again at this attempt's point, and the table is
+ * verified once more; a difference left after that fails the table.
+ */
+async function verifyResumed(
+  ctx: TableContext,
+  task: TableTask,
+  info: TableInfo,
+  columns: ColumnInfo[],
+  load: string,
+  result: TableResult,
+  progress: () => void,
+  log: (level: 'info', msg: string) => void
+): Promise<void> {
+  result.status = 'verifying'
+  progress()
+  const ranges = await planAll(ctx, info, task)
+  let check = await verifyTable(ctx, task, info, columns, load, ranges)
+  if (check.first && check.differing.length) {
+    const n = check.differing.length
+    log('info', `${n} chunk(s) differ from the source at this attempt's point (it changed since an earlier attempt copied them); copying them again`)
+    result.status = 'copying'
+    progress()
+    for (const r of check.differing) {
+      const removed = await clearRange(ctx, info, load, r)
+      result.rowsWritten -= removed
+      result.inserted -= removed
+    }
+    for (const r of check.differing) await copyRange(ctx, task, info, columns, load, r, result, false, ctx.hooks.signal ?? new AbortController().signal)
+    result.notes.push(`${n} chunk(s) changed on the source between attempts and were copied again`)
+    result.status = 'verifying'
+    progress()
+    check = await verifyTable(ctx, task, info, columns, load, ranges)
+  }
+  result.verified = check.first === null
+  if (check.first) throw mismatch(task, check.first, result, false)
+}
+
+/** What a checkpoint's table definition was taken from: a change of it makes the checkpoint useless. */
+function definitionHash(info: TableInfo, task: TableTask): string {
+  return createHash('sha1').update(info.createSql).update('\0').update(JSON.stringify([...task.excludeColumns].sort())).update('\0').update(task.target).digest('hex')
+}
+
+/**
+ * Whether a checkpoint can be continued: `resume` (go on), `done` (an attempt finished the table,
+ * swap included, and stopped before recording it), or `restart` (the source table changed shape,
+ * or the load table is gone): work from it is dropped and the table starts over.
+ */
+async function settledCheckpoint(
+  ctx: TableContext,
+  task: TableTask,
+  cp: TableCheckpoint,
+  definition: string,
+  log: (level: 'info', msg: string) => void
+): Promise<'resume' | 'done' | 'restart'> {
+  if (cp.stage === 'done') return 'done'
+  const dropLoad = async (): Promise<void> => {
+    if (cp.createdByJob) await ctx.targetMeta.query(`DROP TABLE IF EXISTS ${quoteQualified(ctx.targetDb, cp.loadTable)}`)
+  }
+  if (cp.definition !== definition) {
+    log('info', `the source table's definition changed since the last attempt; copying the table from the start`)
+    await dropLoad()
+    return 'restart'
+  }
+  if (await tableExists(ctx.targetMeta, ctx.targetDb, cp.loadTable)) return 'resume'
+  if (cp.stage === 'loaded' && cp.swap && (await tableExists(ctx.targetMeta, ctx.targetDb, task.target))) {
+    // The shadow is gone and the target is there: the swap (which only follows a passed
+    // verification) happened. A RENAME-away copy of the old table may be left.
+    await ctx.targetMeta.query(`DROP TABLE IF EXISTS ${quoteQualified(ctx.targetDb, shadowName('old', ctx.runTag, task.target))}`)
+    log('info', 'an earlier attempt had already swapped this table in')
+    return 'done'
+  }
+  log('info', `the table ${cp.loadTable} of the last attempt is gone; copying the table from the start`)
+  return 'restart'
 }
 
 interface PreparedTarget {
@@ -377,9 +455,12 @@ async function resumeLoad(
 ): Promise<void> {
   const table = quoteQualified(ctx.targetDb, cp.loadTable)
   if (cp.stage === 'copying') {
-    if (cp.mode === 'append') {
+    if (cp.mode === 'append' && !cp.createdByJob) {
       // The rows that were there before cannot be told from rows a lost chunk may have appended.
-      throw new AppError('COPY_FAILED', `An append copy of ${info.name} stopped in the middle and cannot be resumed safely; run it again with truncate or replace.`)
+      throw new AppError(
+        'COPY_FAILED',
+        `An append copy of ${info.name} stopped after ${cp.chunks} committed chunk(s) and cannot be resumed safely (the target's own rows cannot be told from those of an unfinished chunk); run it again with truncate or replace.`
+      )
     }
     if (cp.complete) {
       // Every chunk is in; only the index build (and what follows) is left.

@@ -329,6 +329,7 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
         } catch (err) {
           t.status = 'failed'
           t.error = errorBody(err)
+          t.transient = isTransientError(err)
           t.error.message = `adding foreign keys failed: ${t.error.message}`
         }
       }

@@ -28,13 +28,16 @@ const TRANSIENT_CODES = new Set([
   'ER_CONNECTION_KILLED'
 ])
 
-/** Server error numbers: 1040 too many connections, 1053 shutting down, 1205 lock wait timeout,
- * 1213 deadlock, 1317 query interrupted (by a shutdown), 1927 connection killed (MariaDB),
- * 2002/2003 cannot connect, 2006 gone away, 2013 lost connection during query. */
-const TRANSIENT_ERRNOS = new Set([1040, 1053, 1205, 1213, 1317, 1927, 2002, 2003, 2006, 2013])
+/** Server error numbers: 1040 too many connections, 1053 shutting down, 1158-1161 network read or
+ * write errors, 1205 lock wait timeout, 1213 deadlock, 1317 query interrupted (by a shutdown), 1927
+ * connection killed (MariaDB), 2002/2003 cannot connect, 2006 gone away, 2013 and 2055 lost
+ * connection, 4031 disconnected by the server for inactivity (MySQL 8). */
+const TRANSIENT_ERRNOS = new Set([1040, 1053, 1158, 1159, 1160, 1161, 1205, 1213, 1317, 1927, 2002, 2003, 2006, 2013, 2055, 4031])
 
-/** Codes of our own errors that mean "could not reach the server right now". */
-const TRANSIENT_APP_CODES = new Set(['CONNECTION_REFUSED', 'HOST_UNREACHABLE', 'TIMEOUT'])
+/** Codes of our own errors that mean "could not reach the server right now". UNAVAILABLE (too many
+ * connections, a server shutting down, anything else unexpected while connecting) is judged by the
+ * driver error it wraps. */
+const TRANSIENT_APP_CODES = new Set(['CONNECTION_REFUSED', 'HOST_UNREACHABLE', 'TIMEOUT', 'CONNECTION_LOST'])
 
 /** mysql2 reports use of a session that already died with only a message. */
 const TRANSIENT_MESSAGES = [

@@ -57,6 +57,8 @@ export type KeyJson = (string | { hex: string })[] | null
  * checkpointed range are removed before the copy goes on.
  */
 export interface TableCheckpoint {
+  /** Hash of the source table's definition and the task's shape; a checkpoint of another one is not used. */
+  definition: string
   /** The table rows are loaded into: a shadow (`replace` of an existing table) or the target itself. */
   loadTable: string
   /** The load table was created by this job: drop it if the job's work is discarded. */

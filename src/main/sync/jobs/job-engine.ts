@@ -96,10 +96,7 @@ export class JobEngine implements Lifecycle {
     this.accepting = false
     if (this.cleanupTimer) clearInterval(this.cleanupTimer)
     this.queue.splice(0)
-    for (const r of this.running.values()) {
-      r.stopReason = 'shutdown'
-      r.controller.abort(new AppError('CANCELLED', 'DB-Taxi is shutting down.'))
-    }
+    for (const r of this.running.values()) stopEntry(r, 'shutdown', new AppError('CANCELLED', 'DB-Taxi is shutting down.'))
     const left = Math.max(0, deadline - Date.now())
     const work = [...[...this.running.values()].map((r) => r.done), ...this.discarding.values()]
     await Promise.race([Promise.all(work), new Promise((r) => setTimeout(r, left))])
@@ -168,6 +165,15 @@ export class JobEngine implements Lifecycle {
     }
     const active = this.repo.activeForSync(sync.id)
     if (active) throw new AppError('JOB_ALREADY_ACTIVE', `Sync "${sync.name}" already has an active job (${active}).`, { jobId: active })
+    // An interrupted job of this sync still holding shadow tables (or a target table it created)
+    // would otherwise fight the new run over them: its work goes first, and the new job waits for
+    // that. Resumed later, the old job starts its tables over.
+    for (const old of this.repo.interruptedWithWork(sync.id)) {
+      const oldSync = this.repo.snapshotConfig(old)
+      if (!oldSync) continue
+      this.repo.log(old, 'warn', 'a new run of this sync started: the work this job kept for its resume is discarded')
+      void this.trackDiscard(sync.id, this.discardWork(old, oldSync))
+    }
     const id = randomUUID()
     this.repo.create({ id, syncId: sync.id, trigger, snapshot: { sync }, retryOf })
     this.repo.log(id, 'info', `queued (${trigger})`)
@@ -181,8 +187,7 @@ export class JobEngine implements Lifecycle {
     const job = this.get(jobId)
     const r = this.running.get(jobId)
     if (r) {
-      r.stopReason = 'cancel'
-      r.controller.abort(new AppError('CANCELLED', 'Cancelled by the user.'))
+      stopEntry(r, 'cancel', new AppError('CANCELLED', 'Cancelled by the user.'))
     } else if (job.status === 'queued' || job.status === 'interrupted') {
       const i = this.queue.indexOf(jobId)
       if (i >= 0) this.queue.splice(i, 1)
@@ -257,8 +262,7 @@ export class JobEngine implements Lifecycle {
       if (!sync || (syncId && !this.syncs.get(syncId))) throw new AppError('NOT_FOUND', 'The sync config of this job was deleted.')
       const limit = cfg['sync.job_timeout']
       timer = setTimeout(() => {
-        entry.stopReason = 'timeout'
-        entry.controller.abort(new AppError('TIMEOUT', `The job ran longer than sync.job_timeout (${Math.round(limit / 1000)} s).`))
+        stopEntry(entry, 'timeout', new AppError('TIMEOUT', `The job ran longer than sync.job_timeout (${Math.round(limit / 1000)} s).`))
       }, limit)
       timer.unref()
       if (syncId) await this.discarding.get(syncId)
@@ -310,15 +314,17 @@ export class JobEngine implements Lifecycle {
     }
     // Work kept for a retry that will not come is discarded now (a resumable stop keeps it).
     const status = this.repo.get(jobId)?.status
-    if (sync && status !== 'succeeded' && status !== 'interrupted') await this.discardWork(jobId, sync)
+    // Tracked, so the sync's next job (which may be accepted as soon as this one has ended) waits for it.
+    if (sync && status !== 'succeeded' && status !== 'interrupted') await this.trackDiscard(sync.id, this.discardWork(jobId, sync))
   }
 
-  private trackDiscard(syncId: string, p: Promise<void>): void {
+  private trackDiscard(syncId: string, p: Promise<void>): Promise<void> {
     const all = Promise.all([this.discarding.get(syncId), p]).then(() => undefined)
     this.discarding.set(syncId, all)
     void all.finally(() => {
       if (this.discarding.get(syncId) === all) this.discarding.delete(syncId)
     })
+    return all
   }
 
   /** The job was stopped: by a shutdown (resumable), a timeout (failed) or the user (cancelled). */
@@ -389,7 +395,10 @@ export class JobEngine implements Lifecycle {
     summary.tables.forEach((t, i) => {
       if (!done.has(t.source) || t.status !== 'done') this.repo.updateTable(jobId, i, toJobTable(t))
     })
-    return { ...summary, extra: { consistency: summary.consistency, writePath: summary.writePath } }
+    // Tables an earlier attempt finished were read at that attempt's point: each table is consistent
+    // in itself (a resumed one is verified and repaired at its final point), not all at one point.
+    const consistency = done.size > 0 && summary.consistency === 'global' ? 'per-table' : summary.consistency
+    return { ...summary, extra: { consistency, writePath: summary.writePath } }
   }
 
   /**
@@ -422,6 +431,13 @@ export class JobEngine implements Lifecycle {
       this.repo.log(jobId, 'warn', `could not drop the unfinished table(s) ${names}: ${errorBody(err).message}`)
     }
   }
+}
+
+/** Stops a running job; the first reason given wins (a shutdown during a cancel stays a cancel). */
+function stopEntry(r: Running, reason: NonNullable<Running['stopReason']>, err: AppError): void {
+  if (r.controller.signal.aborted) return
+  r.stopReason = reason
+  r.controller.abort(err)
 }
 
 /** Shadow tables are named per job, so every attempt of a job finds the same ones. */

@@ -79,6 +79,17 @@ export class JobRepository {
       .run(cutoff, JSON.stringify(keep)).changes
   }
 
+  /** Interrupted jobs of a sync that still hold checkpoints. */
+  interruptedWithWork(syncId: string): string[] {
+    const rows = this.db
+      .prepare(
+        `SELECT DISTINCT j.id FROM jobs j JOIN job_tables t ON t.job_id = j.id
+          WHERE j.sync_id = ? AND j.status = 'interrupted' AND json_extract(t.checkpoint, '$.resume') IS NOT NULL`
+      )
+      .all(syncId) as { id: string }[]
+    return rows.map((r) => r.id)
+  }
+
   /**
    * Ended jobs (interrupted, or failed or cancelled where dropping their tables failed) that ended
    * before `cutoff` and still hold checkpoints: shadow tables on a target.
