@@ -158,23 +158,13 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
       if (!info.transactional) {
         result.notes.push(`${info.engine ?? 'this'} engine is not transactional: read as it is at each chunk, not at the run's consistent point`)
       }
-      prepared = await prepareTarget(ctx, task, info, ddl, result)
-      checkpoint = {
-        definition,
-        loadTable: prepared.loadTable,
-        createdByJob: prepared.created,
-        swap: prepared.swap,
-        mode: prepared.mode,
-        stage: 'copying',
-        chunks: 0,
-        upTo: null,
-        complete: false,
-        rowsRead: 0,
-        rowsWritten: 0,
-        bytes: 0,
-        notes: []
+      const record = (p: Omit<PreparedTarget, 'deferred'>): void => {
+        checkpoint = { definition, loadTable: p.loadTable, createdByJob: p.created, swap: p.swap, mode: p.mode, stage: 'copying', chunks: 0, upTo: null, complete: false, rowsRead: 0, rowsWritten: 0, bytes: 0, notes: [] }
+        saveCheckpoint({})
       }
-      saveCheckpoint({})
+      // Recorded before the table is created too, so a crash in between leaves nothing unremembered.
+      prepared = await prepareTarget(ctx, task, info, ddl, result, record)
+      record(prepared)
     }
     const load = prepared.loadTable
     loadTable = load
@@ -390,7 +380,8 @@ async function prepareTarget(
   task: TableTask,
   info: TableInfo,
   ddl: LoadDdl,
-  result: TableResult
+  result: TableResult,
+  beforeCreate: (p: Omit<PreparedTarget, 'deferred'>) => void
 ): Promise<PreparedTarget> {
   const { options } = ctx
   const exists = await tableExists(ctx.targetMeta, ctx.targetDb, task.target)
@@ -419,6 +410,7 @@ async function prepareTarget(
   if (!exists || mode === 'replace') {
     // Load into a shadow table; the existing table (if any) stays untouched until the swap.
     const loadTable = exists ? shadowName('new', ctx.runTag, task.target) : task.target
+    beforeCreate({ loadTable, created: true, mode, swap: exists })
     await ctx.targetMeta.query(`DROP TABLE IF EXISTS ${quoteQualified(ctx.targetDb, loadTable)}`)
     await ctx.targetMeta.query(renderCreate(parseCreateTable(ddl.create), { db: ctx.targetDb, table: loadTable }))
     if (exists) {
