@@ -4,7 +4,7 @@ import type { Job, SyncConfig } from '../../../src/shared/contract'
 import { startPrivateServer, testServer, type PrivateServer } from '../../helpers/mariadb'
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy'
 import { connect, countRows, createDb, dropDb, expectSameTable, leftoverShadows, q, uniqueName } from '../engine/support'
-import { startSystem, whenChunks, whenProgress, type TestSystem } from './support'
+import { startSystem, whenChunks, type TestSystem } from './support'
 
 /**
  * The job engine against real failures: a source server killed and restarted, a network that cuts
@@ -20,6 +20,27 @@ async function fillOrders(c: Connection, db: string, table = 'orders', rows = RO
   await c.query(
     `INSERT INTO \`${db}\`.\`${table}\` SELECT seq, UUID(), IF(seq % 7 = 0, NULL, CONCAT('note ', seq, ' ü')), seq / 100 FROM \`${db}\`.seq_1_to_${rows}`
   )
+}
+
+/**
+ * A source and a target database on the shared server for one describe block: the source created
+ * and filled by `fill` through an admin session (handed to the block), both dropped afterwards.
+ */
+function databases(label: string, fill: (c: Connection, srcDb: string, dstDb: string) => Promise<void>): { srcDb: string; dstDb: string } {
+  const srcDb = uniqueName(`${label}_src`)
+  const dstDb = uniqueName(`${label}_dst`)
+  let c: Connection | undefined
+  beforeAll(async () => {
+    await createDb(testServer(), srcDb)
+    c = await connect(testServer())
+    await fill(c, srcDb, dstDb)
+  }, 60_000)
+  afterAll(async () => {
+    await c?.end()
+    await dropDb(testServer(), srcDb)
+    await dropDb(testServer(), dstDb)
+  })
+  return { srcDb, dstDb }
 }
 
 /** Waits for the job to end; on a timeout, fails with its log so a hang says where it hangs. */
@@ -69,7 +90,7 @@ describe('a private source server killed with SIGKILL mid-copy and restarted 2 s
       options: { chunkRows: CHUNK, parallelism: 2 }
     })
     const { jobId } = await t.call<{ jobId: string }>('syncs.run', { id: sync.id })
-    await whenProgress(t.system, jobId, (e) => e.status === 'copying' && e.rowsWritten > 0)
+    await whenChunks(t.system, jobId, 1)
     source.kill()
     await new Promise((r) => setTimeout(r, 2000))
     await source.restart()
@@ -141,7 +162,7 @@ describe('a TCP proxy that cuts every source connection several times during a r
   it('a cancel while a retry waits discards the kept work; the existing target table is untouched', async () => {
     const sync = await syncThroughProxy('cancel while waiting', dstDb, [{ source: 'orders' }])
     const { jobId } = await t.call<{ jobId: string }>('syncs.run', { id: sync.id })
-    await whenProgress(t.system, jobId, (e) => e.status === 'copying' && e.rowsWritten > 0)
+    await whenChunks(t.system, jobId, 1)
     proxy.setDown(true)
     proxy.cutAll()
     // The failed attempt keeps its shadow table for the retry...
@@ -165,22 +186,16 @@ describe('a TCP proxy that cuts every source connection several times during a r
   it('the job completes identical, without duplicates, after three cuts', async () => {
     const sync = await syncThroughProxy('survives cuts', dstDb)
     const { jobId } = await t.call<{ jobId: string }>('syncs.run', { id: sync.id })
+    // Each cut waits for a chunk committed since the previous one (read from the store), so every
+    // cut lands mid-copy and the job has made progress in between.
     let cuts = 0
-    let lastCutAt = -1
-    let cutting = false
-    const off = t.system.events.on('job.progress', (e) => {
-      // Cut only once the retry has made new progress, so every cut lands mid-copy.
-      if (e.jobId !== jobId || e.table !== 'orders' || e.status !== 'copying' || cuts >= 3 || cutting || e.rowsWritten <= lastCutAt) return
-      cutting = true
-      setTimeout(() => {
-        cuts++
-        lastCutAt = e.rowsWritten
-        proxy.cutAll()
-        cutting = false
-      }, 30)
-    })
+    let committed = 0
+    for (; cuts < 3; cuts++) {
+      await whenChunks(t.system, jobId, committed + 1)
+      committed = t.system.jobs.get(jobId).tables[0]!.chunksDone ?? 0
+      proxy.cutAll()
+    }
     const job = await settled(t, jobId)
-    off()
     expect(cuts).toBe(3)
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded')
     expect(job.attempts).toBeGreaterThanOrEqual(4)
@@ -198,22 +213,12 @@ describe('a TCP proxy that cuts every source connection several times during a r
 })
 
 describe('an interrupted job that is never resumed', () => {
-  const srcDb = uniqueName('orphan_src')
-  const dstDb = uniqueName('orphan_dst')
   let c: Connection
-
-  beforeAll(async () => {
-    await createDb(testServer(), srcDb)
-    await createDb(testServer(), dstDb)
-    c = await connect(testServer())
-    await fillOrders(c, srcDb)
-    await c.query(`CREATE TABLE \`${dstDb}\`.orders (id INT UNSIGNED PRIMARY KEY)`)
-  }, 60_000)
-
-  afterAll(async () => {
-    await c?.end()
-    await dropDb(testServer(), srcDb)
-    await dropDb(testServer(), dstDb)
+  const { srcDb, dstDb } = databases('orphan', async (conn, src, dst) => {
+    c = conn
+    await fillOrders(c, src)
+    await createDb(testServer(), dst)
+    await c.query(`CREATE TABLE \`${dst}\`.orders (id INT UNSIGNED PRIMARY KEY)`)
   })
 
   it('keeps its shadow table until retention: then the shadow is dropped first, and the job after it', async () => {
@@ -247,22 +252,12 @@ describe('an interrupted job that is never resumed', () => {
 })
 
 describe('a job interrupted and left alone, while the source and the sync move on', () => {
-  const srcDb = uniqueName('moveon_src')
-  const dstDb = uniqueName('moveon_dst')
   let c: Connection
-
-  beforeAll(async () => {
-    await createDb(testServer(), srcDb)
-    c = await connect(testServer())
-    await fillOrders(c, srcDb)
-    await c.query(`ALTER TABLE \`${srcDb}\`.orders ADD COLUMN code INT UNSIGNED NULL, ADD UNIQUE KEY uq_code (code)`)
-    await c.query(`UPDATE \`${srcDb}\`.orders SET code = id`)
-  }, 60_000)
-
-  afterAll(async () => {
-    await c?.end()
-    await dropDb(testServer(), srcDb)
-    await dropDb(testServer(), dstDb)
+  const { srcDb, dstDb } = databases('moveon', async (conn, src) => {
+    c = conn
+    await fillOrders(c, src)
+    await c.query(`ALTER TABLE \`${src}\`.orders ADD COLUMN code INT UNSIGNED NULL, ADD UNIQUE KEY uq_code (code)`)
+    await c.query(`UPDATE \`${src}\`.orders SET code = id`)
   })
 
   async function interruptedJob(env: Record<string, string>): Promise<{ jobId: string; syncId: string; dataDir: string }> {
@@ -343,22 +338,18 @@ describe('a job interrupted and left alone, while the source and the sync move o
 describe('permanent errors and schedules', () => {
   let t: TestSystem
   let c: Connection
-  const srcDb = uniqueName('perm_src')
-  const dstDb = uniqueName('perm_dst')
+  const { srcDb, dstDb } = databases('perm', async (conn, src) => {
+    c = conn
+    await fillOrders(c, src, 'orders', 20_000)
+    await fillOrders(c, src, 'orders_b', 20_000)
+  })
 
   beforeAll(async () => {
-    await createDb(testServer(), srcDb)
-    c = await connect(testServer())
-    await fillOrders(c, srcDb, 'orders', 20_000)
-    await fillOrders(c, srcDb, 'orders_b', 20_000)
     t = await startSystem({ DBT_SYNC_RETRY_DELAY: '100ms', DBT_SYNC_RETRY_ATTEMPTS: '5', DBT_SYNC_MAX_CONCURRENCY: '1' })
-  }, 60_000)
+  })
 
   afterAll(async () => {
     await t?.stop()
-    await c?.end()
-    await dropDb(testServer(), srcDb)
-    await dropDb(testServer(), dstDb)
   })
 
   it('a wrong password fails once, with no retries', async () => {

@@ -39,18 +39,6 @@ export async function startSystem(env: Record<string, string> = {}, dataDir = mk
   }
 }
 
-/** Resolves with the first `job.progress` event of `jobId` that `pred` accepts. */
-export function whenProgress(system: SyncSystem, jobId: string, pred: (e: { rowsWritten: number; status: string }) => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const off = system.events.on('job.progress', (e) => {
-      if (e.jobId === jobId && pred(e)) {
-        off()
-        resolve()
-      }
-    })
-  })
-}
-
 /**
  * Resolves once `jobId` has committed at least `n` chunks of its first table (read from the store,
  * which records every chunk; progress events are throttled and may skip a short copy entirely).
