@@ -43,6 +43,28 @@ function databases(label: string, fill: (c: Connection, srcDb: string, dstDb: st
   return { srcDb, dstDb }
 }
 
+/**
+ * Runs `srcDb.orders` into `dstDb` on a system that does not resume at start, and stops that system
+ * (a shutdown) once a chunk is committed: the job is left interrupted in the returned data dir.
+ */
+async function interruptedJob(srcDb: string, dstDb: string): Promise<{ jobId: string; syncId: string; dataDir: string }> {
+  const t = await startSystem({ DBT_SYNC_RESUME_INTERRUPTED: 'false' })
+  const src = await t.connection('source', testServer())
+  const sync = await t.call<SyncConfig>('syncs.create', {
+    name: `interrupted ${Math.random()}`,
+    sourceConnectionId: src,
+    targetConnectionId: src,
+    sourceDatabase: srcDb,
+    targetDatabase: dstDb,
+    tables: [{ source: 'orders' }],
+    options: { chunkRows: CHUNK }
+  })
+  const { jobId } = await t.call<{ jobId: string }>('syncs.run', { id: sync.id })
+  await whenChunks(t.system, jobId, 1)
+  await t.stop()
+  return { jobId, syncId: sync.id, dataDir: t.dataDir }
+}
+
 /** Waits for the job to end; on a timeout, fails with its log so a hang says where it hangs. */
 async function settled(t: TestSystem, jobId: string, ms = 90_000): Promise<Job> {
   const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref())
@@ -188,11 +210,15 @@ describe('a TCP proxy that cuts every source connection several times during a r
     const { jobId } = await t.call<{ jobId: string }>('syncs.run', { id: sync.id })
     // Each cut waits for a chunk committed since the previous one (read from the store), so every
     // cut lands mid-copy and the job has made progress in between.
+    // A chunk whose statement finished before a cut can still commit after it, so a new attempt
+    // must have started too before the next cut.
     let cuts = 0
-    let committed = 0
+    let attempts = 1
     for (; cuts < 3; cuts++) {
+      await expect.poll(() => t.system.jobs.get(jobId).attempts, { timeout: 20_000 }).toBeGreaterThanOrEqual(attempts)
+      const committed = t.system.jobs.get(jobId).tables[0]?.chunksDone ?? 0
       await whenChunks(t.system, jobId, committed + 1)
-      committed = t.system.jobs.get(jobId).tables[0]!.chunksDone ?? 0
+      attempts = t.system.jobs.get(jobId).attempts + 1
       proxy.cutAll()
     }
     const job = await settled(t, jobId)
@@ -222,24 +248,11 @@ describe('an interrupted job that is never resumed', () => {
   })
 
   it('keeps its shadow table until retention: then the shadow is dropped first, and the job after it', async () => {
-    const first = await startSystem({ DBT_SYNC_RESUME_INTERRUPTED: 'false' })
-    const src = await first.connection('source', testServer())
-    const sync = await first.call<SyncConfig>('syncs.create', {
-      name: 'left behind',
-      sourceConnectionId: src,
-      targetConnectionId: src,
-      sourceDatabase: srcDb,
-      targetDatabase: dstDb,
-      tables: [{ source: 'orders' }],
-      options: { chunkRows: CHUNK }
-    })
-    const { jobId } = await first.call<{ jobId: string }>('syncs.run', { id: sync.id })
-    await whenChunks(first.system, jobId, 1)
-    await first.stop()
+    const { jobId, dataDir } = await interruptedJob(srcDb, dstDb)
     expect((await leftoverShadows(c, dstDb)).length).toBe(1)
 
     // Restarted without resume, with every ended job past its retention age.
-    const second = await startSystem({ DBT_SYNC_RESUME_INTERRUPTED: 'false', DBT_SYNC_CLEANUP_AGE: '1ms' }, first.dataDir)
+    const second = await startSystem({ DBT_SYNC_RESUME_INTERRUPTED: 'false', DBT_SYNC_CLEANUP_AGE: '1ms' }, dataDir)
     try {
       await expect.poll(() => leftoverShadows(c, dstDb), { timeout: 10_000 }).toEqual([])
       expect(await countRows(c, dstDb, 'orders')).toBe(0)
@@ -260,29 +273,9 @@ describe('a job interrupted and left alone, while the source and the sync move o
     await c.query(`UPDATE \`${src}\`.orders SET code = id`)
   })
 
-  async function interruptedJob(env: Record<string, string>): Promise<{ jobId: string; syncId: string; dataDir: string }> {
-    const t = await startSystem({ DBT_SYNC_RESUME_INTERRUPTED: 'false', ...env })
-    const src = await t.connection('source', testServer())
-    const sync = await t.call<SyncConfig>('syncs.create', {
-      name: `moves on ${Math.random()}`,
-      sourceConnectionId: src,
-      targetConnectionId: src,
-      sourceDatabase: srcDb,
-      targetDatabase: dstDb,
-      tables: [{ source: 'orders' }],
-      options: { chunkRows: CHUNK }
-    })
-    const { jobId } = await t.call<{ jobId: string }>('syncs.run', { id: sync.id })
-    // The first progress event comes after the first chunk; progress is throttled, so waiting for
-    // a later one could miss the whole copy.
-    await whenChunks(t.system, jobId, 1)
-    await t.stop()
-    return { jobId, syncId: sync.id, dataDir: t.dataDir }
-  }
-
   it('resumed after a unique value moved across its checkpoint: the changed chunks are copied again before the unique index is built', async () => {
     await dropDb(testServer(), dstDb)
-    const { jobId, dataDir } = await interruptedJob({})
+    const { jobId, dataDir } = await interruptedJob(srcDb, dstDb)
     // Row 10 (copied) gives its code to row 90000 (not copied yet): copied as they were, the index
     // build would find the value twice.
     await c.query(`UPDATE \`${srcDb}\`.orders SET code = NULL WHERE id = 90000`)
@@ -302,7 +295,7 @@ describe('a job interrupted and left alone, while the source and the sync move o
 
   it('resumed after the source table changed shape: the table starts over with the new definition', async () => {
     await dropDb(testServer(), dstDb)
-    const { jobId, dataDir } = await interruptedJob({})
+    const { jobId, dataDir } = await interruptedJob(srcDb, dstDb)
     await c.query(`ALTER TABLE \`${srcDb}\`.orders ADD COLUMN added VARCHAR(10) NOT NULL DEFAULT 'new'`)
     const t = await startSystem({ DBT_SYNC_RESUME_INTERRUPTED: 'true' }, dataDir)
     try {
@@ -319,7 +312,7 @@ describe('a job interrupted and left alone, while the source and the sync move o
   it('a new run of the sync discards what the interrupted job kept; cancelling that job later leaves the new table alone', async () => {
     await dropDb(testServer(), dstDb)
     // The target table did not exist: the interrupted job loaded straight into it.
-    const { jobId, syncId, dataDir } = await interruptedJob({})
+    const { jobId, syncId, dataDir } = await interruptedJob(srcDb, dstDb)
     const t = await startSystem({ DBT_SYNC_RESUME_INTERRUPTED: 'false' }, dataDir)
     try {
       const second = await t.system.jobs.wait((await t.call<{ jobId: string }>('syncs.run', { id: syncId })).jobId)

@@ -102,6 +102,12 @@ export class JobEngine implements Lifecycle {
     await Promise.race([Promise.all(work), new Promise((r) => setTimeout(r, left))])
   }
 
+  private assertAccepting(): void {
+    if (!this.accepting) {
+      throw new AppError('UNAVAILABLE', this.deps.config()['sync.enabled'] ? 'DB-Taxi is shutting down.' : 'Jobs are off (sync.enabled is false).')
+    }
+  }
+
   isAccepting(): boolean {
     return this.accepting
   }
@@ -143,9 +149,7 @@ export class JobEngine implements Lifecycle {
     if (job.status !== 'interrupted') {
       throw new AppError('CONFLICT', `Job ${jobId} is ${job.status}; only interrupted jobs can be resumed (jobs.retry starts a failed one again).`)
     }
-    if (!this.accepting) {
-      throw new AppError('UNAVAILABLE', this.deps.config()['sync.enabled'] ? 'DB-Taxi is shutting down.' : 'Jobs are off (sync.enabled is false).')
-    }
+    this.assertAccepting()
     if (job.syncId) {
       const active = this.repo.activeForSync(job.syncId)
       if (active) throw new AppError('JOB_ALREADY_ACTIVE', `The sync of job ${jobId} already has an active job (${active}).`, { jobId: active })
@@ -160,9 +164,7 @@ export class JobEngine implements Lifecycle {
 
   /** Queues a run of a sync config; answers the job id at once. */
   enqueue(sync: SyncConfig, trigger: string, retryOf?: string): string {
-    if (!this.accepting) {
-      throw new AppError('UNAVAILABLE', this.deps.config()['sync.enabled'] ? 'DB-Taxi is shutting down.' : 'Jobs are off (sync.enabled is false).')
-    }
+    this.assertAccepting()
     const active = this.repo.activeForSync(sync.id)
     if (active) throw new AppError('JOB_ALREADY_ACTIVE', `Sync "${sync.name}" already has an active job (${active}).`, { jobId: active })
     // An interrupted job of this sync still holding shadow tables (or a target table it created)
