@@ -36,6 +36,7 @@ const { values: opt } = parseOptions({
     rows: { type: 'string' },
     rounds: { type: 'string' },
     'insert-path': { type: 'boolean', default: false },
+    'write-path': { type: 'string' },
     'rss-scale': { type: 'string' },
     'skip-main': { type: 'boolean', default: false },
     smoke: { type: 'boolean', default: false },
@@ -59,7 +60,9 @@ if (opt.help) {
 
   --rows N            rows in the generated orders table (default 1000000; smoke 2000)
   --rounds N          rounds; each tool's best round counts (default 3; smoke 1)
-  --insert-path       also compare mysqldump and db-taxi with the target's local_infile OFF
+  --insert-path       also compare mysqldump and db-taxi's INSERT path with the target's local_infile OFF
+  --write-path P      db-taxi's write path in the main comparison (auto, bulk, load-data, insert;
+                      default: db-taxi's own choice)
   --rss-scale A,B     also run db-taxi alone at A and B rows and compare its peak RSS
   --skip-main         skip the three-tool comparison (with --insert-path / --rss-scale)
   --fresh-target      restart the target server before every measurement (cold target)
@@ -207,7 +210,7 @@ if (!have.mysqldump || !have.mariadb) missing.mysqldump = 'mysqldump or the mari
 if (!have.mydumper || !have.myloader) missing.mydumper = 'mydumper/myloader missing: apt-get install mydumper'
 
 /** Why db-taxi cannot run, or null when its CLI has the sync and verify commands. */
-const dbtaxi = { syncMissing: null, verifyMissing: null, staleWarning: null }
+const dbtaxi = { syncMissing: null, verifyMissing: null, staleWarning: null, writeArgs: opt['write-path'] ? ['--write-path', opt['write-path']] : [] }
 
 async function probeDbTaxi() {
   if (opt.build) {
@@ -341,13 +344,13 @@ const TOOLS = {
     async copy(tgtDb) {
       const r = await runDbTaxi(
         ['sync', '--source', servers.source.url(SRC_DB), '--target', servers.target.url(''), '--tables', 'orders',
-          '--target-db', tgtDb, '--mode', 'full', '--no-verify', '--json'],
+          '--target-db', tgtDb, '--mode', 'full', '--no-verify', '--json', ...dbtaxi.writeArgs],
         `sync-${tgtDb}`
       )
       if (r.code !== 0 || !r.json) return { ms: r.ms, rssKb: r.rssKb, error: r.code === 0 ? 'exit 0 but no JSON summary on stdout' : failureReason(r) }
       // The summary's own duration next to the wall time shows what process start-up costs.
       const t = r.json.tables?.[0]
-      const detail = [`summary ${r.json.status}, ${sec(r.json.durationMs)} inside`, t?.rowsWritten != null && `${num(Number(t.rowsWritten))} rows written`]
+      const detail = [`summary ${r.json.status}, ${sec(r.json.durationMs)} inside`, t?.rowsWritten != null && `${num(Number(t.rowsWritten))} rows written`, r.json.writePath && `path ${r.json.writePath}`]
       return { ms: r.ms, rssKb: r.rssKb, summary: r.json, detail: detail.filter(Boolean).join(', ') }
     }
   }
@@ -652,13 +655,17 @@ async function main() {
   }
 
   if (opt['insert-path']) {
-    // Restart the target as MySQL 8 ships: LOAD DATA LOCAL refused, so db-taxi must take its INSERT path.
+    // Restart the target as MySQL 8 ships (LOAD DATA LOCAL refused) and measure db-taxi's INSERT path,
+    // the one MySQL targets get (on MariaDB db-taxi would choose array binding).
     log('restarting the target with --local-infile=0')
     await servers.target.stop()
     await servers.target.start(['--local-infile=0'])
     const [{ li }] = await servers.target.query('SELECT @@GLOBAL.local_infile AS li')
     if (Number(li) !== 0) throw new Error('the target still has local_infile on')
+    const mainArgs = dbtaxi.writeArgs
+    dbtaxi.writeArgs = ['--insert']
     const res = await rounds('i', ['mysqldump', 'dbtaxi'], fp)
+    dbtaxi.writeArgs = mainArgs
     report.phases.insertPath = res
     pasteLines.push(...printInsert(res, fp))
     if (RSS_SIZES.length) {

@@ -5,7 +5,7 @@ import { endpointFromUrl, openSession, type Endpoint } from '../sync/engine/endp
 import { planTables, resolveTasks, type TableSelection } from '../sync/engine/plan'
 import { runFullCopy, type RunSummary } from '../sync/engine/run'
 import { verifyTables } from '../sync/engine/verify-run'
-import { DEFAULT_RUN_OPTIONS, type OnExists, type RunOptions, type TableResult } from '../sync/engine/types'
+import { DEFAULT_RUN_OPTIONS, WRITE_PATH_OPTIONS, type OnExists, type RunOptions, type TableResult, type WritePathOption } from '../sync/engine/types'
 import { EXIT } from './exit-codes'
 import { ProgressBar } from './progress-bar'
 import { capYoungGeneration } from './young-generation'
@@ -31,6 +31,7 @@ interface SyncFlags {
   dryRun?: boolean
   json?: boolean
   insert?: boolean
+  writePath?: string
   objects?: string
 }
 
@@ -41,6 +42,13 @@ export function splitAssignment(flag: string, v: string): [string, string] {
   const i = v.indexOf('=')
   if (i <= 0) throw new AppError('VALIDATION', `${flag} expects TABLE=VALUE, got "${v}"`)
   return [v.slice(0, i), v.slice(i + 1)]
+}
+
+function writePathOption(o: SyncFlags): WritePathOption {
+  const how = o.insert ? 'insert' : (o.writePath ?? 'auto')
+  if (o.insert && o.writePath && o.writePath !== 'auto' && o.writePath !== 'insert') throw new AppError('VALIDATION', '--insert contradicts --write-path ' + o.writePath)
+  if (!(WRITE_PATH_OPTIONS as readonly string[]).includes(how)) throw new AppError('VALIDATION', `--write-path must be one of ${WRITE_PATH_OPTIONS.join(', ')} (got "${how}")`)
+  return how as WritePathOption
 }
 
 function positiveInt(flag: string, v: string | undefined, dflt: number): number {
@@ -122,7 +130,8 @@ export function registerSyncCommands(program: Command, setExit: (code: number) =
     .option('--chunk-rows <n>', 'rows per chunk', String(DEFAULT_RUN_OPTIONS.chunkRows))
     .option('--objects <list>', 'also copy views,triggers,routines')
     .option('--no-verify', 'skip the checksum verification')
-    .option('--insert', 'use multi-row INSERT even where LOAD DATA is allowed')
+    .option('--write-path <how>', `how rows are written: ${WRITE_PATH_OPTIONS.join(', ')}`, 'auto')
+    .option('--insert', 'the same as --write-path insert')
     .option('--dry-run', 'print the plan and change nothing')
     .option('--json', 'print one JSON summary on stdout')
     .action(async (o: SyncFlags) => {
@@ -170,7 +179,7 @@ async function runSyncCommand(o: SyncFlags): Promise<number> {
       chunkRows: positiveInt('--chunk-rows', o.chunkRows, DEFAULT_RUN_OPTIONS.chunkRows),
       onExists: o.onExists as OnExists,
       verify: o.verify,
-      forceInsert: o.insert === true,
+      writePath: writePathOption(o),
       objects: { views: objects.has('views'), triggers: objects.has('triggers'), routines: objects.has('routines') }
     }
     const selection = selectionFromFlags(o)

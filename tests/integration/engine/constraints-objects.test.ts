@@ -47,7 +47,6 @@ describe.each(PATHS)('foreign keys, triggers, views and routines (%s path)', (pa
   let targetDb: string
   const S = (): Side => ({ addr: src.addr, db: src.name })
   const T = (): Side => ({ addr: src.addr, db: targetDb })
-  const forceInsert = path === 'insert'
   const TABLES = ['parent', 'child', 'grandchild', 'category', 'audited', 'audit_log']
 
   beforeAll(async () => {
@@ -81,7 +80,7 @@ describe.each(PATHS)('foreign keys, triggers, views and routines (%s path)', (pa
     const summary = await copy(S(), T(), { tables: TABLES.map((source) => ({ source })) }, {
       chunkRows: 64,
       parallelism: 3,
-      forceInsert,
+      writePath: path,
       objects: { triggers: true, views: true, routines: true }
     })
     expectSucceeded(summary)

@@ -17,7 +17,6 @@ describe.each(PATHS)('cancel and failure mid-copy (%s path)', (path) => {
   let t: Connection
   const S = (): Side => ({ addr: src.addr, db: src.name })
   const T = (): Side => ({ addr: dst.addr, db: dst.name })
-  const forceInsert = path === 'insert'
 
   beforeAll(async () => {
     src = await createTestDatabase(`faults_${path.replace('-', '')}_src`)
@@ -49,7 +48,7 @@ describe.each(PATHS)('cancel and failure mid-copy (%s path)', (path) => {
     const before = await checksum(t, dst.name, 'orders')
     const ac = new AbortController()
     let abortedAt = 0
-    const summary = await copy(S(), T(), { tables: [{ source: 'orders' }] }, { chunkRows: 2000, parallelism: 2, forceInsert }, {
+    const summary = await copy(S(), T(), { tables: [{ source: 'orders' }] }, { chunkRows: 2000, parallelism: 2, writePath: path }, {
       signal: ac.signal,
       progress: (r) => {
         if (r.rowsWritten > 0 && !abortedAt) {
@@ -81,7 +80,7 @@ describe.each(PATHS)('cancel and failure mid-copy (%s path)', (path) => {
       S(),
       T(),
       { tables: [{ source: 'orders', where: "SHA2(REPEAT(CONCAT(customer, note), 60), 512) <> ''" }] },
-      { chunkRows: ROWS * 2, parallelism: 1, forceInsert },
+      { chunkRows: ROWS * 2, parallelism: 1, writePath: path },
       { signal: ac.signal }
     )
     const took = Date.now() - started - 700
@@ -115,7 +114,7 @@ describe.each(PATHS)('cancel and failure mid-copy (%s path)', (path) => {
       }
     }
     let watcher: Promise<void> | undefined
-    const summary = await copy(S(), T(), { tables: [{ source: 'orders' }] }, { chunkRows: 4000, parallelism: 2, forceInsert }, {
+    const summary = await copy(S(), T(), { tables: [{ source: 'orders' }] }, { chunkRows: 4000, parallelism: 2, writePath: path }, {
       progress: (r) => {
         if (r.status === 'copying' && !watching) {
           watching = true
@@ -134,7 +133,7 @@ describe.each(PATHS)('cancel and failure mid-copy (%s path)', (path) => {
   })
 
   it('a run after all that copies the table in full', async () => {
-    const summary = await copy(S(), T(), { tables: [{ source: 'orders' }] }, { chunkRows: 20_000, parallelism: 2, forceInsert })
+    const summary = await copy(S(), T(), { tables: [{ source: 'orders' }] }, { chunkRows: 20_000, parallelism: 2, writePath: path })
     expectSucceeded(summary)
     expect(await countRows(t, dst.name, 'orders')).toBe(ROWS)
     await expectSameTable(s, src.name, 'orders', t, dst.name)

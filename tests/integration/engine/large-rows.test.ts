@@ -4,16 +4,23 @@ import { createTestDatabase, type PrivateServer } from '../../helpers/mariadb'
 import { connect, copy, expectSameTable, expectSucceeded, PATHS, privateServer, q } from './support'
 
 /**
- * Rows larger than the source server's max_allowed_packet: the server cannot render them as one
- * value (CONCAT_WS returns NULL), so the engine re-reads that chunk value by value and renders the
- * rows in Node. Source: a private server with max_allowed_packet=1M and rows of 2 MB.
+ * Rows larger than a server's max_allowed_packet (a private server with max_allowed_packet=1M and
+ * rows of 2 and 3 MB):
+ * - on the source, the server cannot render them as one line (CONCAT_WS returns NULL), so the line
+ *   paths re-read that chunk value by value and render the rows in Node; the bulk path reads plain
+ *   columns and never renders a line;
+ * - on the target, no statement or packet may be that large: the bulk path sends the large values
+ *   ahead in pieces (COM_STMT_SEND_LONG_DATA), LOAD DATA streams them, and the INSERT path, which
+ *   cannot, fails the table with a message naming max_allowed_packet.
  */
 
-describe('rows larger than the source max_allowed_packet', () => {
+describe('rows larger than max_allowed_packet', () => {
   let source: PrivateServer
   let target: Awaited<ReturnType<typeof createTestDatabase>>
+  let small: PrivateServer
   let s: Connection
   let t: Connection
+  let st: Connection
   const db = 'big'
 
   beforeAll(async () => {
@@ -40,28 +47,63 @@ describe('rows larger than the source max_allowed_packet', () => {
     const big = await q(s, 'SELECT id, LENGTH(lb) AS l FROM wide_rows WHERE LENGTH(lb) > 1000000 ORDER BY id')
     expect(big.map((r) => Number(r.id))).toEqual([4, 7])
     t = await connect(target.addr, target.name)
+    small = await privateServer(['--max-allowed-packet=1M'])
+    st = await connect(small)
+    await st.query('CREATE DATABASE tgt CHARACTER SET latin1')
+    await st.query('USE tgt')
   })
 
   afterAll(async () => {
     await s?.end()
     await t?.end()
+    await st?.end()
     await target?.drop()
     await source?.stop()
+    await small?.stop()
   })
 
-  it.each(PATHS)('re-reads those chunks value by value and copies them exactly (%s path)', async (path) => {
+  it.each(PATHS)('copies them exactly from a source that cannot render them (%s path)', async (path) => {
     const logs: string[] = []
     const summary = await copy(
       { addr: source, db },
       { addr: target.addr, db: target.name },
       { tables: [{ source: 'wide_rows', target: `wide_rows_${path.replace('-', '_')}` }] },
-      { chunkRows: 3, forceInsert: path === 'insert' },
+      { chunkRows: 3, writePath: path },
       { log: (_level, message) => logs.push(message) }
     )
     expectSucceeded(summary)
     expect(summary.writePath).toBe(path)
     expect(summary.tables[0]).toMatchObject({ rowsRead: 9, rowsWritten: 9, verified: true })
-    expect(logs.some((l) => l.includes('too large to render on the source'))).toBe(true)
+    expect(logs.some((l) => l.includes('too large to render on the source'))).toBe(path !== 'bulk')
     await expectSameTable(s, db, 'wide_rows', t, target.name, `wide_rows_${path.replace('-', '_')}`)
+  })
+
+  it.each(['bulk', 'load-data'] as const)('copies them exactly into a target that cannot take them in one packet (%s path)', async (path) => {
+    const summary = await copy({ addr: source, db }, { addr: small, db: 'tgt' }, { tables: [{ source: 'wide_rows', target: `into_small_${path.replace('-', '_')}` }] }, { chunkRows: 4, writePath: path })
+    expectSucceeded(summary)
+    expect(summary.writePath).toBe(path)
+    expect(summary.tables[0]).toMatchObject({ rowsRead: 9, rowsWritten: 9, verified: true })
+    await expectSameTable(s, db, 'wide_rows', st, 'tgt', `into_small_${path.replace('-', '_')}`)
+  })
+
+  it('fails the table clearly on the INSERT path, which cannot split a statement', async () => {
+    const summary = await copy({ addr: source, db }, { addr: small, db: 'tgt' }, { tables: [{ source: 'wide_rows', target: 'into_small_insert' }] }, { chunkRows: 4, writePath: 'insert' })
+    expect(summary.status).toBe('failed')
+    expect(summary.tables[0]!.error).toMatchObject({ code: 'COPY_FAILED' })
+    expect(summary.tables[0]!.error!.message).toMatch(/max_allowed_packet/)
+    expect(await q(st, "SHOW TABLES LIKE 'into_small_insert'")).toHaveLength(0)
+  })
+
+  it('fails the table clearly on the bulk path when the target has no LOAD DATA to fall back on', async () => {
+    await st.query('SET GLOBAL local_infile = 0')
+    try {
+      const summary = await copy({ addr: source, db }, { addr: small, db: 'tgt' }, { tables: [{ source: 'wide_rows', target: 'into_small_nolocal' }] }, { chunkRows: 4, writePath: 'bulk' })
+      expect(summary.status).toBe('failed')
+      expect(summary.tables[0]!.error).toMatchObject({ code: 'COPY_FAILED' })
+      expect(summary.tables[0]!.error!.message).toMatch(/max_allowed_packet.*local_infile/)
+      expect(await q(st, "SHOW TABLES LIKE 'into_small_nolocal'")).toHaveLength(0)
+    } finally {
+      await st.query('SET GLOBAL local_infile = 1')
+    }
   })
 })

@@ -83,7 +83,7 @@ describe.each(PATHS)('table shapes (%s path)', (path) => {
 
   it('copies keyed, keyless, wide, spatial, MyISAM and oddly named tables identically', async () => {
     const tables = ['composite', 'keyless', 'uniq_nn', 'sparse', 'ci_keys', 'products_myisam', 'wide', WEIRD_TABLE, 'spatial_idx', 'enum_key', 'odd_keys', 'bin_key']
-    const summary = await copy(src(), tgt(), { tables: tables.map((source) => ({ source })) }, { chunkRows: 97, parallelism: 2 })
+    const summary = await copy(src(), tgt(), { tables: tables.map((source) => ({ source })) }, { chunkRows: 97, parallelism: 2, writePath: path })
     expectSucceeded(summary)
     expect(summary.writePath).toBe(path)
     for (const table of tables) await expectSameTable(s, source.name, table, t, targetDb)
@@ -105,7 +105,7 @@ describe.each(PATHS)('table shapes (%s path)', (path) => {
   })
 
   it('copies a 10 MB row', async () => {
-    const summary = await copy(src(), tgt(), { tables: [{ source: 'big_row' }] }, { chunkRows: 2 })
+    const summary = await copy(src(), tgt(), { tables: [{ source: 'big_row' }] }, { chunkRows: 2, writePath: path })
     expectSucceeded(summary)
     await expectSameTable(s, source.name, 'big_row', t, targetDb)
   })
@@ -115,7 +115,7 @@ describe.each(PATHS)('table shapes (%s path)', (path) => {
       src(),
       tgt(),
       { tables: [{ source: 'filtered', target: 'paid_only', where: "status = 'paid' AND amount > 100", excludeColumns: ['secret'] }, { source: 'composite', target: 'renamed' }] },
-      { chunkRows: 50 }
+      { chunkRows: 50, writePath: path }
     )
     expectSucceeded(summary)
     expect(summary.tables[0]).toMatchObject({ target: 'paid_only', verified: true })

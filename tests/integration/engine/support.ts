@@ -203,6 +203,5 @@ export function uniqueName(label: string): string {
   return `dbt_${label}_${Math.random().toString(36).slice(2, 8)}`
 }
 
-/** Both write paths: LOAD DATA LOCAL INFILE, and multi-row INSERT (a target with local_infile off). */
-export const PATHS = ['load-data', 'insert'] as const
-export type WritePath = (typeof PATHS)[number]
+/** Every write path: MariaDB array binding, LOAD DATA LOCAL INFILE, and multi-row INSERT (a target with local_infile off). */
+export const PATHS = ['bulk', 'load-data', 'insert'] as const

@@ -50,7 +50,7 @@ describe.each(PATHS)('every column type (%s path)', (path) => {
   })
 
   it('copies every value byte-identically and verifies', async () => {
-    const summary = await copy({ addr: source.addr, db: source.name }, { addr: target, db: targetDb }, { tables: [{ source: 'all_types' }] }, { chunkRows: 3 })
+    const summary = await copy({ addr: source.addr, db: source.name }, { addr: target, db: targetDb }, { tables: [{ source: 'all_types' }] }, { chunkRows: 3, writePath: path })
     expectSucceeded(summary)
     expect(summary.writePath).toBe(path)
     const [n] = await q(s, 'SELECT COUNT(*) AS n FROM all_types')
@@ -64,7 +64,7 @@ describe.each(PATHS)('every column type (%s path)', (path) => {
   it('replaces the table on a second run and stays identical', async () => {
     await t.query("SET sql_mode = ''")
     await t.query("UPDATE all_types SET vc = 'changed' WHERE nn = 'max'")
-    const summary = await copy({ addr: source.addr, db: source.name }, { addr: target, db: targetDb }, { tables: [{ source: 'all_types' }] }, { chunkRows: 4, parallelism: 3 })
+    const summary = await copy({ addr: source.addr, db: source.name }, { addr: target, db: targetDb }, { tables: [{ source: 'all_types' }] }, { chunkRows: 4, parallelism: 3, writePath: path })
     expectSucceeded(summary)
     expect(summary.tables[0]?.notes.join(' ')).toContain('replaced')
     await expectSameTable(s, source.name, 'all_types', t, targetDb)

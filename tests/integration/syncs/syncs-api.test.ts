@@ -222,7 +222,7 @@ describe('sync configs', () => {
     // How the source is read and the target written is known while the job runs.
     expect(running?.status).toBe('running')
     expect(running?.consistency).toBe('global')
-    expect(running?.writePath).toBe('load-data')
+    expect(running?.writePath).toBe('bulk')
     await call('jobs.cancel', { id: jobId })
     const job = await system.jobs.wait(jobId)
     expect(job.status).toBe('cancelled')

@@ -168,6 +168,7 @@ describe('verification and job facts', () => {
     expect(consistencyText('per-table')).toBe('per-table snapshots')
     expect(consistencyText(null)).toBe('—')
     expect(consistencyText(null, true)).toBe('shown when the run ends')
+    expect(writePathText('bulk')).toBe('array binding (MariaDB bulk INSERT)')
     expect(writePathText('load-data')).toBe('LOAD DATA LOCAL INFILE')
     expect(writePathText('insert')).toBe('multi-row INSERT')
     expect(writePathText(undefined)).toBe('—')

@@ -5,7 +5,7 @@ import { quoteIdent, quoteQualified } from '../mysql/identifiers'
 import { keyFromJson, keyToJson, orderBy, planChunks, rangePredicate, rangesPartitionExactly, type ChunkRange, type KeyTuple } from './chunks'
 import { buildLoadDdl, diffCreate, parseCreateTable, renderCreate, type LoadDdl } from './ddl'
 import { rawExpr, sqlTupleExpr, sqlTupleFromValues, tsvLineExpr, tsvLineFromValues, type SqlDialect } from './encoding'
-import { abortReason, streamRows } from './row-stream'
+import { abortReason, streamRawRows, streamRows } from './row-stream'
 import { readTableInfo, tableExists, type ColumnInfo, type TableInfo } from './schema'
 import type { ReaderGroup } from './snapshot'
 import { chunkSum, earlier, firstDifference, tableCount, type FirstDifference } from './verify'
@@ -646,37 +646,56 @@ async function copyRange(
     const from = quoteQualified(ctx.sourceDb, task.source)
     const lineExpr = asSql ? sqlTupleExpr(columns) : tsvLineExpr(columns, ctx.dialect)
 
+    type Pass = { read: number; written: number; bytes: number; skipped: number }
     // One pass over the chunk into one writer statement (or transaction); all in or nothing.
-    const pass = async (sql: string, render: (row: (Buffer | null)[]) => Buffer | null): Promise<{ read: number; written: number; bytes: number; skipped: number }> => {
+    const into = async (stream: (sink: ChunkSink, counts: Pass) => Promise<number>): Promise<Pass> => {
       const sink: ChunkSink = await raceAbort(writer.begin(ctx.targetDb, loadTable, columns), signal)
-      let bytes = 0
-      let skipped = 0
-      let read = 0
+      const counts: Pass = { read: 0, written: 0, bytes: 0, skipped: 0 }
       try {
-        read = await streamRows(
+        counts.read = await stream(sink, counts)
+        counts.written = (await raceAbort(sink.end(), signal)).rowsWritten
+        return counts
+      } catch (err) {
+        await sink.abort(err as Error).catch(() => undefined)
+        throw err
+      }
+    }
+    /** Rows the source rendered (or `render` builds) in the writer's line format. */
+    const pass = (sql: string, render: (row: (Buffer | null)[]) => Buffer | null): Promise<Pass> =>
+      into((sink, counts) =>
+        streamRows(
           reader,
           sql,
           pred.params,
           (row) => {
             const line = render(row)
             if (line === null) {
-              skipped++
+              counts.skipped++
               return
             }
-            bytes += line.length
-            return sink.push(line)
+            counts.bytes += line.length
+            return sink.push(line, 0, line.length)
           },
           signal
         )
-        const { rowsWritten } = await raceAbort(sink.end(), signal)
-        return { read, written: rowsWritten, bytes, skipped }
-      } catch (err) {
-        await sink.abort(err as Error).catch(() => undefined)
-        throw err
-      }
-    }
+      )
 
-    let r = await pass(`SELECT ${lineExpr} FROM ${from} WHERE ${pred.sql}${filter}${order}`, (row) => row[0] ?? null)
+    let r: Pass
+    if (writer.input === 'row') {
+      // Plain columns as the server's bytes, each text-protocol row handed to the writer as it is.
+      const sql = reader.format(`SELECT ${columns.map(rawExpr).join(', ')} FROM ${from} WHERE ${pred.sql}${filter}${order}`, pred.params)
+      r = await into((sink, counts) =>
+        streamRawRows(
+          reader,
+          sql,
+          (buf, start, end) => {
+            counts.bytes += end - start
+            return sink.push(buf, start, end)
+          },
+          signal
+        )
+      )
+    } else r = await pass(`SELECT ${lineExpr} FROM ${from} WHERE ${pred.sql}${filter}${order}`, (row) => row[0] ?? null)
     if (r.skipped > 0) {
       // The server could not render these rows in one value (larger than its max_allowed_packet):
       // redo the chunk with the values fetched one by one and rendered here. Rare: rows of many MB.

@@ -2,6 +2,7 @@ import mysql from 'mysql2/promise'
 import type { Connection, ConnectionOptions } from 'mysql2/promise'
 import { AppError } from '../../../shared/errors'
 import { connectAppError } from '../connections/error-map'
+import { connectRequestingBulk } from './wire'
 
 /**
  * Where the engine reads from or writes to. A saved connection (with its TLS and SSH tunnel) and a
@@ -44,7 +45,8 @@ export async function openSession(ep: Endpoint, role: SessionRole, extra: Connec
   }
   let conn: Connection
   try {
-    conn = await mysql.createConnection(options)
+    // Writers also ask MariaDB for array binding (see bulk-writer.ts); harmless where it is not used.
+    conn = role === 'write' ? await connectRequestingBulk(options) : await mysql.createConnection(options)
   } catch (err) {
     throw connectAppError(err, { host: String(options.host ?? ''), port: Number(options.port ?? 3306), user: options.user, database: options.database })
   }

@@ -1,4 +1,5 @@
 import type { Connection } from 'mysql2/promise'
+import { rawRowsQuery } from './wire'
 import { isDead } from './writers'
 
 /**
@@ -31,12 +32,49 @@ export function coreConnection(conn: Connection): CoreConnection {
   return (conn as unknown as { connection: CoreConnection }).connection
 }
 
-export async function streamRows(
+export function streamRows(
   conn: Connection,
   sql: string,
   params: unknown[],
   onRow: (row: (Buffer | null)[]) => void | Promise<void>,
   signal?: AbortSignal
+): Promise<number> {
+  return pump<(Buffer | null)[], undefined, undefined>(
+    conn,
+    onRow,
+    (deliver, finish) => {
+      const query = coreConnection(conn).query({ sql, rowsAsArray: true, typeCast: false }, params)
+      query.on('result', (row) => deliver(row, undefined, undefined))
+      // Always listened to, also after a failure: see above.
+      query.on('error', (err) => finish(err))
+      query.on('end', () => finish())
+    },
+    signal
+  )
+}
+
+/**
+ * Like streamRows, with each row as the bytes of its text-protocol packet (see wire.ts): no JS
+ * object per value. `sql` must be complete (no placeholders); the row is valid only during the call.
+ */
+export function streamRawRows(
+  conn: Connection,
+  sql: string,
+  onRow: (buf: Buffer, start: number, end: number) => void | Promise<void>,
+  signal?: AbortSignal
+): Promise<number> {
+  return pump(conn, onRow, (deliver, finish) => rawRowsQuery(conn, sql, deliver, (err) => finish(err ?? undefined)), signal)
+}
+
+/**
+ * The flow both share: rows delivered one by one, the socket paused while a row's promise is
+ * pending, and one settlement on end, error, abort or a lost session.
+ */
+function pump<A, B, C>(
+  conn: Connection,
+  onRow: (a: A, b: B, c: C) => void | Promise<void>,
+  start: (deliver: (a: A, b: B, c: C) => void, finish: (err?: unknown) => void) => void,
+  signal: AbortSignal | undefined
 ): Promise<number> {
   const core = coreConnection(conn)
   let count = 0
@@ -75,13 +113,13 @@ export async function streamRows(
     }
     signal?.addEventListener('abort', onAbort, { once: true })
     core.on('error', onConnectionError)
-    const query = core.query({ sql, rowsAsArray: true, typeCast: false }, params)
-    query.on('result', (row) => {
+    // Called per row with the row's parts as they are (no closure per row: a copy makes millions).
+    const deliver = (a: A, b: B, c: C): void => {
       if (failed) return
       count++
       let r: void | Promise<void>
       try {
-        r = onRow(row)
+        r = onRow(a, b, c)
       } catch (err) {
         finish(err)
         return
@@ -98,10 +136,8 @@ export async function streamRows(
           (err: unknown) => finish(err)
         )
       }
-    })
-    // Always listened to, also after a failure: see above.
-    query.on('error', (err) => finish(err))
-    query.on('end', () => finish())
+    }
+    start(deliver, finish)
   })
 }
 

@@ -10,7 +10,9 @@ import { openReaders, type Consistency, type ReaderGroup } from './snapshot'
 import { destroyConnection, InsertWriter, isDead, LoadDataWriter, type ChunkWriter } from './writers'
 import type { SqlDialect } from './encoding'
 import { isTransientError } from './transient'
-import { pendingResult, type RunHooks, type RunOptions, type TableResult, type TableTask } from './types'
+import { BulkWriter } from './bulk-writer'
+import { pendingResult, type RunHooks, type RunOptions, type TableResult, type TableTask, type WritePath, type WritePathOption } from './types'
+import { bulkOperations } from './wire'
 
 /**
  * One full-copy run: every table of the task list from source to target, tables and chunks in
@@ -36,7 +38,7 @@ export interface RunSummary {
   finishedAt: number
   durationMs: number
   consistency: Consistency | null
-  writePath: 'load-data' | 'insert' | null
+  writePath: WritePath | null
   tables: TableResult[]
   /** Views, triggers and routines, when the run was asked to copy them. */
   objects?: ObjectResult[]
@@ -65,6 +67,28 @@ export async function serverDialect(conn: Connection): Promise<SqlDialect> {
   return /mariadb/i.test(String(rows[0]?.v ?? '')) ? 'mariadb' : 'mysql'
 }
 
+const WRITE_PATH_LOG: Record<WritePath, string> = {
+  bulk: 'loading with array binding of a prepared INSERT (MariaDB COM_STMT_BULK_EXECUTE)',
+  'load-data': 'loading with LOAD DATA LOCAL INFILE',
+  insert: 'loading with multi-row INSERT'
+}
+
+/**
+ * The write path for a target: array binding where the server offers it (MariaDB 10.2+; the
+ * target parses no SQL or text per row), else LOAD DATA where local_infile allows it, else
+ * multi-row INSERT. A path asked for explicitly must be available.
+ */
+export function chooseWritePath(requested: WritePathOption, available: { bulk: boolean; loadData: boolean }): WritePath {
+  if (requested === 'auto') return available.bulk ? 'bulk' : available.loadData ? 'load-data' : 'insert'
+  if (requested === 'bulk' && !available.bulk) {
+    throw new AppError('VALIDATION', 'The target does not offer array binding (COM_STMT_BULK_EXECUTE, MariaDB 10.2 and later); use another write path.')
+  }
+  if (requested === 'load-data' && !available.loadData) {
+    throw new AppError('VALIDATION', 'The target has local_infile off, so LOAD DATA LOCAL INFILE is refused; use another write path.')
+  }
+  return requested
+}
+
 interface Writers {
   pool: WriterPool
   path: ChunkWriter['path']
@@ -77,24 +101,26 @@ interface Writers {
  * dropped on purpose to abort a LOAD DATA) is replaced by a fresh one, so one table's failure does
  * not take the others down.
  */
-async function pooledWriters(target: Endpoint, count: number, forceInsert: boolean, signal?: AbortSignal): Promise<Writers> {
-  const probe = await openSession(target, 'write')
-  let loadData = false
+async function pooledWriters(target: Endpoint, count: number, requested: WritePathOption, signal?: AbortSignal): Promise<Writers> {
+  const probe = await openSession(target, 'write', { charset: 'BINARY' })
+  let path: WritePath
+  let localInfile = false
   let maxPacket = 16 * 1024 * 1024
   try {
     const [rows] = await probe.query<RowDataPacket[]>('SELECT @@GLOBAL.local_infile AS li, @@max_allowed_packet AS mp')
-    loadData = !forceInsert && Number(String(rows[0]?.li)) === 1
     maxPacket = Number(String(rows[0]?.mp))
+    localInfile = Number(String(rows[0]?.li)) === 1
+    path = chooseWritePath(requested, { bulk: bulkOperations(probe), loadData: localInfile })
   } finally {
     await probe.end().catch(() => probe.destroy())
   }
   type Slot = WriterSlot
   const live = new Set<Connection>()
   const open = async (): Promise<Slot> => {
-    // The INSERT path speaks `binary` so value bytes arrive exactly as the source holds them.
-    const conn = await openSession(target, 'write', loadData ? {} : { charset: 'BINARY' })
+    // The INSERT and bulk paths speak `binary` so value bytes arrive exactly as the source holds them.
+    const conn = await openSession(target, 'write', path === 'load-data' ? {} : { charset: 'BINARY' })
     live.add(conn)
-    if (loadData) return { conn, check: conn, writer: new LoadDataWriter(conn) }
+    if (path === 'load-data') return { conn, check: conn, writer: new LoadDataWriter(conn) }
     let check: Connection
     try {
       check = await openSession(target, 'meta')
@@ -104,7 +130,7 @@ async function pooledWriters(target: Endpoint, count: number, forceInsert: boole
       throw err
     }
     live.add(check)
-    return { conn, check, writer: new InsertWriter(conn, maxPacket) }
+    return { conn, check, writer: path === 'bulk' ? new BulkWriter(conn, maxPacket, localInfile) : new InsertWriter(conn, maxPacket) }
   }
   const idle: Slot[] = []
   try {
@@ -122,7 +148,7 @@ async function pooledWriters(target: Endpoint, count: number, forceInsert: boole
     else idle.push(w)
   }
   return {
-    path: loadData ? 'load-data' : 'insert',
+    path,
     pool: {
       acquire: () =>
         new Promise((resolve, reject) => {
@@ -279,10 +305,10 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
         ? 'source read at one consistent point for all tables'
         : 'no global consistent point (needs the RELOAD privilege, or commits could not be blocked briefly): each table is read at its own snapshot'
     )
-    writers = await pooledWriters(spec.target, parallel, spec.options.forceInsert === true, signal)
+    writers = await pooledWriters(spec.target, parallel, spec.options.writePath ?? 'auto', signal)
     summary.writePath = writers.path
     hooks.prepared?.({ consistency: readers.consistency, writePath: writers.path })
-    if (writers.path === 'insert') log('info', 'loading with multi-row INSERT (the target has local_infile off, or INSERT was asked for)')
+    log('info', WRITE_PATH_LOG[writers.path])
     signal?.throwIfAborted()
 
     const runTag = spec.runTag ?? randomBytes(3).toString('hex')

@@ -20,9 +20,18 @@ export interface RunOptions {
   recreateOnMismatch: boolean
   verify: boolean
   objects: { views: boolean; triggers: boolean; routines: boolean }
-  /** Force the INSERT path even where LOAD DATA would work (tests, benchmarks). */
-  forceInsert?: boolean
+  /** How rows are written; `auto` (the default) picks the fastest the target allows (see chooseWritePath). */
+  writePath?: WritePathOption
 }
+
+/**
+ * How chunks are written to the target: `bulk`, MariaDB's array binding of a prepared INSERT
+ * (bulk-writer.ts); `load-data`, LOAD DATA LOCAL INFILE from a stream; `insert`, multi-row INSERT
+ * statements (MySQL 8 ships with local_infile off).
+ */
+export type WritePath = 'bulk' | 'load-data' | 'insert'
+export type WritePathOption = 'auto' | WritePath
+export const WRITE_PATH_OPTIONS: readonly WritePathOption[] = ['auto', 'bulk', 'load-data', 'insert']
 
 export const DEFAULT_RUN_OPTIONS: RunOptions = {
   chunkRows: 50_000,
@@ -101,7 +110,7 @@ export interface RunHooks {
   /** Called often; the caller throttles what it forwards. */
   progress?(table: TableResult): void
   /** Once, when the source's consistency and the target's write path are settled (before any table). */
-  prepared?(info: { consistency: 'global' | 'per-table'; writePath: 'load-data' | 'insert' }): void
+  prepared?(info: { consistency: 'global' | 'per-table'; writePath: WritePath }): void
   /** Checkpoints per chunk; with it, a failed or stopped table keeps its work when keepWork() says so. */
   checkpoints?: CheckpointStore
   /**

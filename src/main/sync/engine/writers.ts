@@ -4,6 +4,7 @@ import { AppError } from '../../../shared/errors'
 import { quoteIdent, quoteQualified } from '../mysql/identifiers'
 import { loadColumnList } from './encoding'
 import type { ColumnInfo } from './schema'
+import type { WritePath } from './types'
 
 /**
  * Target-side writers. Both accept rows already rendered in their input format (by the source
@@ -11,14 +12,19 @@ import type { ColumnInfo } from './schema'
  * either all in or not at all.
  */
 export interface ChunkWriter {
-  readonly path: 'load-data' | 'insert'
-  /** Starts a chunk into `db.table`; push rendered rows, then `end()` for the rows written. */
+  readonly path: WritePath
+  /**
+   * What push() takes: `line`, a row the source rendered in this writer's format (tsvLineExpr,
+   * sqlTupleExpr); `row`, the bytes of a text-protocol row packet of `rawExpr` columns.
+   */
+  readonly input: 'line' | 'row'
+  /** Starts a chunk into `db.table`; push rows, then `end()` for the rows written. */
   begin(db: string, table: string, columns: ColumnInfo[]): Promise<ChunkSink>
 }
 
 export interface ChunkSink {
-  /** Resolves when the writer can take more (backpressure). */
-  push(row: Buffer): void | Promise<void>
+  /** Takes buf[start, end) (the whole buffer by default); resolves when the writer can take more (backpressure). */
+  push(buf: Buffer, start?: number, end?: number): void | Promise<void>
   end(): Promise<{ rowsWritten: number; warnings: number }>
   abort(err?: Error): Promise<void>
 }
@@ -43,11 +49,11 @@ export class LineBlock {
   get length(): number {
     return this.used
   }
-  /** Appends `row` and a '\n'; only after fits(row.length + 1). */
-  append(row: Buffer): void {
+  /** Appends row[start, end) and a '\n'; only after fits(end - start + 1). */
+  append(row: Buffer, start = 0, end = row.length): void {
     this.buf ??= Buffer.allocUnsafeSlow(this.size)
-    row.copy(this.buf, this.used)
-    this.used += row.length
+    row.copy(this.buf, this.used, start, end)
+    this.used += end - start
     this.buf[this.used++] = 0x0a
   }
   /** The lines collected so far (null when none); the next lines go into a new block. */
@@ -63,15 +69,21 @@ export class LineBlock {
 /** LOAD DATA LOCAL INFILE fed from a stream: one statement per chunk, input taken as raw bytes. */
 export class LoadDataWriter implements ChunkWriter {
   readonly path = 'load-data' as const
-  constructor(private readonly conn: Connection) {}
+  readonly input = 'line' as const
+  constructor(
+    private readonly conn: Connection,
+    /** The session's character set: on a `binary` session identifiers go as UTF-8 bytes in a latin1 string. */
+    private readonly session: 'utf8mb4' | 'binary' = 'utf8mb4'
+  ) {}
 
   async begin(db: string, table: string, columns: ColumnInfo[]): Promise<ChunkSink> {
     const conn = this.conn
     const pass = new PassThrough({ highWaterMark: 1 << 20 })
     const { list, set } = loadColumnList(columns)
-    const sql =
+    const text =
       `LOAD DATA LOCAL INFILE 'db-taxi-chunk' INTO TABLE ${quoteQualified(db, table)} CHARACTER SET binary ` +
       `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${list})${set}`
+    const sql = this.session === 'binary' ? Buffer.from(text, 'utf8').toString('latin1') : text
     const done = this.conn.query<ResultSetHeader>({ sql, infileStreamFactory: () => pass } as never)
     // The statement can end early (killed, connection lost): then wake a writer waiting for 'drain'.
     let failure: Error | null = null
@@ -101,21 +113,26 @@ export class LoadDataWriter implements ChunkWriter {
       return send(buf)
     }
     return {
-      push(row) {
-        if (!block.fits(row.length + 1)) {
+      push(row, start = 0, end = row.length) {
+        const n = end - start
+        if (!block.fits(n + 1)) {
           const wait = flush()
-          if (!block.fits(row.length + 1)) {
-            // A line larger than a block goes on its own.
-            const line = Buffer.allocUnsafe(row.length + 1)
-            row.copy(line)
-            line[row.length] = 0x0a
-            if (wait) return wait.then(() => send(line))
-            return send(line)
+          if (!block.fits(n + 1)) {
+            // A line larger than a block goes on its own, in block-sized pieces: each piece is a
+            // packet, and the target takes no packet over its max_allowed_packet.
+            const line = Buffer.allocUnsafe(n + 1)
+            row.copy(line, 0, start, end)
+            line[n] = 0x0a
+            const sendPieces = async (): Promise<void> => {
+              for (let off = 0; off < line.length; off += FLUSH_BYTES) await send(line.subarray(off, off + FLUSH_BYTES))
+            }
+            if (wait) return wait.then(sendPieces)
+            return sendPieces()
           }
-          block.append(row)
+          block.append(row, start, end)
           return wait
         }
-        block.append(row)
+        block.append(row, start, end)
       },
       async end() {
         await flush()
@@ -144,6 +161,7 @@ export class LoadDataWriter implements ChunkWriter {
  */
 export class InsertWriter implements ChunkWriter {
   readonly path = 'insert' as const
+  readonly input = 'line' as const
   private readonly batchBytes: number
   constructor(
     private readonly conn: Connection,
@@ -177,8 +195,8 @@ export class InsertWriter implements ChunkWriter {
       warnings += res.warningStatus ?? 0
     }
     return {
-      push: (row) => {
-        const tuple = row.toString('latin1')
+      push: (row, start = 0, end = row.length) => {
+        const tuple = row.toString('latin1', start, end)
         if (prefix.length + tuple.length > maxStatement) {
           throw new AppError(
             'COPY_FAILED',

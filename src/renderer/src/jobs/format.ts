@@ -104,6 +104,7 @@ export function consistencyText(c: string | null | undefined, running = false): 
 }
 
 export function writePathText(p: string | null | undefined, running = false): string {
+  if (p === 'bulk') return 'array binding (MariaDB bulk INSERT)'
   if (p === 'load-data') return 'LOAD DATA LOCAL INFILE'
   if (p === 'insert') return 'multi-row INSERT'
   if (p) return p
