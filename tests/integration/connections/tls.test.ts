@@ -4,6 +4,10 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ConnectionInfo, ConnectionTestReport, DatabaseInfo } from '../../../src/shared/contract'
 import { adminQuery, call, removeDir, startIsolatedServer, startSystem, tempDir, type TestSystem } from './support'
+import { createTestDatabase } from '../../helpers/mariadb'
+import type { Endpoint } from '../../../src/main/sync/engine/endpoint'
+import { runFullCopy } from '../../../src/main/sync/engine/run'
+import { DEFAULT_RUN_OPTIONS } from '../../../src/main/sync/engine/types'
 
 /**
  * TLS against a private mariadbd whose certificate is signed by a CA made here with openssl:
@@ -127,6 +131,38 @@ describe('TLS', () => {
     const pool = await t.system.connections.pool(c.id)
     const [rows] = await pool.query("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
     expect((rows as { Value: string }[])[0]!.Value).not.toBe('')
+  })
+
+  it('copies a table over TLS with array binding (the capability is asked for in the TLS handshake too)', async () => {
+    await adminQuery(server, "CREATE USER 'tlsonly'@'127.0.0.1' IDENTIFIED BY 'tlspw' REQUIRE SSL")
+    await adminQuery(server, "GRANT ALL ON *.* TO 'tlsonly'@'127.0.0.1'")
+    await adminQuery(server, 'CREATE DATABASE tls_copy')
+    const src = await createTestDatabase('tls_src')
+    try {
+      await adminQuery(src.addr, `CREATE TABLE \`${src.name}\`.t (id INT PRIMARY KEY, v VARCHAR(20), b BIT(5), e ENUM('x','y') NULL)`)
+      await adminQuery(src.addr, `INSERT INTO \`${src.name}\`.t SELECT seq, CONCAT('v\\t', seq), seq % 32, IF(seq % 3 = 0, NULL, 'y') FROM \`${src.name}\`.seq_1_to_500`)
+      const target: Endpoint = {
+        label: 'tls target',
+        options: { host: '127.0.0.1', port: server.port, user: 'tlsonly', password: 'tlspw', ssl: { ca: pem('ca.pem'), rejectUnauthorized: true } }
+      }
+      const source: Endpoint = { label: 'source', options: { host: src.addr.host, port: src.addr.port, user: src.addr.user, password: src.addr.password } }
+      const summary = await runFullCopy({
+        source,
+        target,
+        sourceDatabase: src.name,
+        targetDatabase: 'tls_copy',
+        tables: [{ source: 't', target: 't', excludeColumns: [], mode: 'full' }],
+        options: { ...DEFAULT_RUN_OPTIONS, chunkRows: 100 }
+      })
+      expect(summary.status).toBe('succeeded')
+      expect(summary.writePath).toBe('bulk')
+      expect(summary.tables[0]).toMatchObject({ rowsWritten: 500, verified: true })
+      const [a] = (await adminQuery(src.addr, `CHECKSUM TABLE \`${src.name}\`.t`)) as { Checksum: number }[]
+      const [b] = (await adminQuery(server, 'CHECKSUM TABLE tls_copy.t')) as { Checksum: number }[]
+      expect(b!.Checksum).toBe(a!.Checksum)
+    } finally {
+      await src.drop()
+    }
   })
 })
 
