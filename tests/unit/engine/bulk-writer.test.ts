@@ -1,7 +1,8 @@
+import type { Connection } from 'mysql2/promise'
 import { describe, expect, it } from 'vitest'
 import { BulkRows } from '../../../src/main/sync/engine/bulk-writer'
 import { chooseWritePath } from '../../../src/main/sync/engine/run'
-import { lenencSize, readLenenc, writeLenenc } from '../../../src/main/sync/engine/wire'
+import { lenencSize, rawRowsQuery, readLenenc, sendPacket, writeLenenc } from '../../../src/main/sync/engine/wire'
 
 /** A text-protocol row packet's payload: each value length-encoded, NULL as 0xFB. */
 function textRow(values: (string | Buffer | null)[]): Buffer {
@@ -125,5 +126,69 @@ describe('choosing the write path', () => {
   it('refuses a path the target does not offer', () => {
     expect(() => chooseWritePath('bulk', { bulk: false, loadData: true })).toThrow(/array binding/)
     expect(() => chooseWritePath('load-data', { bulk: true, loadData: false })).toThrow(/local_infile/)
+  })
+})
+
+describe('commands written by the engine itself', () => {
+  /** A stand-in for mysql2's connection: runs a command's first step and records what it writes. */
+  function fakeConnection(clientFlags: number, serverFlags: number): { conn: Connection; writes: Buffer[] } {
+    const writes: Buffer[] = []
+    const core = {
+      config: { clientFlags },
+      serverCapabilityFlags: serverFlags,
+      sequenceId: 0,
+      _resetSequenceId() {
+        core.sequenceId = 0
+      },
+      _bumpSequenceId(n: number) {
+        core.sequenceId = (core.sequenceId + n) % 256
+      },
+      write(b: Buffer) {
+        writes.push(Buffer.from(b))
+      },
+      writePacket(p: { buffer: Buffer; writeHeader(seq: number): void }) {
+        p.writeHeader(core.sequenceId)
+        core._bumpSequenceId(1)
+        writes.push(Buffer.from(p.buffer))
+      },
+      addCommand(cmd: { execute(packet: undefined, c: unknown): boolean }) {
+        cmd.execute(undefined, core)
+      }
+    }
+    return { conn: { connection: core } as unknown as Connection, writes }
+  }
+
+  it('starts COM_QUERY with the attribute counts only where query attributes were agreed (MySQL 8.0.23+)', () => {
+    const attrs = 0x08000000
+    const plain = fakeConnection(attrs, 0)
+    rawRowsQuery(plain.conn, 'SELECT 1', () => undefined, () => undefined)
+    expect([...plain.writes[0]!.subarray(3)]).toEqual([0, 0x03, ...Buffer.from('SELECT 1')])
+    const mysql = fakeConnection(attrs, attrs)
+    rawRowsQuery(mysql.conn, 'SELECT 1', () => undefined, () => undefined)
+    expect([...mysql.writes[0]!.subarray(3)]).toEqual([0, 0x03, 0, 1, ...Buffer.from('SELECT 1')])
+  })
+
+  it('frames a packet of 16 MB or more in pieces of 2^24-1 bytes, with an empty one only after an exact multiple', () => {
+    /** The packet lengths on the wire, read back from everything written. */
+    const framing = (payload: number): number[] => {
+      const { conn, writes } = fakeConnection(0, 0)
+      void sendPacket(conn, Buffer.alloc(4 + payload))
+      const wire = Buffer.concat(writes)
+      const sizes: number[] = []
+      for (let p = 0; p < wire.length; ) {
+        const n = wire.readUIntLE(p, 3)
+        expect(wire[p + 3]).toBe(sizes.length) // sequence ids count up
+        sizes.push(n)
+        p += 4 + n
+      }
+      return sizes
+    }
+    const M = 0xffffff
+    expect(framing(1000)).toEqual([1000])
+    expect(framing(M - 4)).toEqual([M - 4])
+    expect(framing(M - 2)).toEqual([M - 2])
+    expect(framing(M)).toEqual([M, 0])
+    expect(framing(M + 5)).toEqual([M, 5])
+    expect(framing(2 * M - 3)).toEqual([M, M - 3])
   })
 })

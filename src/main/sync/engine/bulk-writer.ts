@@ -72,42 +72,54 @@ export class BulkWriter implements ChunkWriter {
       written += r.affectedRows
       warnings += r.warnings
     }
-    const send = (packet: Buffer): void => {
-      const p = sendPacket(conn, packet).then((r) => {
-        count(r)
-        rows.recycle(packet)
+    /**
+     * Queues work on the session after what is in flight (never beside it: a packet must not be
+     * applied after the one before it failed). Failures are kept for the next push() or end().
+     */
+    const after = (work: () => Promise<OkResult>): void => {
+      const p: Promise<void> = (inFlight ?? Promise.resolve()).then(async () => {
+        if (failure) throw failure
+        count(await work())
       })
-      const chained: Promise<void> = (inFlight ?? Promise.resolve()).then(() => p)
-      inFlight = chained
-      chained.then(
+      inFlight = p
+      p.then(
         () => {
-          if (inFlight === chained) inFlight = null
+          if (inFlight === p) inFlight = null
         },
         (err: unknown) => {
           failure ??= err
         }
       )
-      // The rejection is reported by the next push() or end(); never unhandled.
-      p.catch(() => undefined)
     }
+    const send = (packet: Buffer): void =>
+      after(async () => {
+        const r = await sendPacket(conn, packet)
+        rows.recycle(packet)
+        return r
+      })
     /**
      * A row larger than the packets being filled: in a packet of its own, or, past the target's
      * max_allowed_packet (which no packet and no parameter may exceed), by LOAD DATA, which
-     * streams it in pieces, where the target allows that.
+     * streams it in pieces, where the target allows that. The row is only valid during push(), so
+     * what is sent is built at once.
      */
-    const alone = async (buf: Buffer, start: number, end: number): Promise<OkResult> => {
+    const alone = (buf: Buffer, start: number, end: number): void => {
       const packet = rows.single(buf, start, end)
-      if (packet) return sendPacket(conn, packet)
-      if (!this.loadData) {
+      if (packet) return after(() => sendPacket(conn, packet))
+      const loadData = this.loadData
+      if (!loadData) {
         throw new AppError(
           'COPY_FAILED',
           `A row of ${db}.${table} is ${end - start} bytes, more than the target's max_allowed_packet (${this.maxPacket}) allows; raise max_allowed_packet on the target or enable local_infile there.`
         )
       }
-      const sink = await this.loadData.begin(db, table, columns)
-      await sink.push(tsvLineFromValues(columns, textRowValues(buf, start, end)))
-      const r = await sink.end()
-      return { affectedRows: r.rowsWritten, warnings: r.warnings }
+      const line = tsvLineFromValues(columns, textRowValues(buf, start, end))
+      after(async () => {
+        const sink = await loadData.begin(db, table, columns)
+        await sink.push(line)
+        const r = await sink.end()
+        return { affectedRows: r.rowsWritten, warnings: r.warnings }
+      })
     }
     const release = async (): Promise<void> => {
       await conn.unprepare(sql)
@@ -124,12 +136,9 @@ export class BulkWriter implements ChunkWriter {
         const full = rows.take()
         if (full) send(full)
         if (!rows.fits(end - start)) {
-          // Larger than a packet on its own: alone.
-          return (async () => {
-            await inFlight
-            if (failure) throw failure
-            count(await alone(buf, start, end))
-          })()
+          // Larger than a packet on its own: alone, after everything before it.
+          alone(buf, start, end)
+          return inFlight ?? undefined
         }
         rows.append(buf, start, end)
         return wait ?? undefined

@@ -25,6 +25,11 @@ interface WirePacket {
 
 interface WireConnection {
   writePacket(p: { buffer: Buffer; length(): number; writeHeader(seq: number): void }): void
+  write(buf: Buffer): void
+  sequenceId: number
+  _bumpSequenceId(n: number): void
+  config: { clientFlags: number }
+  serverCapabilityFlags?: number
   addCommand(cmd: object): void
   _resetSequenceId(): void
   clientEncoding?: string
@@ -38,27 +43,56 @@ export function wireConnection(conn: Connection): WireConnection {
   return (conn as unknown as { connection: WireConnection }).connection
 }
 
-/** A packet to write: `buf` holds 4 bytes for the header, then the payload. */
-function outgoing(buf: Buffer): { buffer: Buffer; length(): number; writeHeader(seq: number): void } {
-  return {
-    buffer: buf,
-    length: () => buf.length,
-    writeHeader(seq: number) {
-      buf.writeUIntLE(buf.length - 4, 0, 3)
-      buf[3] = seq & 0xff
-    }
+const MAX_PAYLOAD = 0xffffff
+
+/**
+ * Writes a command packet: `buf` holds 4 bytes for the header, then the payload. A payload of 16 MB
+ * or more is framed here (pieces of 2^24-1 bytes, an empty one after an exact multiple): mysql2's
+ * writePacket adds a stray empty packet for payloads just under each multiple, which would leave
+ * the server waiting for a packet that never comes.
+ */
+function writeCommand(connection: WireConnection, buf: Buffer): void {
+  const payload = buf.length - 4
+  // mysql2 writes in one piece only while the whole buffer (header included) is under 2^24-1.
+  if (buf.length < MAX_PAYLOAD) {
+    connection.writePacket({
+      buffer: buf,
+      length: () => buf.length,
+      writeHeader(seq: number) {
+        buf.writeUIntLE(payload, 0, 3)
+        buf[3] = seq & 0xff
+      }
+    })
+    return
+  }
+  for (let off = 4; ; off += MAX_PAYLOAD) {
+    const size = Math.min(MAX_PAYLOAD, buf.length - off)
+    const header = Buffer.from([size & 0xff, (size >> 8) & 0xff, size >> 16, connection.sequenceId & 0xff])
+    connection._bumpSequenceId(1)
+    connection.write(header)
+    if (size > 0) connection.write(buf.subarray(off, off + size))
+    if (size < MAX_PAYLOAD) return
   }
 }
+
+/** CLIENT_QUERY_ATTRIBUTES (MySQL 8.0.23+): once agreed, every COM_QUERY starts with its attribute counts. */
+const CLIENT_QUERY_ATTRIBUTES = 0x08000000
 
 type State = ((packet: WirePacket, connection: WireConnection) => State) | null
 
 /** What mysql2 expects of a command: `execute` per packet, 'end' when done, `onResult` on errors. */
 abstract class WireCommand extends EventEmitter {
   private next: State = null
+  /** Read by mysql2's debug logging, which a user may switch on in a connection's options. */
+  readonly _commandName = this.constructor.name
   constructor(readonly onResult: (err: Error | null) => void) {
     super()
   }
   protected abstract start(connection: WireConnection): State
+
+  stateName(): string {
+    return this.next ? 'running' : 'start'
+  }
 
   execute(packet: WirePacket | undefined, connection: WireConnection): boolean {
     if (!this.next) {
@@ -130,10 +164,18 @@ class RawRowsQuery extends WireCommand {
   }
 
   protected start(connection: WireConnection): State {
-    const buf = Buffer.allocUnsafe(5 + this.sql.length)
+    // As mysql2's own query command does: with query attributes agreed (MySQL 8.0.23+, never
+    // MariaDB), the SQL follows a parameter count (0) and a parameter set count (1).
+    const attributes = (connection.config.clientFlags & (connection.serverCapabilityFlags ?? 0) & CLIENT_QUERY_ATTRIBUTES) !== 0
+    const head = attributes ? 7 : 5
+    const buf = Buffer.allocUnsafe(head + this.sql.length)
     buf[4] = 0x03 // COM_QUERY
-    this.sql.copy(buf, 5)
-    connection.writePacket(outgoing(buf))
+    if (attributes) {
+      buf[5] = 0
+      buf[6] = 1
+    }
+    this.sql.copy(buf, head)
+    writeCommand(connection, buf)
     return this.header
   }
 
@@ -176,12 +218,13 @@ class PacketCommand extends WireCommand {
   }
 
   protected start(connection: WireConnection): State {
-    connection.writePacket(outgoing(this.packet))
+    writeCommand(connection, this.packet)
     return this.ok
   }
 
   private ok = (packet: WirePacket): State => {
     // OK: 0x00, affected rows, last insert id, status flags (2), warnings (2)
+    if (packet.buffer[packet.offset] !== 0x00) throw new Error(`expected an OK packet, got 0x${packet.buffer[packet.offset]!.toString(16)}`)
     let p = packet.offset + 1
     const [affected, a] = readLenenc(packet.buffer, p)
     p += a
