@@ -33,6 +33,7 @@ CREATE TABLE all_types (
   bn BINARY(16), vb VARBINARY(300), bl BLOB, tbl TINYBLOB, mbl MEDIUMBLOB, lbl LONGBLOB,
   e ENUM('a','b','c d','é'), s SET('x','y','z'), e_empty ENUM('', 'x'),
   j JSON,
+  uid UUID, ip4 INET4, ip6 INET6,
   pt POINT, pg POLYGON, geo GEOMETRY, mpt MULTIPOINT, gc GEOMETRYCOLLECTION,
   gv BIGINT AS (i * 2) VIRTUAL,
   gs VARCHAR(300) AS (CONCAT(nn, '|', IFNULL(ttx, '-'))) STORED,
@@ -104,5 +105,10 @@ export const ALL_TYPES_ROWS = [
   `INSERT INTO all_types (c, vc, tx, mtx, ltx, ttx, c_l1, vc_l1, tx_l1, bn, vb, bl, tbl, mbl, lbl, s, nn) VALUES
    ('', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '')`,
   // spatial values whose bytes contain tab, newline, CR and backslash
-  `INSERT INTO all_types (pt, geo, nn) VALUES (${NASTY_POINT}, ${NASTY_POINT}, 'nasty-wkb')`
+  `INSERT INTO all_types (pt, geo, nn) VALUES (${NASTY_POINT}, ${NASTY_POINT}, 'nasty-wkb')`,
+  // MariaDB's own fixed-size types, at their extremes (their text is not what they take back as bytes)
+  `INSERT INTO all_types (uid, ip4, ip6, nn) VALUES
+   ('00000000-0000-0000-0000-000000000000', '0.0.0.0', '::', 'mdb-min'),
+   ('123e4567-e89b-12d3-a456-426655440000', '192.168.9.10', '2001:db8::5c09:a00', 'mdb-mid'),
+   ('ffffffff-ffff-ffff-ffff-ffffffffffff', '255.255.255.255', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', 'mdb-max')`
 ]

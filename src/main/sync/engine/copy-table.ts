@@ -220,6 +220,14 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
       saveCheckpoint({ stage: 'loaded' })
     }
 
+    if (result.targetWarnings) {
+      // Usually benign (an invalid ENUM value loads as the same invalid value, with a warning), but
+      // a value the target changed would show here first; verification then tells which.
+      const note = `the target raised ${result.targetWarnings} warning(s) while loading; ${options.verify && mode !== 'append' ? 'verification compares the data' : 'not verified: compare the data with db-taxi verify'}`
+      result.notes.push(note)
+      log('warn', note)
+    }
+
     // ---- verify ----
     if (options.verify && mode !== 'append' && resumedChunks === 0) {
       result.status = 'verifying'
@@ -646,14 +654,16 @@ async function copyRange(
     const from = quoteQualified(ctx.sourceDb, task.source)
     const lineExpr = asSql ? sqlTupleExpr(columns) : tsvLineExpr(columns, ctx.dialect)
 
-    type Pass = { read: number; written: number; bytes: number; skipped: number }
+    type Pass = { read: number; written: number; bytes: number; skipped: number; warnings: number }
     // One pass over the chunk into one writer statement (or transaction); all in or nothing.
     const into = async (stream: (sink: ChunkSink, counts: Pass) => Promise<number>): Promise<Pass> => {
       const sink: ChunkSink = await raceAbort(writer.begin(ctx.targetDb, loadTable, columns), signal)
-      const counts: Pass = { read: 0, written: 0, bytes: 0, skipped: 0 }
+      const counts: Pass = { read: 0, written: 0, bytes: 0, skipped: 0, warnings: 0 }
       try {
         counts.read = await stream(sink, counts)
-        counts.written = (await raceAbort(sink.end(), signal)).rowsWritten
+        const ended = await raceAbort(sink.end(), signal)
+        counts.written = ended.rowsWritten
+        counts.warnings = ended.warnings
         return counts
       } catch (err) {
         await sink.abort(err as Error).catch(() => undefined)
@@ -708,6 +718,7 @@ async function copyRange(
     }
     result.rowsRead += r.read
     result.rowsWritten += r.written
+    if (r.warnings > 0) result.targetWarnings = (result.targetWarnings ?? 0) + r.warnings
     result.inserted += r.written
     result.bytes += r.bytes
     if (r.written !== r.read) {

@@ -23,10 +23,19 @@ export function asNumber(c: ColumnInfo): boolean {
   return c.kind === 'bit' || c.dataType === 'enum'
 }
 
+/**
+ * MariaDB's fixed-size types (UUID, INET4, INET6) and their sizes. Their text ('2001:db8::1') is not
+ * what they take back from a binary string: given bytes, they read their own stored form, and text
+ * of the wrong length becomes NULL with only a warning. So they travel as that stored form.
+ */
+const FIXED_BINARY: Record<string, number> = { uuid: 16, inet6: 16, inet4: 4 }
+
 /** The raw bytes of a column as the source holds them (BIT and ENUM as their number). */
 export function rawExpr(c: ColumnInfo): string {
   const q = quoteIdent(c.name)
   if (asNumber(c)) return `${q} + 0`
+  const fixed = FIXED_BINARY[c.dataType]
+  if (fixed) return `CAST(${q} AS BINARY(${fixed}))`
   // FLOAT printed directly can lose digits; through DOUBLE it round-trips exactly.
   if (c.kind === 'float' && c.dataType === 'float') return `CONVERT(CAST(${q} AS DOUBLE) USING binary)`
   return `CONVERT(${q} USING binary)`

@@ -54,6 +54,8 @@ export interface TableResult extends Omit<JobTable, 'firstDifference' | 'notes' 
   durationMs?: number
   /** Whether the table's failure is worth another attempt (engine-only; see transient.ts). */
   transient?: boolean
+  /** Warnings the target raised while loading this attempt's chunks (engine-only; a note tells the user). */
+  targetWarnings?: number
 }
 
 /** A key tuple as stored in a checkpoint (see keyToJson in chunks.ts). */
