@@ -4,7 +4,7 @@ import { asNumber, tsvLineFromValues } from './encoding'
 import type { ColumnInfo } from './schema'
 import { AppError } from '../../../shared/errors'
 import { readLenenc, sendPacket, type OkResult } from './wire'
-import { destroyConnection, LoadDataWriter, type ChunkSink, type ChunkWriter } from './writers'
+import { destroyConnection, LoadDataWriter, sampleWarnings, type ChunkSink, type ChunkWriter } from './writers'
 
 /**
  * MariaDB's array binding (COM_STMT_BULK_EXECUTE, 10.2+): one prepared single-row INSERT executed
@@ -66,20 +66,23 @@ export class BulkWriter implements ChunkWriter {
     await conn.query('START TRANSACTION')
     let written = 0
     let warnings = 0
+    let warningSample: string[] | undefined
     let inFlight: Promise<void> | null = null
     let failure: unknown = null
-    const count = (r: OkResult): void => {
+    const count = async (r: OkResult & { warningSample?: string[] }): Promise<void> => {
       written += r.affectedRows
       warnings += r.warnings
+      // Read at once, before the next packet clears them.
+      if (r.warnings > 0 && !warningSample) warningSample = r.warningSample ?? (await sampleWarnings(conn))
     }
     /**
      * Queues work on the session after what is in flight (never beside it: a packet must not be
      * applied after the one before it failed). Failures are kept for the next push() or end().
      */
-    const after = (work: () => Promise<OkResult>): void => {
+    const after = (work: () => Promise<OkResult & { warningSample?: string[] }>): void => {
       const p: Promise<void> = (inFlight ?? Promise.resolve()).then(async () => {
         if (failure) throw failure
-        count(await work())
+        await count(await work())
       })
       inFlight = p
       p.then(
@@ -118,7 +121,7 @@ export class BulkWriter implements ChunkWriter {
         const sink = await loadData.begin(db, table, columns)
         await sink.push(line)
         const r = await sink.end()
-        return { affectedRows: r.rowsWritten, warnings: r.warnings }
+        return { affectedRows: r.rowsWritten, warnings: r.warnings, warningSample: r.warningSample }
       })
     }
     const release = async (): Promise<void> => {
@@ -150,7 +153,7 @@ export class BulkWriter implements ChunkWriter {
         if (failure) throw failure
         await conn.query('COMMIT')
         await release()
-        return { rowsWritten: written, warnings }
+        return { rowsWritten: written, warnings, ...(warningSample ? { warningSample } : {}) }
       },
       async abort() {
         if (inFlight) {

@@ -223,7 +223,10 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
     if (result.targetWarnings) {
       // Usually benign (an invalid ENUM value loads as the same invalid value, with a warning), but
       // a value the target changed would show here first; verification then tells which.
-      const note = `the target raised ${result.targetWarnings} warning(s) while loading; ${options.verify && mode !== 'append' ? 'verification compares the data' : 'not verified: compare the data with db-taxi verify'}`
+      const first = result.targetWarningSample?.[0]
+      const note =
+        `the target raised ${result.targetWarnings} warning(s) while loading${first ? ` (first: ${first})` : ''}; ` +
+        (options.verify && mode !== 'append' ? 'verification compares the data' : 'not verified: compare the data with db-taxi verify')
       result.notes.push(note)
       log('warn', note)
     }
@@ -654,7 +657,7 @@ async function copyRange(
     const from = quoteQualified(ctx.sourceDb, task.source)
     const lineExpr = asSql ? sqlTupleExpr(columns) : tsvLineExpr(columns, ctx.dialect)
 
-    type Pass = { read: number; written: number; bytes: number; skipped: number; warnings: number }
+    type Pass = { read: number; written: number; bytes: number; skipped: number; warnings: number; warningSample?: string[] }
     // One pass over the chunk into one writer statement (or transaction); all in or nothing.
     const into = async (stream: (sink: ChunkSink, counts: Pass) => Promise<number>): Promise<Pass> => {
       const sink: ChunkSink = await raceAbort(writer.begin(ctx.targetDb, loadTable, columns), signal)
@@ -664,6 +667,7 @@ async function copyRange(
         const ended = await raceAbort(sink.end(), signal)
         counts.written = ended.rowsWritten
         counts.warnings = ended.warnings
+        counts.warningSample = ended.warningSample
         return counts
       } catch (err) {
         await sink.abort(err as Error).catch(() => undefined)
@@ -718,7 +722,10 @@ async function copyRange(
     }
     result.rowsRead += r.read
     result.rowsWritten += r.written
-    if (r.warnings > 0) result.targetWarnings = (result.targetWarnings ?? 0) + r.warnings
+    if (r.warnings > 0) {
+      result.targetWarnings = (result.targetWarnings ?? 0) + r.warnings
+      if (!result.targetWarningSample?.length && r.warningSample?.length) result.targetWarningSample = r.warningSample
+    }
     result.inserted += r.written
     result.bytes += r.bytes
     if (r.written !== r.read) {

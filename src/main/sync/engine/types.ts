@@ -56,6 +56,8 @@ export interface TableResult extends Omit<JobTable, 'firstDifference' | 'notes' 
   transient?: boolean
   /** Warnings the target raised while loading this attempt's chunks (engine-only; a note tells the user). */
   targetWarnings?: number
+  /** The first of those warnings' text. */
+  targetWarningSample?: string[]
 }
 
 /** A key tuple as stored in a checkpoint (see keyToJson in chunks.ts). */

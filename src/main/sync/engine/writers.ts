@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream'
-import type { Connection, ResultSetHeader } from 'mysql2/promise'
+import type { Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise'
 import { AppError } from '../../../shared/errors'
 import { quoteIdent, quoteQualified } from '../mysql/identifiers'
 import { loadColumnList } from './encoding'
@@ -25,8 +25,32 @@ export interface ChunkWriter {
 export interface ChunkSink {
   /** Takes buf[start, end) (the whole buffer by default); resolves when the writer can take more (backpressure). */
   push(buf: Buffer, start?: number, end?: number): void | Promise<void>
-  end(): Promise<{ rowsWritten: number; warnings: number }>
+  end(): Promise<ChunkEnd>
   abort(err?: Error): Promise<void>
+}
+
+export interface ChunkEnd {
+  rowsWritten: number
+  warnings: number
+  /** The first warnings' text (`SHOW WARNINGS`), where there were any. */
+  warningSample?: string[]
+}
+
+/**
+ * The text of the session's latest warnings, read right after the statement that raised them (the
+ * next statement clears them). For the summary's note; never fails the chunk.
+ */
+export async function sampleWarnings(conn: Connection): Promise<string[]> {
+  try {
+    const [rows] = await conn.query<RowDataPacket[]>('SHOW WARNINGS LIMIT 3')
+    return rows.map((r) => `${text(r.Level)} ${text(r.Code)}: ${text(r.Message)}`)
+  } catch {
+    return []
+  }
+}
+
+function text(v: unknown): string {
+  return Buffer.isBuffer(v) ? v.toString('utf8') : String(v)
 }
 
 const FLUSH_BYTES = 256 * 1024
@@ -139,7 +163,8 @@ export class LoadDataWriter implements ChunkWriter {
         ended = true
         pass.end()
         const [res] = await done
-        return { rowsWritten: res.affectedRows, warnings: res.warningStatus ?? 0 }
+        const warnings = res.warningStatus ?? 0
+        return { rowsWritten: res.affectedRows, warnings, ...(warnings > 0 ? { warningSample: await sampleWarnings(conn) } : {}) }
       },
       async abort() {
         // Ending the input would make the server commit the rows sent so far (a LOAD DATA LOCAL
@@ -185,6 +210,7 @@ export class InsertWriter implements ChunkWriter {
     let size = prefix.length
     let written = 0
     let warnings = 0
+    let warningSample: string[] | undefined
     const flush = async (): Promise<void> => {
       if (batch.length === 0) return
       const sql = prefix + batch.join(',')
@@ -193,6 +219,7 @@ export class InsertWriter implements ChunkWriter {
       const [res] = await this.conn.query<ResultSetHeader>(sql)
       written += res.affectedRows
       warnings += res.warningStatus ?? 0
+      if ((res.warningStatus ?? 0) > 0 && !warningSample) warningSample = await sampleWarnings(this.conn)
     }
     return {
       push: (row, start = 0, end = row.length) => {
@@ -212,7 +239,7 @@ export class InsertWriter implements ChunkWriter {
       end: async () => {
         await flush()
         await this.conn.query('COMMIT')
-        return { rowsWritten: written, warnings }
+        return { rowsWritten: written, warnings, ...(warningSample ? { warningSample } : {}) }
       },
       abort: async () => {
         await this.conn.query('ROLLBACK').catch(() => destroyConnection(this.conn))
