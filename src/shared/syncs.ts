@@ -11,6 +11,12 @@ const ident = z.string().min(1).max(64).refine((s) => !s.includes('\0'), 'must n
 const glob = z.string().min(1).max(128)
 
 export const ON_EXISTS = ['replace', 'truncate', 'append', 'fail'] as const
+/**
+ * How rows are written: `auto` picks the fastest the target offers (array binding on MariaDB, else
+ * LOAD DATA where local_infile allows, else multi-row INSERT); the others insist on one.
+ */
+export const WRITE_PATHS = ['auto', 'bulk', 'load-data', 'insert'] as const
+export type WritePathOption = (typeof WRITE_PATHS)[number]
 export const TABLE_MODES = ['full'] as const
 
 export const tableMappingSchema = z
@@ -31,6 +37,7 @@ export const syncOptionsSchema = z
     createMissing: z.boolean().optional(),
     recreateOnMismatch: z.boolean().optional(),
     verify: z.boolean().optional(),
+    writePath: z.enum(WRITE_PATHS).optional(),
     objects: z.object({ views: z.boolean().optional(), triggers: z.boolean().optional(), routines: z.boolean().optional() }).strict().optional()
   })
   .strict()

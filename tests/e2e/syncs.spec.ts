@@ -231,6 +231,7 @@ test('editing a sync keeps its settings; a second run while one is active is ref
     sourceDatabase: SRC,
     targetDatabase: `${DST}_new`,
     allTables: { include: ['ord*'], exclude: ['tmp_*'] },
+    options: { writePath: 'load-data' },
     schedule: { kind: 'interval', every: '6h', catchUp: true }
   })
   try {
@@ -251,6 +252,8 @@ test('editing a sync keeps its settings; a second run while one is active is ref
     await expect(page.getByTestId('table-row-orders')).toHaveAttribute('data-included', 'true')
     await expect(page.getByTestId('table-row-audit_log')).toHaveAttribute('data-included', 'false')
     await page.screenshot({ path: join(SCREENSHOTS, 'sync-wizard-all-tables.png'), fullPage: true })
+    await page.getByTestId('wizard-step-options').click()
+    await expect(page.getByTestId('opt-write-path')).toHaveValue('LOAD DATA LOCAL INFILE')
     await page.getByTestId('wizard-step-schedule').click()
     await expect(page.getByTestId('schedule-every')).toHaveValue('6h')
     await expect(page.getByTestId('schedule-catch-up')).toBeChecked()
@@ -258,6 +261,7 @@ test('editing a sync keeps its settings; a second run while one is active is ref
     await expect(page.getByTestId('schedule-description')).toContainText('15m')
     await page.getByTestId('wizard-save').click()
     await expect(page.getByTestId('sync-schedule-all orders')).toContainText('15m')
+    expect((await rpc<{ options?: { writePath?: string } }>(serve, 'syncs.get', { id: sync.id })).options?.writePath).toBe('load-data')
 
     // A run started elsewhere (API, schedule) and still active: Run in the UI says so and links to it.
     // The job engine finishes a table this small in well under a second, so the refusal is staged

@@ -117,8 +117,15 @@ describe('sync configs', () => {
     // A second run replaces; the plan says so first.
     const plan2 = await call<{ replaces: string[] }>('syncs.plan', { id: sync.id })
     expect(plan2.replaces).toEqual(['orders_copy'])
+    // The first run wrote the fastest way the target offers; a sync may insist on another.
+    expect(job.writePath).toBe('bulk')
+    const bad = await dispatch('syncs.update', { id: sync.id, options: { chunkRows: 3000, writePath: 'fast' } })
+    expect(bad.ok === false && bad.error.code).toBe('VALIDATION')
+    await call('syncs.update', { id: sync.id, options: { chunkRows: 3000, writePath: 'load-data' } })
     const second = await system.jobs.wait((await call<{ jobId: string }>('syncs.run', { id: sync.id })).jobId)
     expect(second.status).toBe('succeeded')
+    expect(second.writePath).toBe('load-data')
+    expect(second.tables[0]).toMatchObject({ rowsWritten: 15000, verified: true })
     const list = await call<{ jobs: Job[]; total: number }>('jobs.list', { syncId: sync.id })
     expect(list.total).toBe(2)
     expect((await call<SyncConfig>('syncs.get', { id: sync.id })).lastJob).toMatchObject({ id: second.id, status: 'succeeded' })

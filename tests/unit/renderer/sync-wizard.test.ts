@@ -81,6 +81,18 @@ describe('wizard state -> syncs.create input', () => {
     })
   })
 
+  it('write path: sent only when one is insisted on, and accepted by the schema', () => {
+    const s = filled()
+    expect(toCreateInput(s).options).not.toHaveProperty('writePath')
+    s.options = { ...s.options, writePath: 'load-data' }
+    const input = toCreateInput(s)
+    expect(input.options).toMatchObject({ writePath: 'load-data' })
+    expect(syncCreateSchema.safeParse(input).success).toBe(true)
+    expect(syncCreateSchema.safeParse({ ...input, options: { writePath: 'copy' } }).success).toBe(false)
+    expect(wizardFromConfig({ id: 'x', ...input, options: { writePath: 'insert' }, createdAt: 0, updatedAt: 0 } as unknown as SyncConfig).options.writePath).toBe('insert')
+    expect(wizardFromConfig({ id: 'x', ...input, options: {}, createdAt: 0, updatedAt: 0 } as unknown as SyncConfig).options.writePath).toBe('auto')
+  })
+
   it('schedules: cron with or without a zone, intervals, none', () => {
     const cron = filled({ schedule: { kind: 'cron', cron: ' 0 2 * * * ', timezone: '', every: '6h', catchUp: true, enabled: true } })
     expect(toCreateInput(cron).schedule).toEqual({ kind: 'cron', cron: '0 2 * * *', catchUp: true, enabled: true })

@@ -1,4 +1,4 @@
-import type { JobTable } from '../../../shared/syncs'
+import { WRITE_PATHS, type JobTable, type WritePathOption } from '../../../shared/syncs'
 import type { FirstDifference } from './verify'
 
 export type OnExists = 'replace' | 'truncate' | 'append' | 'fail'
@@ -27,11 +27,11 @@ export interface RunOptions {
 /**
  * How chunks are written to the target: `bulk`, MariaDB's array binding of a prepared INSERT
  * (bulk-writer.ts); `load-data`, LOAD DATA LOCAL INFILE from a stream; `insert`, multi-row INSERT
- * statements (MySQL 8 ships with local_infile off).
+ * statements (MySQL 8 ships with local_infile off). Options add `auto` (see chooseWritePath).
  */
-export type WritePath = 'bulk' | 'load-data' | 'insert'
-export type WritePathOption = 'auto' | WritePath
-export const WRITE_PATH_OPTIONS: readonly WritePathOption[] = ['auto', 'bulk', 'load-data', 'insert']
+export type WritePath = Exclude<WritePathOption, 'auto'>
+export type { WritePathOption }
+export const WRITE_PATH_OPTIONS: readonly WritePathOption[] = WRITE_PATHS
 
 export const DEFAULT_RUN_OPTIONS: RunOptions = {
   chunkRows: 50_000,

@@ -475,6 +475,7 @@ export function runOptions(sync: SyncConfig, batchSize: number): RunOptions {
     createMissing: o.createMissing ?? true,
     recreateOnMismatch: o.recreateOnMismatch ?? false,
     verify: o.verify ?? true,
+    writePath: o.writePath ?? 'auto',
     objects: { views: o.objects?.views ?? false, triggers: o.objects?.triggers ?? false, routines: o.objects?.routines ?? false }
   }
 }

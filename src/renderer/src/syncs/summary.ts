@@ -1,5 +1,5 @@
 import type { ConnectionInfo } from '../../../shared/connections'
-import type { SyncConfig, SyncPlan, SyncPlanTable } from '../../../shared/syncs'
+import type { SyncConfig, SyncPlan, SyncPlanTable, WritePathOption } from '../../../shared/syncs'
 import type { OnExists } from './wizard-model'
 
 /** How sync configs and plans read on the Syncs page. Pure, unit-tested. */
@@ -38,6 +38,25 @@ export const ON_EXISTS_TEXT: Record<OnExists, { label: string; description: stri
     description: 'Add the rows to the existing table and keep what is there. Not verified (the target holds more than the source).'
   },
   fail: { label: 'Fail', description: 'Stop with an error if a target table exists. Only ever creates new tables.' }
+}
+
+export const WRITE_PATH_TEXT: Record<WritePathOption, { label: string; description: string }> = {
+  auto: {
+    label: 'Automatic (default)',
+    description: 'The fastest the target offers: array binding on MariaDB, LOAD DATA where local_infile allows it, else multi-row INSERT.'
+  },
+  bulk: {
+    label: 'Array binding (MariaDB)',
+    description: 'One prepared INSERT for thousands of rows per packet; the target parses no SQL or text per row. MariaDB 10.2 and later.'
+  },
+  'load-data': {
+    label: 'LOAD DATA LOCAL INFILE',
+    description: 'Rows streamed as text the source server renders. Needs local_infile on the target.'
+  },
+  insert: {
+    label: 'Multi-row INSERT',
+    description: 'Works everywhere, including behind proxies that support neither of the others; the slowest.'
+  }
 }
 
 export const PLAN_ACTION_COLOR: Record<SyncPlanTable['action'], string> = {

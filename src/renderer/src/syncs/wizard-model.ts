@@ -1,6 +1,6 @@
 import type { MethodInput } from '../../../shared/contract'
 import type { ErrorBody } from '../../../shared/errors'
-import type { ON_EXISTS, ScheduleInput, SyncConfig, TableMapping } from '../../../shared/syncs'
+import type { ON_EXISTS, ScheduleInput, SyncConfig, TableMapping, WritePathOption } from '../../../shared/syncs'
 
 /**
  * The sync wizard's state and its conversion to and from the contract (`syncs.create/update`,
@@ -39,6 +39,7 @@ export interface WizardState {
     createMissing: boolean
     recreateOnMismatch: boolean
     verify: boolean
+    writePath: WritePathOption
     views: boolean
     triggers: boolean
     routines: boolean
@@ -80,6 +81,7 @@ export function emptyWizard(): WizardState {
       createMissing: true,
       recreateOnMismatch: false,
       verify: true,
+      writePath: 'auto',
       views: false,
       triggers: false,
       routines: false
@@ -115,6 +117,7 @@ export function wizardFromConfig(c: SyncConfig): WizardState {
       createMissing: o.createMissing ?? true,
       recreateOnMismatch: o.recreateOnMismatch ?? false,
       verify: o.verify ?? true,
+      writePath: o.writePath ?? 'auto',
       views: o.objects?.views ?? false,
       triggers: o.objects?.triggers ?? false,
       routines: o.objects?.routines ?? false
@@ -179,6 +182,7 @@ export function toCreateInput(s: WizardState): SyncCreateInput {
   }
   if (o.chunkRows !== '') options.chunkRows = o.chunkRows
   if (o.parallelism !== '') options.parallelism = o.parallelism
+  if (o.writePath !== 'auto') options.writePath = o.writePath
   if (o.views || o.triggers || o.routines) options.objects = { views: o.views, triggers: o.triggers, routines: o.routines }
   const input: SyncCreateInput = {
     name: s.name.trim(),

@@ -1,6 +1,6 @@
-import { Checkbox, Grid, Group, NumberInput, Radio, Stack, Switch, Text, Title } from '@mantine/core'
-import { ON_EXISTS } from '../../../../shared/syncs'
-import { ON_EXISTS_TEXT } from '../../syncs/summary'
+import { Checkbox, Grid, Group, NumberInput, Radio, Select, Stack, Switch, Text, Title } from '@mantine/core'
+import { ON_EXISTS, WRITE_PATHS, type WritePathOption } from '../../../../shared/syncs'
+import { ON_EXISTS_TEXT, WRITE_PATH_TEXT } from '../../syncs/summary'
 import type { OnExists, WizardState } from '../../syncs/wizard-model'
 import type { StepProps } from './wizard-props'
 
@@ -91,6 +91,17 @@ export function OptionsStep({ state, update, errors }: StepProps) {
               onChange={(v) => set({ parallelism: typeof v === 'number' ? v : '' })}
               error={errors['options.parallelism']}
               data-testid="opt-parallelism"
+            />
+          </Grid.Col>
+          <Grid.Col span={12}>
+            <Select
+              label="Write path"
+              description={WRITE_PATH_TEXT[o.writePath].description}
+              data={WRITE_PATHS.map((v) => ({ value: v, label: WRITE_PATH_TEXT[v].label }))}
+              value={o.writePath}
+              onChange={(v) => v && set({ writePath: v as WritePathOption })}
+              allowDeselect={false}
+              data-testid="opt-write-path"
             />
           </Grid.Col>
         </Grid>

@@ -2,7 +2,7 @@ import type { ReactNode } from 'react'
 import { Alert, Badge, Button, Code, Group, List, Stack, Table, Text, Title } from '@mantine/core'
 import type { ConnectionInfo } from '../../../../shared/connections'
 import type { SyncValidation } from '../../../../shared/syncs'
-import { ON_EXISTS_TEXT, connectionLabel } from '../../syncs/summary'
+import { ON_EXISTS_TEXT, WRITE_PATH_TEXT, connectionLabel } from '../../syncs/summary'
 import { mappingsOf, scheduleOf, type WizardState } from '../../syncs/wizard-model'
 
 interface Props {
@@ -74,6 +74,7 @@ export function ReviewStep({ state, connections, validation, validating, onValid
               o.verify ? 'verify' : 'no verification',
               `chunks of ${o.chunkRows === '' ? 'the default size' : `${o.chunkRows.toLocaleString('en-US')} rows`}`,
               `parallelism ${o.parallelism === '' ? '2 (default)' : o.parallelism}`,
+              o.writePath === 'auto' ? null : `write path: ${WRITE_PATH_TEXT[o.writePath].label}`,
               objects ? `also ${objects}` : null
             ]
               .filter(Boolean)
