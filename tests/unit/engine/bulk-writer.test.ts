@@ -1,6 +1,6 @@
 import type { Connection } from 'mysql2/promise'
 import { describe, expect, it } from 'vitest'
-import { BulkRows } from '../../../src/main/sync/engine/bulk-writer'
+import { BulkRows, BulkWriter } from '../../../src/main/sync/engine/bulk-writer'
 import { chooseWritePath } from '../../../src/main/sync/engine/run'
 import { lenencSize, rawRowsQuery, readLenenc, sendPacket, writeLenenc } from '../../../src/main/sync/engine/wire'
 
@@ -190,5 +190,31 @@ describe('commands written by the engine itself', () => {
     expect(framing(M)).toEqual([M, 0])
     expect(framing(M + 5)).toEqual([M, 5])
     expect(framing(2 * M - 3)).toEqual([M, M - 3])
+  })
+})
+
+describe('a target that refuses array binding after all', () => {
+  it('fails the chunk with a message that says which write path to choose instead', async () => {
+    const refused = Object.assign(new Error('This command is not supported in the prepared statement protocol yet'), {
+      code: 'ER_UNSUPPORTED_PS',
+      sqlMessage: 'This command is not supported in the prepared statement protocol yet'
+    })
+    const core = {
+      addCommand(cmd: { onResult(err: Error | null): void }) {
+        queueMicrotask(() => cmd.onResult(refused))
+      }
+    }
+    const conn = {
+      connection: core,
+      prepare: async () => ({ statement: { id: 7 } }),
+      query: async () => [{}],
+      unprepare: async () => undefined,
+      destroy: () => undefined
+    } as unknown as Connection
+    const col = { name: 'v', kind: 'string', dataType: 'varchar', columnType: 'varchar(10)', nullable: false, generated: false, charset: null } as const
+    const sink = await new BulkWriter(conn, 16 << 20, true).begin('db', 't', [col])
+    const row = Buffer.from([3, 0x61, 0x62, 0x63])
+    await sink.push(row)
+    await expect(sink.end()).rejects.toMatchObject({ code: 'COPY_FAILED', message: expect.stringMatching(/refused array binding.*write path to load-data or insert/) })
   })
 })

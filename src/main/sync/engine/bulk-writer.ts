@@ -96,7 +96,9 @@ export class BulkWriter implements ChunkWriter {
     }
     const send = (packet: Buffer): void =>
       after(async () => {
-        const r = await sendPacket(conn, packet)
+        const r = await sendPacket(conn, packet).catch((err: unknown) => {
+          throw refusedHint(err)
+        })
         rows.recycle(packet)
         return r
       })
@@ -167,6 +169,21 @@ export class BulkWriter implements ChunkWriter {
       }
     }
   }
+}
+
+/**
+ * Errors a server (or a proxy in front of it) answers when it does not take array binding after
+ * all: the message then says how to get around it, instead of leaving a protocol error to puzzle.
+ */
+const REFUSED = new Set(['ER_UNSUPPORTED_PS', 'ER_UNKNOWN_COM_ERROR', 'ER_MALFORMED_PACKET', 'ER_NOT_SUPPORTED_YET'])
+
+function refusedHint(err: unknown): unknown {
+  const e = err as { code?: string; sqlMessage?: string; message?: string }
+  if (!e?.code || !REFUSED.has(e.code)) return err
+  return new AppError(
+    'COPY_FAILED',
+    `The target refused array binding (${e.code}: ${e.sqlMessage ?? e.message}); a proxy in front of it may not pass COM_STMT_BULK_EXECUTE. Set the sync's write path to load-data or insert (--write-path on the command line).`
+  )
 }
 
 /** Fills COM_STMT_BULK_EXECUTE packets with rows converted from text-protocol row packets. */
