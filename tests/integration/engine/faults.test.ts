@@ -94,6 +94,27 @@ describe.each(PATHS)('cancel and failure mid-copy (%s path)', (path) => {
     await expect.poll(() => running(t, dst.name), { timeout: 2000 }).toEqual([])
   })
 
+  it('cancel while the secondary indexes are built (on a session of their own): the run ends cancelled at once, nothing is left', async () => {
+    const before = await checksum(t, dst.name, 'orders')
+    const ac = new AbortController()
+    let building = 0
+    const summary = await copy(S(), T(), { tables: [{ source: 'orders' }] }, { chunkRows: 50_000, parallelism: 2, writePath: path }, {
+      signal: ac.signal,
+      log: (_level, message) => {
+        if (message.includes('secondary index')) {
+          building = Date.now()
+          setTimeout(() => ac.abort(), 30)
+        }
+      }
+    })
+    expect(building).toBeGreaterThan(0)
+    expect(summary.status).toBe('cancelled')
+    expect(Date.now() - building).toBeLessThan(2000)
+    expect(await checksum(t, dst.name, 'orders')).toBe(before)
+    expect(await leftoverShadows(t, dst.name)).toEqual([])
+    await expect.poll(() => running(t, dst.name), { timeout: 2000 }).toEqual([])
+  })
+
   it('the target writer killed mid-copy: the table fails, the old table is untouched, the shadow is gone', async () => {
     const before = await checksum(t, dst.name, 'orders')
     const admin = await connect(dst.addr)

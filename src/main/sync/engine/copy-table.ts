@@ -38,11 +38,22 @@ export interface WriterPool {
   release(w: WriterSlot): void
 }
 
+/** Target sessions for long DDL, so one table's index build does not hold up the shared metadata session. */
+export interface DdlSessions {
+  run<T>(fn: (conn: Connection) => Promise<T>): Promise<T>
+}
+
 export interface TableContext {
   sourceDb: string
   targetDb: string
   sourceMeta: Connection
   targetMeta: Connection
+  /**
+   * Where deferred indexes are built: on a session of their own, so while one table builds its
+   * indexes (single-threaded on the server, seconds for millions of rows) the other tables of the
+   * run go on creating, loading and swapping on targetMeta.
+   */
+  ddl: DdlSessions
   readers: ReaderGroup
   writers: WriterPool
   options: RunOptions
@@ -214,9 +225,9 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
       hooks.signal?.throwIfAborted()
       if (deferred.length > 0) {
         log('debug', `building ${deferred.length} secondary index(es)`)
-        await ctx.targetMeta.query(`ALTER TABLE ${quoteQualified(ctx.targetDb, load)} ${deferred.join(', ')}`)
+        await ctx.ddl.run((c) => c.query(`ALTER TABLE ${quoteQualified(ctx.targetDb, load)} ${deferred.join(', ')}`))
       }
-      if (ddl.disableKeys) await ctx.targetMeta.query(`ALTER TABLE ${quoteQualified(ctx.targetDb, load)} ENABLE KEYS`)
+      if (ddl.disableKeys) await ctx.ddl.run((c) => c.query(`ALTER TABLE ${quoteQualified(ctx.targetDb, load)} ENABLE KEYS`))
       saveCheckpoint({ stage: 'loaded' })
     }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { AppError } from '../../../shared/errors'
 import { quoteIdent, quoteQualified } from '../mysql/identifiers'
-import { copyTable, errorBody, type TableContext, type WriterPool, type WriterSlot } from './copy-table'
+import { copyTable, errorBody, type DdlSessions, type TableContext, type WriterPool, type WriterSlot } from './copy-table'
 import { openSession, type Endpoint } from './endpoint'
 import { copyObjects, type ObjectResult } from './objects'
 import { databaseExists } from './schema'
@@ -181,6 +181,31 @@ async function pooledWriters(target: Endpoint, count: number, requested: WritePa
   }
 }
 
+/** The run's sessions for long DDL on the target (see TableContext.ddl): opened when needed, reused, closed at the end. */
+function ddlSessions(target: Endpoint): DdlSessions & { connections(): Connection[]; close(): Promise<void> } {
+  const idle: Connection[] = []
+  const busy = new Set<Connection>()
+  let closed = false
+  return {
+    async run(fn) {
+      const c = idle.pop() ?? (await openSession(target, 'write'))
+      busy.add(c)
+      try {
+        return await fn(c)
+      } finally {
+        busy.delete(c)
+        if (closed || isDead(c)) destroyConnection(c)
+        else idle.push(c)
+      }
+    },
+    connections: () => [...busy, ...idle],
+    close: async () => {
+      closed = true
+      await Promise.all(idle.splice(0).map((c) => c.end().catch(() => destroyConnection(c))))
+    }
+  }
+}
+
 /**
  * Stops what the run's sessions are doing on a server, for a prompt cancel: `KILL QUERY` for every
  * session that is busy (never an idle one, whose next statement might otherwise be the one killed).
@@ -252,6 +277,7 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
   let targetMeta: Connection | undefined
   let readers: ReaderGroup | undefined
   let writers: Writers | undefined
+  const ddl = ddlSessions(spec.target)
   let stopping: Promise<void> | null = null
   // Cancel: drop the writer sessions (a LOAD DATA LOCAL ignores KILL QUERY while it reads its input,
   // and a dropped session makes the server abort and roll back the statement), kill what the source
@@ -261,7 +287,7 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
     const w = writers?.connections() ?? []
     for (const c of w) destroyConnection(c)
     const src = [...(readers?.connections() ?? []), ...(sourceMeta ? [sourceMeta] : [])]
-    stopping = Promise.all([killBusy(spec.source, src), killBusy(spec.target, targetMeta ? [targetMeta] : [], 'ALTER TABLE%')]).then(() => {
+    stopping = Promise.all([killBusy(spec.source, src), killBusy(spec.target, [...(targetMeta ? [targetMeta] : []), ...ddl.connections()], 'ALTER TABLE%')]).then(() => {
       for (const c of readers?.connections() ?? []) destroyConnection(c)
     })
   }
@@ -319,6 +345,7 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
       targetMeta,
       readers,
       writers: writers.pool,
+      ddl,
       options: spec.options,
       hooks,
       runTag,
@@ -399,7 +426,7 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
     const closeAll = async (c: Connection | undefined): Promise<void> => {
       if (c) await c.end().catch(() => destroyConnection(c))
     }
-    await Promise.all([readers?.close().catch(() => undefined), writers?.close().catch(() => undefined), closeAll(sourceMeta), closeAll(targetMeta)])
+    await Promise.all([readers?.close().catch(() => undefined), writers?.close().catch(() => undefined), closeAll(sourceMeta), closeAll(targetMeta), ddl.close()])
     summary.finishedAt = Date.now()
     summary.durationMs = summary.finishedAt - startedAt
   }
