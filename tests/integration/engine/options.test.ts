@@ -107,6 +107,29 @@ describe('run options and validation', () => {
     expect(summary.tables[0]?.error?.message).toContain('different at key ["123"]')
   })
 
+  it('replace: a difference found while the indexes are built fails the table and leaves the old one untouched', async () => {
+    // Verification runs while the shadow table builds its secondary index. A row of the last chunk
+    // is changed in the shadow table as the build starts (verification, 300 chunks in order, reaches
+    // it long after): the run must fail VERIFY_MISMATCH, wait for the build, drop the shadow and
+    // leave the existing table as it was.
+    await resetTarget(DDL, "INSERT INTO items VALUES (1, 'keep me', 1)")
+    const before = await checksum(t, dst.name, 'items')
+    let tampered: Promise<unknown> | null = null
+    const summary = await copy(S(), T(), { tables: [{ source: 'items' }] }, { chunkRows: 1, parallelism: 1 }, {
+      log: (_level, message) => {
+        if (!message.includes('secondary index')) return
+        tampered = leftoverShadows(t, dst.name).then(([shadow]) => t.query(`UPDATE \`${shadow}\` SET name = 'tampered' WHERE id = 300`))
+      }
+    })
+    expect(tampered).not.toBeNull()
+    await tampered
+    expect(summary.status).toBe('failed')
+    expect(summary.tables[0]).toMatchObject({ verified: false, error: { code: 'VERIFY_MISMATCH' } })
+    expect(summary.tables[0]?.firstDifference).toMatchObject({ key: ['300'], kind: 'different' })
+    expect(await checksum(t, dst.name, 'items')).toBe(before)
+    expect(await leftoverShadows(t, dst.name)).toEqual([])
+  })
+
   it('verification tells two copies of one row from two copies of another in a keyless table', async () => {
     await s.query("CREATE TABLE dup_rows (a INT, b VARCHAR(5)); INSERT INTO dup_rows VALUES (1, 'x'), (1, 'x'), (3, 'z')")
     await t.query("DROP TABLE IF EXISTS dup_rows; CREATE TABLE dup_rows (a INT, b VARCHAR(5)); INSERT INTO dup_rows VALUES (2, 'y'), (2, 'y'), (3, 'z')")

@@ -221,16 +221,6 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
       await verifyResumed(ctx, task, info, columns, load, result, progress, log)
       saveCheckpoint({ rowsRead: result.rowsRead, rowsWritten: result.rowsWritten, bytes: result.bytes })
     }
-    if (checkpoint?.stage !== 'loaded') {
-      hooks.signal?.throwIfAborted()
-      if (deferred.length > 0) {
-        log('debug', `building ${deferred.length} secondary index(es)`)
-        await ctx.ddl.run((c) => c.query(`ALTER TABLE ${quoteQualified(ctx.targetDb, load)} ${deferred.join(', ')}`))
-      }
-      if (ddl.disableKeys) await ctx.ddl.run((c) => c.query(`ALTER TABLE ${quoteQualified(ctx.targetDb, load)} ENABLE KEYS`))
-      saveCheckpoint({ stage: 'loaded' })
-    }
-
     if (result.targetWarnings) {
       // Usually benign (an invalid ENUM value loads as the same invalid value, with a warning), but
       // a value the target changed would show here first; verification then tells which.
@@ -242,14 +232,32 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
       log('warn', note)
     }
 
-    // ---- verify ----
-    if (options.verify && mode !== 'append' && resumedChunks === 0) {
+    // ---- build deferred indexes, and verify meanwhile ----
+    // The index build is one thread on the target for seconds; verification reads by primary key
+    // ranges on both servers and needs no secondary index, so it runs alongside (the build is
+    // online: reads go on). Both are waited for before anything else happens to the table.
+    const build = async (): Promise<void> => {
+      if (checkpoint?.stage === 'loaded') return
+      hooks.signal?.throwIfAborted()
+      if (deferred.length > 0) {
+        log('debug', `building ${deferred.length} secondary index(es)`)
+        await ctx.ddl.run((c) => c.query(`ALTER TABLE ${quoteQualified(ctx.targetDb, load)} ${deferred.join(', ')}`))
+      }
+      if (ddl.disableKeys) await ctx.ddl.run((c) => c.query(`ALTER TABLE ${quoteQualified(ctx.targetDb, load)} ENABLE KEYS`))
+      saveCheckpoint({ stage: 'loaded' })
+    }
+    const check = async (): Promise<FirstDifference | null> => {
+      if (!(options.verify && mode !== 'append' && resumedChunks === 0)) return null
       result.status = 'verifying'
       progress()
       const { first } = await verifyTable(ctx, task, info, columns, load, copied)
       result.verified = first === null
-      if (first) throw mismatch(task, first, result, swap)
+      return first
     }
+    const [built, checked] = await Promise.allSettled([build(), check()])
+    if (built.status === 'rejected') throw built.reason
+    if (checked.status === 'rejected') throw checked.reason
+    if (checked.value) throw mismatch(task, checked.value, result, swap)
     await ctx.readers.finishTable(task.source)
 
     // ---- swap ----
