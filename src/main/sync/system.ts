@@ -187,15 +187,7 @@ export function createSyncSystem(opts: SyncSystemOptions): SyncSystem {
             ? counters()
             : { connections: 0, connectedConnections: 0, syncs: 0, jobs: { total: 0, queued: 0, running: 0, succeeded: 0, failed: 0 } },
           throughput: monitoring.throughput(),
-          recentFailures: store.ok
-            ? jobs.list({ status: 'failed', limit: 5 }).jobs.map((j) => ({
-                jobId: j.id,
-                syncId: j.syncId,
-                ...(j.syncName ? { syncName: j.syncName } : {}),
-                finishedAt: j.finishedAt,
-                ...(j.error ? { error: j.error } : {})
-              }))
-            : [],
+          recentFailures: store.ok ? jobs.recentFailures(5) : [],
           secrets: secretsWarning ? { kind: connections.secretBox.kind, warning: secretsWarning } : { kind: connections.secretBox.kind }
         }
       },

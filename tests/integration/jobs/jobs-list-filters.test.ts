@@ -98,7 +98,7 @@ beforeAll(async () => {
   const setTimes = system.db.prepare('UPDATE jobs SET created_at = ?, started_at = ?, finished_at = ? WHERE id = ?')
   for (const j of JOBS) {
     system.jobs.repo.create({ id: j.id, syncId: j.sync === 'a' ? syncA : j.sync === 'b' ? syncB : null, trigger: 'manual', snapshot: {} })
-    system.jobs.repo.setStatus(j.id, j.status)
+    system.jobs.repo.setStatus(j.id, j.status, j.status === 'failed' ? { code: 'COPY_FAILED', message: `${j.id} failed` } : null)
     setTimes.run(BASE + j.createdMs, BASE + j.createdMs + 1000, BASE + j.createdMs + 60_000, j.id)
   }
 
@@ -250,5 +250,16 @@ describe('jobs.list over HTTP', () => {
     expect(reversed.status).toBe(400)
     expect(reversed.body).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
     expect(reversed.body.error!.message).toContain('from: must not be after to')
+  })
+})
+
+describe('system.status', () => {
+  it('lists the newest failed jobs with their sync names and errors, as jobs.list has them', async () => {
+    const status = await call<{ recentFailures: { jobId: string }[] }>('system.status', {})
+    const failed = (await call<JobList>('jobs.list', { status: 'failed' })).jobs
+    expect(status.recentFailures.map((f) => f.jobId)).toEqual(['job-4', 'job-2'])
+    expect(status.recentFailures).toEqual(
+      failed.map((j) => ({ jobId: j.id, syncId: j.syncId, syncName: j.syncName, finishedAt: j.finishedAt, error: { code: 'COPY_FAILED', message: `${j.id} failed` } }))
+    )
   })
 })

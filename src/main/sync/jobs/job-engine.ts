@@ -213,6 +213,11 @@ export class JobEngine implements Lifecycle {
     return this.repo.list(filter)
   }
 
+  /** The newest failed jobs, as the Dashboard lists them (see JobRepository.recentFailures). */
+  recentFailures(limit: number): ReturnType<JobRepository['recentFailures']> {
+    return this.repo.recentFailures(limit)
+  }
+
   /** Resolves when the job has ended (tests, CLI `run`). */
   async wait(jobId: string): Promise<Job> {
     for (;;) {

@@ -104,6 +104,26 @@ export class JobRepository {
     return rows.map((r) => r.id)
   }
 
+  /**
+   * The newest failed jobs, only what the Dashboard shows of them: no tables, no config snapshot
+   * (a sync of thousands of tables makes that large), no count. Read on every Dashboard poll.
+   */
+  recentFailures(limit: number): { jobId: string; syncId: string | null; syncName?: string; finishedAt: string | null; error?: ErrorBody }[] {
+    const rows = this.db
+      .prepare(
+        `SELECT j.id, j.sync_id, s.name AS sync_name, j.finished_at, j.error FROM jobs j LEFT JOIN sync_configs s ON s.id = j.sync_id
+          WHERE j.status = 'failed' ORDER BY j.created_at DESC, j.rowid DESC LIMIT ?`
+      )
+      .all(limit) as { id: string; sync_id: string | null; sync_name: string | null; finished_at: number | null; error: string | null }[]
+    return rows.map((r) => ({
+      jobId: r.id,
+      syncId: r.sync_id,
+      ...(r.sync_name ? { syncName: r.sync_name } : {}),
+      finishedAt: iso(r.finished_at),
+      ...(r.error ? { error: JSON.parse(r.error) as ErrorBody } : {})
+    }))
+  }
+
   /** The newest job of a sync, without its tables (for lists that show one status per sync). */
   latestForSync(syncId: string): { id: string; status: JobStatus; finishedAt: string | null } | undefined {
     const r = this.db
