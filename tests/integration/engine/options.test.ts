@@ -130,6 +130,28 @@ describe('run options and validation', () => {
     expect(await leftoverShadows(t, dst.name)).toEqual([])
   })
 
+  it('replace: when a changed row also breaks the unique index being built, the table fails with the difference', async () => {
+    // As above, but the change duplicates another row's value of a UNIQUE index being built:
+    // the build fails too (ER_DUP_ENTRY), and the answer must still be VERIFY_MISMATCH naming the row.
+    await s.query('CREATE TABLE uitems (id INT NOT NULL PRIMARY KEY, name VARCHAR(30) NOT NULL, UNIQUE KEY by_name (name)) ENGINE=InnoDB')
+    await s.query("INSERT INTO uitems SELECT seq, CONCAT('item ', seq) FROM seq_1_to_300")
+    let tampered: Promise<unknown> | null = null
+    const summary = await copy(S(), T(), { tables: [{ source: 'uitems' }] }, { chunkRows: 1, parallelism: 1 }, {
+      log: (_level, message) => {
+        if (!message.includes('secondary index')) return
+        // A table new to the target loads under its own name (nothing to keep readers from).
+        tampered = t.query("UPDATE uitems SET name = 'item 1' WHERE id = 300")
+      }
+    })
+    expect(tampered).not.toBeNull()
+    await tampered
+    expect(summary.status).toBe('failed')
+    expect(summary.tables[0]).toMatchObject({ verified: false, error: { code: 'VERIFY_MISMATCH' } })
+    expect(summary.tables[0]?.firstDifference).toMatchObject({ key: ['300'], kind: 'different' })
+    // The table this run created is dropped again: the target is as it was.
+    expect(await q(t, "SHOW TABLES LIKE 'uitems'")).toHaveLength(0)
+  })
+
   it('verification tells two copies of one row from two copies of another in a keyless table', async () => {
     await s.query("CREATE TABLE dup_rows (a INT, b VARCHAR(5)); INSERT INTO dup_rows VALUES (1, 'x'), (1, 'x'), (3, 'z')")
     await t.query("DROP TABLE IF EXISTS dup_rows; CREATE TABLE dup_rows (a INT, b VARCHAR(5)); INSERT INTO dup_rows VALUES (2, 'y'), (2, 'y'), (3, 'z')")

@@ -57,7 +57,7 @@ describe.each(PATHS)('every column type (%s path)', (path) => {
     expect(summary.tables[0]).toMatchObject({ status: 'done', verified: true, rowsRead: Number(n?.n), rowsWritten: Number(n?.n) })
     expect(Number(n?.n)).toBe(16)
     // The invalid ENUM value loads as the same invalid value, with a warning the summary passes on.
-    expect(summary.tables[0]!.notes.join('\n')).toMatch(/the target raised \d+ warning\(s\) while loading \(first: Warning \d+: [^)]*column '?`?e/)
+    expect(summary.tables[0]!.notes.join('\n')).toMatch(/the target raised \d+ warning\(s\) while loading \(e\.g\. Warning \d+: [^)]*column '?`?e/)
     await expectSameTable(s, source.name, 'all_types', t, targetDb)
     const [db] = await q(t, 'SELECT DEFAULT_CHARACTER_SET_NAME AS cs FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [targetDb])
     expect(db?.cs).toBe('latin1')

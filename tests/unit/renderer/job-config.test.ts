@@ -18,13 +18,13 @@ describe('the config a job ran with, as lines', () => {
       configLines({
         ...base,
         tables: [{ source: 'orders', target: 'orders_2026', where: 'id > 10', excludeColumns: ['secret', 'pin'] }, { source: 'customers', target: 'customers' }],
-        options: { onExists: 'truncate', chunkRows: 20000, parallelism: 4, verify: false, objects: { triggers: true } }
+        options: { onExists: 'truncate', chunkRows: 20000, parallelism: 4, verify: false, writePath: 'load-data', objects: { triggers: true } }
       } as SyncConfig)
     ).toEqual([
       'shop → shop_copy',
       'orders → orders_2026; where id > 10; without secret, pin',
       'customers',
-      'existing tables: truncate, 20,000 rows per chunk, parallelism 4, not verified, with triggers'
+      'existing tables: truncate, 20,000 rows per chunk, parallelism 4, not verified, write path load-data, with triggers'
     ])
   })
 

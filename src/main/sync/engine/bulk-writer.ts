@@ -110,7 +110,12 @@ export class BulkWriter implements ChunkWriter {
      */
     const alone = (buf: Buffer, start: number, end: number): void => {
       const packet = rows.single(buf, start, end)
-      if (packet) return after(() => sendPacket(conn, packet))
+      if (packet)
+        return after(() =>
+          sendPacket(conn, packet).catch((err: unknown) => {
+            throw refusedHint(err)
+          })
+        )
       const loadData = this.loadData
       if (!loadData) {
         throw new AppError(
@@ -175,7 +180,7 @@ export class BulkWriter implements ChunkWriter {
  * Errors a server (or a proxy in front of it) answers when it does not take array binding after
  * all: the message then says how to get around it, instead of leaving a protocol error to puzzle.
  */
-const REFUSED = new Set(['ER_UNSUPPORTED_PS', 'ER_UNKNOWN_COM_ERROR', 'ER_MALFORMED_PACKET', 'ER_NOT_SUPPORTED_YET'])
+const REFUSED = new Set(['ER_UNSUPPORTED_PS', 'ER_UNKNOWN_COM_ERROR'])
 
 function refusedHint(err: unknown): unknown {
   const e = err as { code?: string; sqlMessage?: string; message?: string }

@@ -40,7 +40,8 @@ export interface WriterPool {
 
 /** Target sessions for long DDL, so one table's index build does not hold up the shared metadata session. */
 export interface DdlSessions {
-  run<T>(fn: (conn: Connection) => Promise<T>): Promise<T>
+  /** Runs `fn` on a session of its own; refuses once `signal` has aborted, also after waiting for the session. */
+  run<T>(fn: (conn: Connection) => Promise<T>, signal?: AbortSignal): Promise<T>
 }
 
 export interface TableContext {
@@ -71,6 +72,18 @@ export interface TableOutcome {
 }
 
 class SkipTable extends Error {}
+
+function isDuplicateKey(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code
+  return code === 'ER_DUP_ENTRY' || code === 'ER_DUP_KEY' || code === 'ER_DUP_UNIQUE'
+}
+
+function settle<T>(p: Promise<T>): Promise<PromiseSettledResult<T>> {
+  return p.then(
+    (value) => ({ status: 'fulfilled', value }),
+    (reason: unknown) => ({ status: 'rejected', reason })
+  )
+}
 
 /**
  * `_dbt_new_<run>_<table>`: recognisable, and unique per table even when names are long (a name
@@ -226,7 +239,7 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
       // a value the target changed would show here first; verification then tells which.
       const first = result.targetWarningSample?.[0]
       const note =
-        `the target raised ${result.targetWarnings} warning(s) while loading${first ? ` (first: ${first})` : ''}; ` +
+        `the target raised ${result.targetWarnings} warning(s) while loading${first ? ` (e.g. ${first}; rows are counted within a chunk)` : ''}; ` +
         (options.verify && mode !== 'append' ? 'verification compares the data' : 'not verified: compare the data with db-taxi verify')
       result.notes.push(note)
       log('warn', note)
@@ -234,30 +247,52 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
 
     // ---- build deferred indexes, and verify meanwhile ----
     // The index build is one thread on the target for seconds; verification reads by primary key
-    // ranges on both servers and needs no secondary index, so it runs alongside (the build is
-    // online: reads go on). Both are waited for before anything else happens to the table.
+    // ranges on both servers and needs no secondary index, and InnoDB builds indexes online (reads
+    // go on), so the two run side by side. MyISAM and Aria rebuild their keys (ENABLE KEYS) under an
+    // exclusive lock: reads would wait out the rebuild holding readers and writer slots that other
+    // tables need, so there verification follows the build. Both end before anything else happens
+    // to the table; a failed build stops the verification (unless it failed on a duplicate key).
     const build = async (): Promise<void> => {
       if (checkpoint?.stage === 'loaded') return
       hooks.signal?.throwIfAborted()
       if (deferred.length > 0) {
         log('debug', `building ${deferred.length} secondary index(es)`)
-        await ctx.ddl.run((c) => c.query(`ALTER TABLE ${quoteQualified(ctx.targetDb, load)} ${deferred.join(', ')}`))
+        await ctx.ddl.run((c) => c.query(`ALTER TABLE ${quoteQualified(ctx.targetDb, load)} ${deferred.join(', ')}`), hooks.signal)
       }
-      if (ddl.disableKeys) await ctx.ddl.run((c) => c.query(`ALTER TABLE ${quoteQualified(ctx.targetDb, load)} ENABLE KEYS`))
+      if (ddl.disableKeys) await ctx.ddl.run((c) => c.query(`ALTER TABLE ${quoteQualified(ctx.targetDb, load)} ENABLE KEYS`), hooks.signal)
       saveCheckpoint({ stage: 'loaded' })
     }
-    const check = async (): Promise<FirstDifference | null> => {
-      if (!(options.verify && mode !== 'append' && resumedChunks === 0)) return null
+    const verifying = options.verify && mode !== 'append' && resumedChunks === 0
+    const check = async (signal: AbortSignal | undefined): Promise<FirstDifference | null> => {
+      if (!verifying) return null
       result.status = 'verifying'
       progress()
-      const { first } = await verifyTable(ctx, task, info, columns, load, copied)
-      result.verified = first === null
-      return first
+      return (await verifyTable(ctx, task, info, columns, load, copied, signal)).first
     }
-    const [built, checked] = await Promise.allSettled([build(), check()])
+    let built: PromiseSettledResult<void>
+    let checked: PromiseSettledResult<FirstDifference | null>
+    if (ddl.disableKeys) {
+      built = await settle(build())
+      checked = built.status === 'fulfilled' ? await settle(check(hooks.signal)) : { status: 'fulfilled', value: null }
+    } else {
+      const stopCheck = new AbortController()
+      const building = build().catch((err: unknown) => {
+        // A unique index the source holds but the loaded rows break means they differ from the
+        // source: let verification go on and name the row. Any other failure ends the check.
+        if (!isDuplicateKey(err)) stopCheck.abort(err)
+        throw err
+      })
+      ;[built, checked] = await Promise.allSettled([building, check(hooks.signal ? AbortSignal.any([hooks.signal, stopCheck.signal]) : stopCheck.signal)])
+    }
+    // A difference is the more useful answer: it names the row (a unique index that fails on a
+    // changed row says less), so it wins over a failed build.
+    if (checked.status === 'fulfilled' && checked.value) {
+      result.verified = false
+      throw mismatch(task, checked.value, result, swap)
+    }
     if (built.status === 'rejected') throw built.reason
     if (checked.status === 'rejected') throw checked.reason
-    if (checked.value) throw mismatch(task, checked.value, result, swap)
+    if (verifying) result.verified = true
     await ctx.readers.finishTable(task.source)
 
     // ---- swap ----
@@ -774,14 +809,14 @@ async function verifyTable(
   info: TableInfo,
   columns: ColumnInfo[],
   loadTable: string,
-  ranges: ChunkRange[]
+  ranges: ChunkRange[],
+  signal: AbortSignal | undefined = ctx.hooks.signal
 ): Promise<{ first: FirstDifference | null; differing: ChunkRange[] }> {
   let first: FirstDifference | null = null
   const differing: ChunkRange[] = []
   let next = 0
   let sourceSum = 0
   let targetSum = 0
-  const signal = ctx.hooks.signal
   const parallel = Math.max(1, Math.min(ctx.options.parallelism, ctx.readers.perTableParallelism))
   const worker = async (): Promise<void> => {
     while (next < ranges.length) {

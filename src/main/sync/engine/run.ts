@@ -187,10 +187,13 @@ function ddlSessions(target: Endpoint): DdlSessions & { connections(): Connectio
   const busy = new Set<Connection>()
   let closed = false
   return {
-    async run(fn) {
+    async run(fn, signal) {
       const c = idle.pop() ?? (await openSession(target, 'write'))
       busy.add(c)
       try {
+        // A cancel while the session was being opened found nothing to kill: refuse now, before
+        // the statement starts (from here on, a cancel finds the session busy and kills it).
+        signal?.throwIfAborted()
         return await fn(c)
       } finally {
         busy.delete(c)

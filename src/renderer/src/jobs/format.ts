@@ -166,6 +166,7 @@ export function configLines(config: SyncConfig | undefined): string[] {
     o.verify === false ? 'not verified' : null,
     o.createMissing === false ? 'no missing tables created' : null,
     o.recreateOnMismatch ? 'recreated on schema mismatch' : null,
+    o.writePath && o.writePath !== 'auto' ? `write path ${o.writePath}` : null,
     ...(['views', 'triggers', 'routines'] as const).filter((k) => o.objects?.[k]).map((k) => `with ${k}`)
   ].filter((x): x is string => x !== null)
   lines.push(opts.join(', '))
