@@ -8,7 +8,7 @@ import { createHandlers } from '../../../src/main/api/handlers'
 import { loadBootLayers } from '../../../src/main/sync/config/layers'
 import { createSyncSystem, type SyncSystem } from '../../../src/main/sync/system'
 import type { Job, SyncConfig } from '../../../src/shared/contract'
-import { createTestDatabase } from '../../helpers/mariadb'
+import { createTestDatabase, startPrivateServer } from '../../helpers/mariadb'
 import { runCli } from '../../helpers/cli'
 
 /** syncs.* and jobs.* through the dispatcher, against real MariaDB, asserting on the copied rows. */
@@ -203,6 +203,26 @@ describe('sync configs', () => {
     expect(job.error?.code).toBe('SAME_TABLE')
     // and the source table is intact
     expect(await query(`SELECT COUNT(*) AS n FROM \`${src.name}\`.orders`)).toEqual([{ n: 20000 }])
+  })
+
+  it('validate says when the write path a sync insists on is not offered by its target', async () => {
+    // A target as MySQL 8 ships: local_infile off, so LOAD DATA LOCAL is refused.
+    const server = await startPrivateServer(['--local-infile=0'])
+    try {
+      const noLocal = (await call<{ id: string }>('connections.create', { name: 'no local_infile', host: server.host, port: server.port, user: server.user, password: server.password })).id
+      const base = { sourceConnectionId: sourceId, targetConnectionId: noLocal, sourceDatabase: src.name, targetDatabase: 'copies', tables: [{ source: 'orders' }] }
+      const loadData = await call<SyncConfig>('syncs.create', { ...base, name: 'wants load data', options: { writePath: 'load-data' } })
+      const v = await call<{ ok: boolean; problems: { code: string; message: string }[] }>('syncs.validate', { id: loadData.id })
+      expect(v.ok).toBe(false)
+      expect(v.problems).toEqual([{ code: 'VALIDATION', message: expect.stringMatching(/local_infile off/) }])
+      // What the target does offer passes.
+      for (const writePath of ['bulk', 'insert', 'auto'] as const) {
+        const ok = await call<SyncConfig>('syncs.create', { ...base, name: `wants ${writePath}`, options: { writePath } })
+        expect((await call<{ ok: boolean }>('syncs.validate', { id: ok.id })).ok, writePath).toBe(true)
+      }
+    } finally {
+      await server.stop()
+    }
   })
 
   it('cancels a running job; the existing target table stays as it was', async () => {

@@ -101,16 +101,22 @@ interface Writers {
  * dropped on purpose to abort a LOAD DATA) is replaced by a fresh one, so one table's failure does
  * not take the others down.
  */
+/** What a target offers, read on one of its write sessions (which ask for array binding). */
+export async function writeCapabilities(conn: Connection): Promise<{ bulk: boolean; loadData: boolean; maxPacket: number }> {
+  const [rows] = await conn.query<RowDataPacket[]>('SELECT @@GLOBAL.local_infile AS li, @@max_allowed_packet AS mp')
+  return { bulk: bulkOperations(conn), loadData: Number(String(rows[0]?.li)) === 1, maxPacket: Number(String(rows[0]?.mp)) }
+}
+
 async function pooledWriters(target: Endpoint, count: number, requested: WritePathOption, signal?: AbortSignal): Promise<Writers> {
   const probe = await openSession(target, 'write', { charset: 'BINARY' })
   let path: WritePath
   let localInfile = false
   let maxPacket = 16 * 1024 * 1024
   try {
-    const [rows] = await probe.query<RowDataPacket[]>('SELECT @@GLOBAL.local_infile AS li, @@max_allowed_packet AS mp')
-    maxPacket = Number(String(rows[0]?.mp))
-    localInfile = Number(String(rows[0]?.li)) === 1
-    path = chooseWritePath(requested, { bulk: bulkOperations(probe), loadData: localInfile })
+    const offered = await writeCapabilities(probe)
+    maxPacket = offered.maxPacket
+    localInfile = offered.loadData
+    path = chooseWritePath(requested, offered)
   } finally {
     await probe.end().catch(() => probe.destroy())
   }

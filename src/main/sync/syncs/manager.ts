@@ -5,7 +5,7 @@ import type { Deps } from '../components'
 import type { ConnectionManager } from '../connections/manager'
 import { openSession } from '../engine/endpoint'
 import { planTables, resolveTasks } from '../engine/plan'
-import { serverIdentity } from '../engine/run'
+import { chooseWritePath, serverIdentity, writeCapabilities } from '../engine/run'
 import { checkWhereFilter } from '../engine/where-filter'
 import type { JobEngine } from '../jobs/job-engine'
 import { runOptions } from '../jobs/job-engine'
@@ -137,7 +137,16 @@ export class SyncManager {
       this.connections.assertWritableTarget(sync.targetConnectionId)
       const [source, target] = await Promise.all([this.connections.endpoint(sync.sourceConnectionId), this.connections.endpoint(sync.targetConnectionId)])
       src = await openSession(source, 'meta')
-      dst = await openSession(target, 'meta')
+      // A write session, as the run's writers: only such a session learns whether array binding is offered.
+      const wanted = sync.options?.writePath ?? 'auto'
+      dst = await openSession(target, wanted === 'auto' ? 'meta' : 'write')
+      if (wanted !== 'auto') {
+        try {
+          chooseWritePath(wanted, await writeCapabilities(dst))
+        } catch (err) {
+          problems.push({ code: 'VALIDATION', message: (err as Error).message })
+        }
+      }
       const tasks = await resolveTasks(src, sync.sourceDatabase, { tables: sync.tables, allTables: sync.allTables })
       tables = tasks.map((t) => ({ source: t.source, target: t.target }))
       if (tasks.length === 0) problems.push({ code: 'VALIDATION', message: 'No table matches the selection.' })
