@@ -4,7 +4,7 @@ import { asNumber, tsvLineFromValues } from './encoding'
 import type { ColumnInfo } from './schema'
 import { AppError } from '../../../shared/errors'
 import { readLenenc, sendPacket, type OkResult } from './wire'
-import { destroyConnection, LoadDataWriter, sampleWarnings, type ChunkSink, type ChunkWriter } from './writers'
+import { binarySessionSql, destroyConnection, LoadDataWriter, sampleWarnings, type ChunkSink, type ChunkWriter } from './writers'
 
 /**
  * MariaDB's array binding (COM_STMT_BULK_EXECUTE, 10.2+): one prepared single-row INSERT executed
@@ -55,11 +55,7 @@ export class BulkWriter implements ChunkWriter {
 
   async begin(db: string, table: string, columns: ColumnInfo[]): Promise<ChunkSink> {
     const conn = this.conn
-    // The session speaks `binary`: identifiers go as UTF-8 bytes carried in a latin1 string.
-    const sql = Buffer.from(
-      `INSERT INTO ${quoteQualified(db, table)} (${columns.map((c) => quoteIdent(c.name)).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
-      'utf8'
-    ).toString('latin1')
+    const sql = binarySessionSql(`INSERT INTO ${quoteQualified(db, table)} (${columns.map((c) => quoteIdent(c.name)).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`)
     const prepared = await conn.prepare(sql)
     const stmt = (prepared as unknown as { statement: { id: number } }).statement.id
     const rows = new BulkRows(stmt, columns.map(asNumber), this.packetBytes, this.maxPacket)
@@ -69,7 +65,8 @@ export class BulkWriter implements ChunkWriter {
     let warningSample: string[] | undefined
     let inFlight: Promise<void> | null = null
     let failure: unknown = null
-    const count = async (r: OkResult & { warningSample?: string[] }): Promise<void> => {
+    type Applied = OkResult & { warningSample?: string[] }
+    const count = async (r: Applied): Promise<void> => {
       written += r.affectedRows
       warnings += r.warnings
       // Read at once, before the next packet clears them.
@@ -79,7 +76,7 @@ export class BulkWriter implements ChunkWriter {
      * Queues work on the session after what is in flight (never beside it: a packet must not be
      * applied after the one before it failed). Failures are kept for the next push() or end().
      */
-    const after = (work: () => Promise<OkResult & { warningSample?: string[] }>): void => {
+    const after = (work: () => Promise<Applied>): void => {
       const p: Promise<void> = (inFlight ?? Promise.resolve()).then(async () => {
         if (failure) throw failure
         await count(await work())
@@ -94,11 +91,13 @@ export class BulkWriter implements ChunkWriter {
         }
       )
     }
+    const apply = (packet: Buffer): Promise<OkResult> =>
+      sendPacket(conn, packet).catch((err: unknown) => {
+        throw refusedHint(err)
+      })
     const send = (packet: Buffer): void =>
       after(async () => {
-        const r = await sendPacket(conn, packet).catch((err: unknown) => {
-          throw refusedHint(err)
-        })
+        const r = await apply(packet)
         rows.recycle(packet)
         return r
       })
@@ -110,12 +109,7 @@ export class BulkWriter implements ChunkWriter {
      */
     const alone = (buf: Buffer, start: number, end: number): void => {
       const packet = rows.single(buf, start, end)
-      if (packet)
-        return after(() =>
-          sendPacket(conn, packet).catch((err: unknown) => {
-            throw refusedHint(err)
-          })
-        )
+      if (packet) return after(() => apply(packet))
       const loadData = this.loadData
       if (!loadData) {
         throw new AppError(

@@ -1,5 +1,5 @@
 import type { Connection } from 'mysql2/promise'
-import { rawRowsQuery } from './wire'
+import { rawRowsQuery, wireConnection } from './wire'
 import { isDead } from './writers'
 
 /**
@@ -14,24 +14,6 @@ import { isDead } from './writers'
  * background (the caller kills the statement on the server so that is quick).
  */
 
-interface CoreQuery {
-  on(event: 'result', cb: (row: (Buffer | null)[]) => void): CoreQuery
-  on(event: 'error', cb: (err: Error) => void): CoreQuery
-  on(event: 'end', cb: () => void): CoreQuery
-}
-
-interface CoreConnection {
-  query(options: object, values: unknown[]): CoreQuery
-  pause(): void
-  resume(): void
-  on(event: 'error', cb: (err: Error) => void): void
-  off(event: 'error', cb: (err: Error) => void): void
-}
-
-export function coreConnection(conn: Connection): CoreConnection {
-  return (conn as unknown as { connection: CoreConnection }).connection
-}
-
 export function streamRows(
   conn: Connection,
   sql: string,
@@ -43,7 +25,7 @@ export function streamRows(
     conn,
     onRow,
     (deliver, finish) => {
-      const query = coreConnection(conn).query({ sql, rowsAsArray: true, typeCast: false }, params)
+      const query = wireConnection(conn).query({ sql, rowsAsArray: true, typeCast: false }, params)
       query.on('result', (row) => deliver(row, undefined, undefined))
       // Always listened to, also after a failure: see above.
       query.on('error', (err) => finish(err))
@@ -76,7 +58,7 @@ function pump<A, B, C>(
   start: (deliver: (a: A, b: B, c: C) => void, finish: (err?: unknown) => void) => void,
   signal: AbortSignal | undefined
 ): Promise<number> {
-  const core = coreConnection(conn)
+  const core = wireConnection(conn)
   let count = 0
   return new Promise<number>((resolve, reject) => {
     let settled = false

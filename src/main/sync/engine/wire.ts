@@ -8,7 +8,8 @@ import type { Connection, ConnectionOptions } from 'mysql2/promise'
  * as prebuilt packets (MariaDB's COM_STMT_BULK_EXECUTE).
  *
  * They go through mysql2's command queue, so they take turns with ordinary queries on the same
- * session and mysql2 keeps the sequence ids and large-packet framing. The command objects follow
+ * session and mysql2 keeps the sequence ids (packets of 16 MB and more are framed here, see
+ * writeCommand). The command objects follow
  * the shape of mysql2's own (`execute(packet, connection)` returning whether they are done); the
  * packets mysql2 hands them are read at once, never kept (its parser reuses them).
  */
@@ -23,7 +24,21 @@ interface WirePacket {
   asError(encoding?: string): Error
 }
 
-interface WireConnection {
+/** mysql2's own query command, as the engine listens to it (row-stream.ts). */
+export interface CoreQuery {
+  on(event: 'result', cb: (row: (Buffer | null)[]) => void): CoreQuery
+  on(event: 'error', cb: (err: Error) => void): CoreQuery
+  on(event: 'end', cb: () => void): CoreQuery
+}
+
+/** The callback-API connection under a mysql2/promise one: the one place the engine reaches for it. */
+export interface WireConnection {
+  query(options: object, values: unknown[]): CoreQuery
+  /** Set once the session is closing or failed fatally (see isDead in writers.ts). */
+  _closing?: boolean
+  _fatalError?: unknown
+  _protocolError?: unknown
+  stream?: { destroyed?: boolean }
   writePacket(p: { buffer: Buffer; length(): number; writeHeader(seq: number): void }): void
   write(buf: Buffer): void
   sequenceId: number

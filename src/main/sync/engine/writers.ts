@@ -5,6 +5,7 @@ import { quoteIdent, quoteQualified } from '../mysql/identifiers'
 import { loadColumnList } from './encoding'
 import type { ColumnInfo } from './schema'
 import type { WritePath } from './types'
+import { wireConnection, type WireConnection } from './wire'
 
 /**
  * Target-side writers. Both accept rows already rendered in their input format (by the source
@@ -51,6 +52,14 @@ export async function sampleWarnings(conn: Connection): Promise<string[]> {
 
 function text(v: unknown): string {
   return Buffer.isBuffer(v) ? v.toString('utf8') : String(v)
+}
+
+/**
+ * SQL text for a session that speaks `binary`: mysql2 sends its strings as latin1 there, so the
+ * text's UTF-8 bytes (identifiers) go carried in a latin1 string, as the values do.
+ */
+export function binarySessionSql(sql: string): string {
+  return Buffer.from(sql, 'utf8').toString('latin1')
 }
 
 const FLUSH_BYTES = 256 * 1024
@@ -107,7 +116,7 @@ export class LoadDataWriter implements ChunkWriter {
     const text =
       `LOAD DATA LOCAL INFILE 'db-taxi-chunk' INTO TABLE ${quoteQualified(db, table)} CHARACTER SET binary ` +
       `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${list})${set}`
-    const sql = this.session === 'binary' ? Buffer.from(text, 'utf8').toString('latin1') : text
+    const sql = this.session === 'binary' ? binarySessionSql(text) : text
     const done = this.conn.query<ResultSetHeader>({ sql, infileStreamFactory: () => pass } as never)
     // The statement can end early (killed, connection lost): then wake a writer waiting for 'drain'.
     let failure: Error | null = null
@@ -198,11 +207,7 @@ export class InsertWriter implements ChunkWriter {
   }
 
   async begin(db: string, table: string, columns: ColumnInfo[]): Promise<ChunkSink> {
-    // Identifiers as UTF-8 bytes, carried in a latin1 ("binary") JS string like the values.
-    const prefix = Buffer.from(
-      `INSERT INTO ${quoteQualified(db, table)} (${columns.map((c) => quoteIdent(c.name)).join(', ')}) VALUES `,
-      'utf8'
-    ).toString('latin1')
+    const prefix = binarySessionSql(`INSERT INTO ${quoteQualified(db, table)} (${columns.map((c) => quoteIdent(c.name)).join(', ')}) VALUES `)
     // The statement's packet carries a command byte besides the SQL.
     const maxStatement = this.maxPacket - 1024
     await this.conn.query('START TRANSACTION')
@@ -259,7 +264,8 @@ export function destroyConnection(conn: Connection): void {
 
 /** Whether a session can no longer be used (closed, killed, or failed fatally). */
 export function isDead(conn: Connection): boolean {
-  const c = (conn as unknown as { connection?: { _closing?: boolean; _fatalError?: unknown; _protocolError?: unknown; stream?: { destroyed?: boolean } } }).connection
+  // A stand-in without a driver connection (tests' fakes) counts as dead.
+  const c = wireConnection(conn) as WireConnection | undefined
   if (!c) return true
   return Boolean(c._closing || c._fatalError || c._protocolError || c.stream?.destroyed)
 }
