@@ -1,9 +1,10 @@
-import type { App, BrowserWindow, BrowserWindowConstructorOptions, Dialog, IpcMain, Session, Shell } from 'electron'
+import type { App, BrowserWindow, BrowserWindowConstructorOptions, Dialog, IpcMain, Protocol, Session, Shell } from 'electron'
 import { createDispatcher } from '../api/dispatcher'
 import { createHandlers } from '../api/handlers'
 import { ConfigError, effectiveConfig, loadBootLayers, type ConfigLayers } from '../sync/config/layers'
 import { createSyncSystem, type SyncSystem, type SyncSystemOptions } from '../sync/system'
 import { createAppPage, type AppPage } from './app-page'
+import { APP_SCHEME_PRIVILEGES, registerAppProtocol } from './app-protocol'
 import { bindIpc } from './ipc'
 import { bindJobNotifications, type Notifier } from './notifications'
 import { SafeStorageSecretBox, type SafeStorageLike } from './safe-storage-box'
@@ -20,6 +21,8 @@ export interface DesktopDeps {
   app: Pick<App, 'requestSingleInstanceLock' | 'enableSandbox' | 'on' | 'whenReady' | 'getPath' | 'getAppPath' | 'quit' | 'exit'>
   BrowserWindow: new (options: BrowserWindowConstructorOptions) => BrowserWindow
   ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>
+  /** Electron's protocol module: app:// is made privileged before ready and served after it. */
+  protocol: Pick<Protocol, 'registerSchemesAsPrivileged' | 'handle'>
   /** session.defaultSession, which exists only once the app is ready. */
   defaultSession: () => Session
   shell: Pick<Shell, 'openExternal'>
@@ -29,7 +32,8 @@ export interface DesktopDeps {
   env: NodeJS.ProcessEnv
   electronVersion: string | undefined
   platform: NodeJS.Platform
-  paths: { preload: string; indexHtml: string }
+  /** The preload script, and the built renderer directory served on app://db-taxi. */
+  paths: { preload: string; rendererDir: string }
   /** Injected by tests; createSyncSystem otherwise. */
   createSystem?: (opts: SyncSystemOptions) => SyncSystem
   /** Electron's Notification behind a small interface; absent: no notifications. */
@@ -60,6 +64,8 @@ export async function runDesktop(d: DesktopDeps): Promise<void> {
     return
   }
   d.app.enableSandbox()
+  // Only possible before 'ready'. Harmless in development, where the dev server is loaded instead.
+  d.protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES])
 
   let win: BrowserWindow | null = null
   let system: SyncSystem | null = null
@@ -72,13 +78,15 @@ export async function runDesktop(d: DesktopDeps): Promise<void> {
   const liveWindow = (): BrowserWindow | null => (win && !win.isDestroyed() ? win : null)
 
   const openWindow = (): void => {
-    if (!appPage || liveWindow()) return
+    const logger = system?.logger
+    if (!appPage || !logger || liveWindow()) return
     const created = createMainWindow({
       BrowserWindow: d.BrowserWindow,
       appPage,
       preloadPath: d.paths.preload,
       shell: d.shell,
-      onLoadFailed: (err) => system?.logger.error('the window could not load the app page', { err })
+      logger,
+      onLoadFailed: (err) => logger.error('the window could not load the app page', { err })
     })
     created.on('closed', () => {
       if (win === created) win = null
@@ -120,7 +128,7 @@ export async function runDesktop(d: DesktopDeps): Promise<void> {
 
   try {
     try {
-      appPage = createAppPage({ rendererUrl: d.env.ELECTRON_RENDERER_URL, indexHtml: d.paths.indexHtml })
+      appPage = createAppPage({ rendererUrl: d.env.ELECTRON_RENDERER_URL })
     } catch (err) {
       throw new ConfigError((err as Error).message)
     }
@@ -146,6 +154,8 @@ export async function runDesktop(d: DesktopDeps): Promise<void> {
   const session = d.defaultSession()
   applyContentSecurityPolicy(session, d.env.ELECTRON_RENDERER_URL ? DEV_CONTENT_SECURITY_POLICY : CONTENT_SECURITY_POLICY)
   denyPermissions(session)
+  // The built renderer is served from app://db-taxi; with the dev server nothing is served there.
+  if (!d.env.ELECTRON_RENDERER_URL) registerAppProtocol(d.protocol, { root: d.paths.rendererDir, logger: system.logger })
 
   disposeIpc = bindIpc({
     ipcMain: d.ipcMain,

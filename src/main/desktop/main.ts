@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { app, BrowserWindow, dialog, ipcMain, Notification, safeStorage, session, shell } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, Notification, protocol, safeStorage, session, shell } from 'electron'
 import { runDesktop } from './lifecycle'
 
 // Entry of the desktop app (electron-vite builds it to out/main/index.js). Everything with logic
@@ -8,6 +8,7 @@ runDesktop({
   app,
   BrowserWindow,
   ipcMain,
+  protocol,
   defaultSession: () => session.defaultSession,
   shell,
   dialog,
@@ -25,7 +26,7 @@ runDesktop({
   },
   paths: {
     preload: join(__dirname, '../preload/index.cjs'),
-    indexHtml: join(__dirname, '../renderer/index.html')
+    rendererDir: join(__dirname, '../renderer')
   }
 }).catch((err: unknown) => {
   console.error('DB-Taxi: the desktop app failed:', err)

@@ -1,4 +1,5 @@
 import type { BrowserWindow, BrowserWindowConstructorOptions, Shell } from 'electron'
+import type { Logger } from '../sync/logging/logger'
 import type { AppPage } from './app-page'
 import { guardWebContents, secureWebPreferences } from './security'
 
@@ -8,6 +9,10 @@ export interface MainWindowOptions {
   appPage: AppPage
   preloadPath: string
   shell: Pick<Shell, 'openExternal'>
+  /** Refused navigations and window.open requests are logged here. */
+  logger: Pick<Logger, 'warn'>
+  /** The external link allowlist (security.ts EXTERNAL_LINK_HOSTS unless given). */
+  externalHosts?: readonly string[]
   onLoadFailed?: (err: unknown) => void
 }
 
@@ -23,7 +28,7 @@ export function createMainWindow(opts: MainWindowOptions): BrowserWindow {
     autoHideMenuBar: true,
     webPreferences: secureWebPreferences(opts.preloadPath)
   })
-  guardWebContents(win.webContents, opts.appPage, opts.shell)
+  guardWebContents(win.webContents, { appPage: opts.appPage, shell: opts.shell, logger: opts.logger, externalHosts: opts.externalHosts })
   win.once('ready-to-show', () => win.show())
   win.loadURL(opts.appPage.url).catch((err: unknown) => opts.onLoadFailed?.(err))
   return win

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
 import { vi } from 'vitest'
-import type { BrowserWindow, BrowserWindowConstructorOptions, IpcMain, IpcMainInvokeEvent, Session, WebContents } from 'electron'
+import type { BrowserWindow, BrowserWindowConstructorOptions, CustomScheme, IpcMain, IpcMainInvokeEvent, Protocol, Session, WebContents } from 'electron'
 
 /** Just enough of Electron's objects for the desktop modules, recorded for assertions. */
 
@@ -91,6 +91,30 @@ export class FakeIpcMain {
 }
 
 export const asIpcMain = (i: FakeIpcMain): IpcMain => i as unknown as IpcMain
+
+type ProtocolHandler = (request: Request) => Response | Promise<Response>
+
+/** Electron's protocol module: records privileged schemes and handlers; request() plays Chromium. */
+export class FakeProtocol {
+  privileged: CustomScheme[][] = []
+  handlers = new Map<string, ProtocolHandler>()
+  registerSchemesAsPrivileged(schemes: CustomScheme[]): void {
+    this.privileged.push(schemes)
+  }
+  handle(scheme: string, handler: ProtocolHandler): void {
+    if (this.handlers.has(scheme)) throw new Error(`second handler for ${scheme}`)
+    this.handlers.set(scheme, handler)
+  }
+  /** Hands the handler a request for `url` exactly as written (no normalisation). */
+  async request(url: string, method = 'GET'): Promise<Response> {
+    const scheme = url.slice(0, url.indexOf(':'))
+    const handler = this.handlers.get(scheme)
+    if (!handler) throw new Error(`No handler registered for '${scheme}'`)
+    return handler({ url, method } as Request)
+  }
+}
+
+export const asProtocol = (p: FakeProtocol): Protocol => p as unknown as Protocol
 
 export function fakeSession() {
   const state = {

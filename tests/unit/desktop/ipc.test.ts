@@ -6,8 +6,7 @@ import type { Dispatch } from '../../../src/main/api/dispatcher'
 import { EventBus } from '../../../src/main/sync/events'
 import { asIpcMain, asWindow, FakeBrowserWindow, FakeIpcMain, FakeWebContents, fakeLogger } from './fakes'
 
-const indexHtml = '/app/out/renderer/index.html'
-const appUrl = pathToFileURL(indexHtml).href
+const appUrl = 'app://db-taxi/index.html'
 
 describe('bindIpc', () => {
   let ipcMain: FakeIpcMain
@@ -28,7 +27,7 @@ describe('bindIpc', () => {
       dispatch: dispatch as unknown as Dispatch,
       events,
       getWindow: () => (win ? asWindow(win) : null),
-      appPage: createAppPage({ indexHtml }),
+      appPage: createAppPage({}),
       logger
     })
   })
@@ -45,6 +44,8 @@ describe('bindIpc', () => {
     ['another window', () => ({ sender: new FakeWebContents(), frameUrl: appUrl })],
     ['a foreign page in the main window', () => ({ sender: win!.webContents, frameUrl: 'https://evil.example/' })],
     ['another local file', () => ({ sender: win!.webContents, frameUrl: 'file:///tmp/x.html' })],
+    ['the built index.html on file://', () => ({ sender: win!.webContents, frameUrl: pathToFileURL('/app/out/renderer/index.html').href })],
+    ['another app:// host', () => ({ sender: win!.webContents, frameUrl: 'app://evil/index.html' })],
     ['a subframe on the app page', () => ({ sender: win!.webContents, frameUrl: appUrl, topFrame: false })],
     ['a frame that is gone', () => ({ sender: win!.webContents, frameUrl: null })]
   ])('refuses %s with FORBIDDEN without dispatching', async (_name, from) => {

@@ -1,22 +1,36 @@
 import { EventEmitter } from 'node:events'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { desktopLayers, runDesktop, STOP_TIMEOUT_MS, type DesktopDeps } from '../../../src/main/desktop/lifecycle'
+import { APP_SCHEME_PRIVILEGES } from '../../../src/main/desktop/app-protocol'
 import { INVOKE_CHANNEL } from '../../../src/main/desktop/ipc'
+import { CONTENT_SECURITY_POLICY } from '../../../src/main/desktop/security'
 import { PLAIN_TEXT_WARNING, SafeStorageSecretBox } from '../../../src/main/desktop/safe-storage-box'
 import { effectiveConfig } from '../../../src/main/sync/config/layers'
 import { EventBus } from '../../../src/main/sync/events'
 import type { SyncSystem, SyncSystemOptions } from '../../../src/main/sync/system'
-import { asIpcMain, FakeBrowserWindow, FakeBrowserWindowClass, FakeIpcMain, fakeLogger, fakeSession } from './fakes'
+import { asIpcMain, asProtocol, FakeBrowserWindow, FakeBrowserWindowClass, FakeIpcMain, fakeLogger, FakeProtocol, fakeSession } from './fakes'
 
-const indexHtml = '/app/out/renderer/index.html'
+const INDEX = '<!doctype html><title>DB-Taxi</title>'
+let rendererDir: string
+beforeAll(() => {
+  rendererDir = mkdtempSync(join(tmpdir(), 'dbt-lifecycle-renderer-'))
+  writeFileSync(join(rendererDir, 'index.html'), INDEX)
+})
+afterAll(() => rmSync(rendererDir, { recursive: true, force: true }))
 const userData = '/home/u/.config/db-taxi'
 
 class FakeApp extends EventEmitter {
   lock = true
+  ready = false
   requestSingleInstanceLock = vi.fn(() => this.lock)
   enableSandbox = vi.fn()
-  whenReady = vi.fn(async () => {})
+  whenReady = vi.fn(async () => {
+    this.ready = true
+  })
   getPath = vi.fn(() => userData)
   getAppPath = vi.fn(() => '/app')
   exit = vi.fn()
@@ -41,6 +55,8 @@ function fakeSystem() {
 describe('runDesktop', () => {
   let app: FakeApp
   let ipcMain: FakeIpcMain
+  let protocol: FakeProtocol
+  let privilegedBeforeReady: boolean | null
   let session: ReturnType<typeof fakeSession>
   let dialog: { showErrorBox: ReturnType<typeof vi.fn<(title: string, content: string) => void>> }
   let system: ReturnType<typeof fakeSystem>
@@ -51,6 +67,13 @@ describe('runDesktop', () => {
     FakeBrowserWindow.created = []
     app = new FakeApp()
     ipcMain = new FakeIpcMain()
+    protocol = new FakeProtocol()
+    privilegedBeforeReady = null
+    const register = protocol.registerSchemesAsPrivileged.bind(protocol)
+    protocol.registerSchemesAsPrivileged = (schemes) => {
+      privilegedBeforeReady = !app.ready
+      register(schemes)
+    }
     session = fakeSession()
     dialog = { showErrorBox: vi.fn() }
     system = fakeSystem()
@@ -63,6 +86,7 @@ describe('runDesktop', () => {
       app: app as unknown as DesktopDeps['app'],
       BrowserWindow: FakeBrowserWindowClass,
       ipcMain: asIpcMain(ipcMain),
+      protocol: asProtocol(protocol),
       defaultSession: () => session.session,
       shell: { openExternal: vi.fn(async () => {}) },
       dialog,
@@ -75,7 +99,7 @@ describe('runDesktop', () => {
       env,
       electronVersion: '45.5.0',
       platform: 'linux',
-      paths: { preload: '/app/out/preload/index.cjs', indexHtml },
+      paths: { preload: '/app/out/preload/index.cjs', rendererDir },
       createSystem: createSystem as unknown as DesktopDeps['createSystem']
     })
 
@@ -103,9 +127,36 @@ describe('runDesktop', () => {
 
     const win = FakeBrowserWindow.created[0]!
     expect(FakeBrowserWindow.created).toHaveLength(1)
-    expect(win.loaded).toEqual([pathToFileURL(indexHtml).href])
+    expect(win.loaded).toEqual(['app://db-taxi/index.html'])
     const answer = await ipcMain.invoke(INVOKE_CHANNEL, { sender: win.webContents, frameUrl: win.loaded[0]! }, 'system.status', {})
     expect(answer).toEqual({ ok: true, data: { version: 'test' } })
+  })
+
+  it('makes app: privileged before ready and serves the renderer directory on it, with the CSP', async () => {
+    await run()
+    expect(protocol.privileged).toEqual([[APP_SCHEME_PRIVILEGES]])
+    expect(privilegedBeforeReady).toBe(true)
+    expect([...protocol.handlers.keys()]).toEqual(['app'])
+    const page = await protocol.request(FakeBrowserWindow.created[0]!.loaded[0]!)
+    expect(page.status).toBe(200)
+    expect(page.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY)
+    expect(await page.text()).toBe(INDEX)
+    expect((await protocol.request('app://db-taxi/../../etc/passwd')).status).toBe(403)
+  })
+
+  it('answers IPC only from the app:// page: the built index.html on file:// is refused', async () => {
+    await run()
+    const win = FakeBrowserWindow.created[0]!
+    const fileUrl = pathToFileURL(join(rendererDir, 'index.html')).href
+    const answer = await ipcMain.invoke(INVOKE_CHANNEL, { sender: win.webContents, frameUrl: fileUrl }, 'system.status', {})
+    expect(answer).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } })
+    expect(win.webContents.navigate('will-navigate', fileUrl)).toBe(true)
+  })
+
+  it('with the dev server: loads it and serves nothing on app://', async () => {
+    await run({ ELECTRON_RENDERER_URL: 'http://localhost:5173' })
+    expect(FakeBrowserWindow.created[0]!.loaded).toEqual(['http://localhost:5173/'])
+    expect(protocol.handlers.size).toBe(0)
   })
 
   it('hands the core a safeStorage box that carries the plain-text warning when Linux has no keyring', async () => {

@@ -1,10 +1,7 @@
-import { pathToFileURL } from 'node:url'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { createAppPage } from '../../../src/main/desktop/app-page'
 import { createMainWindow, focusWindow } from '../../../src/main/desktop/window'
-import { asWindow, FakeBrowserWindow, FakeBrowserWindowClass } from './fakes'
-
-const indexHtml = '/app/out/renderer/index.html'
+import { asWindow, FakeBrowserWindow, FakeBrowserWindowClass, fakeLogger } from './fakes'
 
 describe('createMainWindow', () => {
   beforeEach(() => {
@@ -14,9 +11,10 @@ describe('createMainWindow', () => {
   const create = (rendererUrl?: string) => {
     createMainWindow({
       BrowserWindow: FakeBrowserWindowClass,
-      appPage: createAppPage({ rendererUrl, indexHtml }),
+      appPage: createAppPage({ rendererUrl }),
       preloadPath: '/app/out/preload/index.cjs',
-      shell: { openExternal: vi.fn(async () => {}) }
+      shell: { openExternal: vi.fn(async () => {}) },
+      logger: fakeLogger()
     })
     return FakeBrowserWindow.created[0]!
   }
@@ -37,8 +35,8 @@ describe('createMainWindow', () => {
     expect(win.visible).toBe(true)
   })
 
-  it('loads the built page, or the dev server in development', () => {
-    expect(create().loaded).toEqual([pathToFileURL(indexHtml).href])
+  it('loads the built page from app://db-taxi (not file://), or the dev server in development', () => {
+    expect(create().loaded).toEqual(['app://db-taxi/index.html'])
     FakeBrowserWindow.created = []
     expect(create('http://localhost:5173').loaded).toEqual(['http://localhost:5173/'])
   })
@@ -46,6 +44,8 @@ describe('createMainWindow', () => {
   it('installs the navigation guard on its webContents', () => {
     const win = create()
     expect(win.webContents.navigate('will-navigate', 'https://evil.example/')).toBe(true)
+    expect(win.webContents.navigate('will-navigate', 'file:///app/out/renderer/index.html')).toBe(true)
+    expect(win.webContents.navigate('will-navigate', 'app://db-taxi/index.html#/jobs')).toBe(false)
     expect(win.webContents.windowOpenHandler).not.toBeNull()
   })
 })
