@@ -1,5 +1,6 @@
-// `npm test`: typecheck, lint, build, unit, integration and e2e, in that order. Every step runs even
-// when an earlier one failed (one run shows every problem); the exit code is non-zero if any failed.
+// `npm test`: typecheck, lint, electronegativity, build, unit, integration and e2e, in that order.
+// Every step runs even when an earlier one failed (one run shows every problem); the exit code is
+// non-zero if any failed.
 // The last line is a plain summary that CI reads: "tests: N passed, N failed".
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
@@ -15,6 +16,8 @@ const only = process.argv.slice(2)
 const steps = [
   { name: 'typecheck', cmd: ['npm', 'run', '--silent', 'typecheck'] },
   { name: 'lint', cmd: ['npm', 'run', '--silent', 'lint'] },
+  // @doyensec/electronegativity over src/, offline; findings above LOW need .electronegativity-justified.json
+  { name: 'electronegativity', cmd: ['npm', 'run', '--silent', 'lint:electron'] },
   { name: 'build', cmd: ['npm', 'run', '--silent', 'build'] },
   {
     name: 'unit',

@@ -1,7 +1,7 @@
 import type { BrowserWindow, BrowserWindowConstructorOptions, Shell } from 'electron'
 import type { Logger } from '../sync/logging/logger'
 import type { AppPage } from './app-page'
-import { guardWebContents, secureWebPreferences } from './security'
+import { guardWebContents, newSecureWindow } from './security'
 
 export interface MainWindowOptions {
   /** Electron's BrowserWindow class (a fake in tests). */
@@ -18,15 +18,14 @@ export interface MainWindowOptions {
 
 /** Creates the main window hidden, locks it to the app page, loads the page and shows it when ready. */
 export function createMainWindow(opts: MainWindowOptions): BrowserWindow {
-  const win = new opts.BrowserWindow({
+  const win = newSecureWindow(opts.BrowserWindow, opts.preloadPath, {
     width: 1280,
     height: 820,
     minWidth: 900,
     minHeight: 600,
     show: false,
     title: 'DB-Taxi',
-    autoHideMenuBar: true,
-    webPreferences: secureWebPreferences(opts.preloadPath)
+    autoHideMenuBar: true
   })
   guardWebContents(win.webContents, { appPage: opts.appPage, shell: opts.shell, logger: opts.logger, externalHosts: opts.externalHosts })
   win.once('ready-to-show', () => win.show())

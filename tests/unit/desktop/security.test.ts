@@ -10,25 +10,34 @@ import {
   describeUrl,
   EXTERNAL_LINK_HOSTS,
   guardWebContents,
-  secureWebPreferences
+  newSecureWindow
 } from '../../../src/main/desktop/security'
-import { asWebContents, FakeWebContents, fakeLogger, fakeSession } from './fakes'
+import { asWebContents, FakeBrowserWindow, FakeBrowserWindowClass, FakeWebContents, fakeLogger, fakeSession } from './fakes'
 
 const appUrl = 'app://db-taxi/index.html'
 
-describe('secureWebPreferences', () => {
-  it('isolates and sandboxes the renderer with the preload as the only bridge', () => {
-    const prefs = secureWebPreferences('/app/out/preload/index.cjs')
-    expect(prefs).toMatchObject({
-      preload: '/app/out/preload/index.cjs',
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false
+describe('newSecureWindow', () => {
+  it('isolates and sandboxes the renderer with the preload as the only bridge, whatever the caller passes', () => {
+    FakeBrowserWindow.created = []
+    const options = { show: false, webPreferences: { sandbox: false, nodeIntegration: true } } as unknown as Parameters<typeof newSecureWindow>[2]
+    newSecureWindow(FakeBrowserWindowClass, '/app/out/preload/index.cjs', options)
+    expect(FakeBrowserWindow.created[0]!.options).toEqual({
+      show: false,
+      webPreferences: {
+        preload: '/app/out/preload/index.cjs',
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        nodeIntegrationInWorker: false,
+        nodeIntegrationInSubFrames: false,
+        webSecurity: true,
+        allowRunningInsecureContent: false,
+        webviewTag: false,
+        experimentalFeatures: false,
+        navigateOnDragDrop: false,
+        spellcheck: false,
+        disableBlinkFeatures: 'Auxclick'
+      }
     })
   })
 })
