@@ -15,7 +15,10 @@ const { CONFIG_KEYS, envVarFor, formatDuration } = createRequire(import.meta.url
 
 const rows = Object.entries(CONFIG_KEYS).map(([key, s]) => {
   const def = s.kind === 'duration' ? formatDuration(s.default) : s.default === '' ? '(empty)' : String(s.default)
-  const type = s.kind + (s.values ? ` (${s.values.join(', ')})` : '')
+  const show = (n) => (s.kind === 'duration' ? formatDuration(n) : String(n))
+  // Ints and durations show their range (config-keys.ts gives every one both bounds).
+  const range = s.min !== undefined && s.max !== undefined ? `, ${show(s.min)} to ${show(s.max)}` : ''
+  const type = s.kind + (s.values ? ` (${s.values.join(', ')})` : '') + range + (s.nonEmpty ? ', not empty' : '')
   const notes = (s.restart ? ' Restart needed.' : '') + (s.editable ? '' : ' Not editable from the UI.')
   return `| \`${key}\` | \`${envVarFor(key)}\` | ${type} | ${def} | ${s.description.replace(/\|/g, '\\|')}${notes} |`
 })

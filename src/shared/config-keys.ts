@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { parseDuration } from './duration'
+import { CHUNK_ROWS_RANGE, parseWholeNumber, shown } from './bounded-input'
+import { formatDuration, MAX_DURATION_MS, MAX_TIMER_MS, readDuration } from './duration'
 
 /**
  * Every configuration key DB-Taxi knows, in one table: its type, default, and how the layers treat it.
@@ -14,8 +15,11 @@ export interface ConfigKeySpec {
   description: string
   /** Allowed values for enum keys. */
   values?: readonly string[]
+  /** Bounds of int keys, and of duration keys in milliseconds: every int and duration key has both. */
   min?: number
   max?: number
+  /** A string key that must not be empty (an empty host would bind every interface). */
+  nonEmpty?: boolean
   /** Never shown in clear anywhere (config print, settings, logs). */
   secret?: boolean
   /** Can be saved from the Settings page (the "settings" layer). */
@@ -24,17 +28,26 @@ export interface ConfigKeySpec {
   restart?: boolean
 }
 
+const SECOND = 1000
+const MINUTE = 60 * SECOND
+const HOUR = 60 * MINUTE
+const DAY = 24 * HOUR
+/** Whole days a timer can wait (24d): longer and Node fires it after 1 ms instead. */
+const TIMER_DAYS = Math.floor(MAX_TIMER_MS / DAY) * DAY
+
 export const CONFIG_KEYS = {
   data_dir: {
     kind: 'string',
     default: '~/.db-taxi',
     description: 'Directory holding the metadata store, logs, the server token and the secret key (headless).',
+    nonEmpty: true,
     restart: true
   },
   'server.host': {
     kind: 'string',
     default: '127.0.0.1',
     description: 'Address `db-taxi serve` binds to. Keep it on loopback unless you front it with TLS.',
+    nonEmpty: true,
     editable: true,
     restart: true
   },
@@ -50,6 +63,8 @@ export const CONFIG_KEYS = {
   'server.read_timeout': {
     kind: 'duration',
     default: 30_000,
+    min: SECOND,
+    max: HOUR,
     description: 'Longest time a client may take to send a request.',
     editable: true,
     restart: true
@@ -57,6 +72,8 @@ export const CONFIG_KEYS = {
   'server.write_timeout': {
     kind: 'duration',
     default: 30_000,
+    min: SECOND,
+    max: HOUR,
     description: 'Longest time a (non-streaming) response may take.',
     editable: true,
     restart: true
@@ -85,8 +102,9 @@ export const CONFIG_KEYS = {
   'sync.batch_size': {
     kind: 'int',
     default: 10_000,
-    min: 1,
-    max: 10_000_000,
+    // The contract's own chunkRows limits: this is the chunkRows a sync gets when it sets none.
+    min: CHUNK_ROWS_RANGE.min,
+    max: CHUNK_ROWS_RANGE.max,
     description: 'Default rows per chunk when a sync config does not set chunkRows.',
     editable: true
   },
@@ -101,12 +119,16 @@ export const CONFIG_KEYS = {
   'sync.retry_delay': {
     kind: 'duration',
     default: 2_000,
+    min: 0,
+    max: MINUTE,
     description: 'First retry delay; doubles with jitter on each further attempt.',
     editable: true
   },
   'sync.job_timeout': {
     kind: 'duration',
     default: 3_600_000,
+    min: 100,
+    max: TIMER_DAYS,
     description: 'A job still running after this long is stopped and marked failed.',
     editable: true
   },
@@ -119,12 +141,16 @@ export const CONFIG_KEYS = {
   'sync.cleanup_age': {
     kind: 'duration',
     default: 30 * 86_400_000,
+    min: 0,
+    max: MAX_DURATION_MS,
     description: 'Finished jobs and their logs older than this are deleted.',
     editable: true
   },
   'connections.health_interval': {
     kind: 'duration',
     default: 15_000,
+    min: 100,
+    max: DAY,
     description:
       'How often open connection pools are checked in the background; retries back off from a quarter of this while a server is down.',
     editable: true
@@ -175,13 +201,28 @@ export const RESERVED_ENV_VARS = ['DBT_SECRET_KEY', 'DBT_SOURCE_URL', 'DBT_TARGE
  */
 export type ValueForm = 'text' | 'yaml' | 'settings'
 
+/** The range of an int or duration key (every one has both bounds). */
+export function rangeOf(key: ConfigKey): { min: number; max: number } {
+  const spec: ConfigKeySpec = CONFIG_KEYS[key]
+  if (spec.min === undefined || spec.max === undefined) throw new Error(`${key} has no range`)
+  return { min: spec.min, max: spec.max }
+}
+
+/** `1 to 64`, `100ms to 24d`: the range as the docs and error messages show it. */
+export function rangeText(key: ConfigKey): string {
+  const spec: ConfigKeySpec = CONFIG_KEYS[key]
+  const { min, max } = rangeOf(key)
+  const show = (n: number): string => (spec.kind === 'duration' ? formatDuration(n) : String(n))
+  return `${show(min)} to ${show(max)}`
+}
+
 /** The zod schema of one key's value in the given form. Durations come back in milliseconds. */
 export function valueSchema(key: ConfigKey, form: ValueForm): z.ZodType<unknown> {
   const fromText = form === 'text'
   const spec: ConfigKeySpec = CONFIG_KEYS[key]
   switch (spec.kind) {
     case 'string':
-      return z.string()
+      return spec.nonEmpty ? z.string().refine((s) => s.trim() !== '', { message: 'must not be empty' }) : z.string()
     case 'enum':
       return z.enum(spec.values as [string, ...string[]])
     case 'bool': {
@@ -193,38 +234,49 @@ export function valueSchema(key: ConfigKey, form: ValueForm): z.ZodType<unknown>
           const t = s.trim().toLowerCase()
           if (['true', '1', 'yes', 'on'].includes(t)) return true
           if (['false', '0', 'no', 'off'].includes(t)) return false
-          ctx.addIssue({ code: 'custom', message: `expected true or false, got "${s}"` })
+          ctx.addIssue({ code: 'custom', message: `expected true or false, got ${shown(s)}` })
           return z.NEVER
         })
     }
     case 'int': {
-      const int = z
-        .number()
-        .int()
-        .min(spec.min ?? Number.MIN_SAFE_INTEGER)
-        .max(spec.max ?? Number.MAX_SAFE_INTEGER)
-      if (!fromText) return int
-      return z
-        .string()
-        .regex(/^\s*-?\d+\s*$/, { message: 'expected a whole number' })
-        .transform(Number)
-        .pipe(int)
+      const range = rangeOf(key)
+      const message = `expected a whole number from ${range.min} to ${range.max}`
+      if (!fromText) return z.number({ message }).int({ message }).min(range.min, { message }).max(range.max, { message })
+      // Text (flags, variables): decimal digits only, read by the same rule as the CLI's own numbers.
+      return z.string().transform((s, ctx) => {
+        const r = parseWholeNumber(s, range)
+        if (r.ok) return r.value
+        ctx.addIssue({ code: 'custom', message: r.message })
+        return z.NEVER
+      })
     }
-    case 'duration':
+    case 'duration': {
+      const range = rangeOf(key)
+      const expected = `a duration from ${rangeText(key)} (written like 500ms, 30s, 5m or 1h30m)`
       return z.union([z.string(), z.number()]).transform((v, ctx) => {
+        let ms: number
         if (typeof v === 'number') {
-          if (form !== 'settings' || !Number.isInteger(v) || v < 0) {
-            ctx.addIssue({ code: 'custom', message: 'expected a duration such as 30s, 5m or 1h' })
+          // Settings saved from the UI hold milliseconds; a file must say its unit.
+          if (form !== 'settings' || !Number.isSafeInteger(v)) {
+            ctx.addIssue({ code: 'custom', message: `expected ${expected}` })
             return z.NEVER
           }
-          return v
+          ms = v
+        } else {
+          // A flag or variable is read exactly as typed (as numbers are): no spaces around it.
+          const read = fromText && v.trim() !== v ? ({ ok: false } as const) : readDuration(v)
+          if (!read.ok) {
+            ctx.addIssue({ code: 'custom', message: `expected ${expected}, got ${shown(v)}` })
+            return z.NEVER
+          }
+          ms = read.ms
         }
-        const ms = parseDuration(v)
-        if (ms === null) {
-          ctx.addIssue({ code: 'custom', message: `expected a duration such as 30s, 5m or 1h, got "${v}"` })
+        if (ms < range.min || ms > range.max) {
+          ctx.addIssue({ code: 'custom', message: `expected ${expected}, got ${typeof v === 'number' ? `${v} ms` : shown(v)}` })
           return z.NEVER
         }
         return ms
       })
+    }
   }
 }

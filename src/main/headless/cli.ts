@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander'
-import type { ConfigKey } from '../../shared/config-keys'
+import { rangeText, type ConfigKey } from '../../shared/config-keys'
 import { AppError } from '../../shared/errors'
 import type { ConfigLayers } from '../sync/config/layers'
 import { ConfigError } from '../sync/config/config-error'
@@ -14,7 +14,8 @@ import { registerRunCommand } from './run-command'
 
 /**
  * The `db-taxi` command line. Results go to stdout (JSON with --json), logs and progress to stderr.
- * Exit codes: 0 ok, 1 ran and failed, 2 usage or config, 3 could not connect or prepare, 130 Ctrl+C.
+ * Exit codes: 0 ok, 1 ran and failed, 2 usage or config, 3 could not connect or prepare; a run cancelled
+ * by a signal exits 128 + its number: 130 SIGINT (Ctrl+C), 143 SIGTERM, 129 SIGHUP (exit-codes.ts).
  */
 
 type Flags = Partial<Record<ConfigKey, { value: string; flag: string }>>
@@ -35,6 +36,7 @@ function commonFlags(o: CommonOptions): Flags {
 }
 
 async function layersFor(flags: Flags, configFile: string | undefined): Promise<ConfigLayers> {
+  if (configFile !== undefined && configFile.trim() === '') throw new ConfigError('--config expects the path of a YAML file, got ""')
   const { loadBootLayers } = await import('../sync/config/layers')
   return loadBootLayers({ flags, env: process.env, configFile })
 }
@@ -59,7 +61,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   withCommon(program.command('serve'))
     .description('Run the HTTP API and the web UI (headless mode).')
     .option('--host <host>', 'address to bind (default 127.0.0.1)')
-    .option('--port <port>', 'port to listen on (default 8080)')
+    .option('--port <port>', `port to listen on, ${rangeText('server.port')} (default 8080; 0 picks a free one)`)
     .option('--token <token>', 'bearer token for /api (prefer DBT_SERVER_TOKEN: flags show in the process list)')
     .action(async (o: CommonOptions & { host?: string; port?: string; token?: string }) => {
       const flags = commonFlags(o)

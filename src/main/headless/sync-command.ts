@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { CHUNK_ROWS_RANGE, PARALLELISM_RANGE, parseWholeNumber, shown, type IntRange } from '../../shared/bounded-input'
 import { AppError } from '../../shared/errors'
 import { CONNECT_FAILURE_CODES } from '../sync/connections/error-map'
 import { endpointFromUrl, openSession, type Endpoint } from '../sync/engine/endpoint'
@@ -6,6 +7,7 @@ import { planTables, resolveTasks, type TableSelection } from '../sync/engine/pl
 import { runFullCopy, type RunSummary } from '../sync/engine/run'
 import { verifyTables } from '../sync/engine/verify-run'
 import { DEFAULT_RUN_OPTIONS, WRITE_PATH_OPTIONS, type OnExists, type RunOptions, type TableResult, type WritePathOption } from '../sync/engine/types'
+import { cancelOnSignals } from './cancel-signals'
 import { EXIT } from './exit-codes'
 import { ProgressBar } from './progress-bar'
 import { capYoungGeneration } from './young-generation'
@@ -51,18 +53,34 @@ function writePathOption(o: SyncFlags): WritePathOption {
   return how as WritePathOption
 }
 
-function positiveInt(flag: string, v: string | undefined, dflt: number): number {
+/** A number flag, read against the contract's own range for that option (the same limits as syncs.create). */
+export function intFlag(flag: string, v: string | undefined, dflt: number, range: IntRange): number {
   if (v === undefined) return dflt
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new AppError('VALIDATION', `${flag} expects a whole number of at least 1, got "${v}"`)
-  return Number(v)
+  const r = parseWholeNumber(v, range)
+  if (!r.ok) throw new AppError('VALIDATION', `invalid value for ${flag}: ${r.message}`)
+  return r.value
 }
 
-export function endpoints(o: { source?: string; target?: string }): { source: Endpoint; target: Endpoint } {
-  const s = o.source ?? process.env.DBT_SOURCE_URL
-  const t = o.target ?? process.env.DBT_TARGET_URL
-  if (!s) throw new AppError('VALIDATION', 'no source: pass --source mysql://user:pass@host:port/db or set DBT_SOURCE_URL')
-  if (!t) throw new AppError('VALIDATION', 'no target: pass --target mysql://user:pass@host:port/db or set DBT_TARGET_URL')
-  return { source: endpointFromUrl(s, '--source'), target: endpointFromUrl(t, '--target') }
+/** A URL from its flag, else from its variable; messages name whichever was used. */
+function urlFrom(flag: string, variable: string, flagValue: string | undefined, env: NodeJS.ProcessEnv): { url: string; what: string } | undefined {
+  if (flagValue !== undefined) return { url: flagValue, what: flag }
+  const v = env[variable]
+  return v === undefined || v === '' ? undefined : { url: v, what: variable }
+}
+
+export function endpoints(o: { source?: string; target?: string }, env: NodeJS.ProcessEnv = process.env): { source: Endpoint; target: Endpoint } {
+  const s = urlFrom('--source', 'DBT_SOURCE_URL', o.source, env)
+  const t = urlFrom('--target', 'DBT_TARGET_URL', o.target, env)
+  if (!s || s.url === '') throw new AppError('VALIDATION', 'no source: pass --source mysql://user:pass@host:port/db or set DBT_SOURCE_URL')
+  if (!t || t.url === '') throw new AppError('VALIDATION', 'no target: pass --target mysql://user:pass@host:port/db or set DBT_TARGET_URL')
+  return { source: endpointFromUrl(s.url, s.what), target: endpointFromUrl(t.url, t.what) }
+}
+
+/** --target-db: a database name as the contract takes it (1 to 64 characters). */
+function targetDatabase(flag: string | undefined): string | undefined {
+  if (flag === undefined) return undefined
+  if (flag.trim() === '' || flag.length > 64) throw new AppError('VALIDATION', `--target-db expects a database name of 1 to 64 characters, got ${shown(flag)}`)
+  return flag
 }
 
 export function selectionFromFlags(o: Pick<SyncFlags, 'tables' | 'all' | 'where' | 'excludeColumns'>): TableSelection {
@@ -71,12 +89,16 @@ export function selectionFromFlags(o: Pick<SyncFlags, 'tables' | 'all' | 'where'
   const exclude = new Map(
     o.excludeColumns.map((e) => {
       const [t, cols] = splitAssignment('--exclude-columns', e)
-      return [t, cols.split(',').map((c) => c.trim()).filter(Boolean)] as const
+      const list = cols.split(',').map((c) => c.trim()).filter(Boolean)
+      if (list.length === 0) throw new AppError('VALIDATION', `--exclude-columns ${t}= names no column`)
+      return [t, list] as const
     })
   )
   const names = o.all ? [...new Set([...where.keys(), ...exclude.keys()])] : o.tables!.split(',').map((t) => t.trim()).filter(Boolean)
+  if (!o.all && names.length === 0) throw new AppError('VALIDATION', `--tables names no table, got ${shown(o.tables!)}`)
   const tables = names.map((name) => {
     const [source, target] = name.includes(':') ? name.split(':', 2) as [string, string] : [name, undefined]
+    if (source === '' || target === '') throw new AppError('VALIDATION', `--tables: "${name}" has an empty table name; write source or source:target`)
     return { source, target, where: where.get(source), excludeColumns: exclude.get(source) }
   })
   return o.all ? { allTables: {}, tables } : { tables }
@@ -126,8 +148,8 @@ export function registerSyncCommands(program: Command, setExit: (code: number) =
     .option('--exclude-columns <table=c1,c2>', 'leave columns out (repeatable)', collect, [])
     .option('--mode <mode>', 'full', 'full')
     .option('--on-exists <what>', 'replace, truncate, append or fail', 'replace')
-    .option('--parallel <n>', 'parallel readers and writers', String(DEFAULT_RUN_OPTIONS.parallelism))
-    .option('--chunk-rows <n>', 'rows per chunk', String(DEFAULT_RUN_OPTIONS.chunkRows))
+    .option('--parallel <n>', `parallel readers and writers (${PARALLELISM_RANGE.min} to ${PARALLELISM_RANGE.max})`, String(DEFAULT_RUN_OPTIONS.parallelism))
+    .option('--chunk-rows <n>', `rows per chunk (${CHUNK_ROWS_RANGE.min} to ${CHUNK_ROWS_RANGE.max})`, String(DEFAULT_RUN_OPTIONS.chunkRows))
     .option('--objects <list>', 'also copy views,triggers,routines')
     .option('--no-verify', 'skip the checksum verification')
     .option('--write-path <how>', `how rows are written: ${WRITE_PATH_OPTIONS.join(', ')}`, 'auto')
@@ -149,8 +171,8 @@ export function registerSyncCommands(program: Command, setExit: (code: number) =
     .option('--target-db <name>', 'target database (wins over the target URL)')
     .option('--where <table=expr>', 'compare only matching source rows (repeatable)', collect, [])
     .option('--exclude-columns <table=c1,c2>', 'leave columns out of the comparison (repeatable)', collect, [])
-    .option('--parallel <n>', 'parallel checksum queries per side', String(DEFAULT_RUN_OPTIONS.parallelism))
-    .option('--chunk-rows <n>', 'rows per chunk', String(DEFAULT_RUN_OPTIONS.chunkRows))
+    .option('--parallel <n>', `parallel checksum queries per side (${PARALLELISM_RANGE.min} to ${PARALLELISM_RANGE.max})`, String(DEFAULT_RUN_OPTIONS.parallelism))
+    .option('--chunk-rows <n>', `rows per chunk (${CHUNK_ROWS_RANGE.min} to ${CHUNK_ROWS_RANGE.max})`, String(DEFAULT_RUN_OPTIONS.chunkRows))
     .option('--json', 'print JSON')
     .action(async (o: SyncFlags) => {
       capYoungGeneration()
@@ -160,23 +182,22 @@ export function registerSyncCommands(program: Command, setExit: (code: number) =
 
 async function runSyncCommand(o: SyncFlags): Promise<number> {
   const ac = new AbortController()
-  const onSigint = (): void => ac.abort(new AppError('CANCELLED', 'Interrupted.'))
-  process.once('SIGINT', onSigint)
+  const signals = cancelOnSignals((signal) => ac.abort(new AppError('CANCELLED', `Interrupted by ${signal}.`)))
   try {
-    if (o.mode !== 'full') throw new AppError('VALIDATION', `--mode ${o.mode} is not available yet; use full`)
+    if (o.mode !== 'full') throw new AppError('VALIDATION', `--mode ${shown(o.mode)} is not available yet; use full`)
     if (!['replace', 'truncate', 'append', 'fail'].includes(o.onExists)) {
       throw new AppError('VALIDATION', `--on-exists must be replace, truncate, append or fail, got "${o.onExists}"`)
     }
     const { source, target } = endpoints(o)
     const sourceDb = source.database
     if (!sourceDb) throw new AppError('VALIDATION', 'the source URL must name the database: mysql://user@host:port/DB')
-    const targetDb = o.targetDb ?? target.database ?? sourceDb
+    const targetDb = targetDatabase(o.targetDb) ?? target.database ?? sourceDb
     const objects = new Set((o.objects ?? '').split(',').map((s) => s.trim()).filter(Boolean))
     for (const x of objects) if (!['views', 'triggers', 'routines'].includes(x)) throw new AppError('VALIDATION', `--objects: unknown kind "${x}"`)
     const options: RunOptions = {
       ...DEFAULT_RUN_OPTIONS,
-      parallelism: positiveInt('--parallel', o.parallel, DEFAULT_RUN_OPTIONS.parallelism),
-      chunkRows: positiveInt('--chunk-rows', o.chunkRows, DEFAULT_RUN_OPTIONS.chunkRows),
+      parallelism: intFlag('--parallel', o.parallel, DEFAULT_RUN_OPTIONS.parallelism, PARALLELISM_RANGE),
+      chunkRows: intFlag('--chunk-rows', o.chunkRows, DEFAULT_RUN_OPTIONS.chunkRows, CHUNK_ROWS_RANGE),
       onExists: o.onExists as OnExists,
       verify: o.verify,
       writePath: writePathOption(o),
@@ -196,7 +217,7 @@ async function runSyncCommand(o: SyncFlags): Promise<number> {
               ? JSON.stringify({ source: source.label, target: target.label, sourceDatabase: sourceDb, targetDatabase: targetDb, tables: plan }, null, 2) + '\n'
               : plan.map((p) => `${p.action.padEnd(8)} ${p.source} -> ${targetDb}.${p.target} (~${p.rowsEstimated} rows)${p.notes.length ? ' ' + p.notes.join('; ') : ''}`).join('\n') + '\n'
           )
-          return EXIT.OK
+          return ac.signal.aborted ? signals.exitCode() : EXIT.OK
         } finally {
           await targetMeta.end().catch(() => undefined)
         }
@@ -233,14 +254,14 @@ async function runSyncCommand(o: SyncFlags): Promise<number> {
     } else {
       process.stdout.write(formatSummary(summary) + '\n')
     }
-    if (summary.status === 'cancelled') return EXIT.INTERRUPTED
+    if (summary.status === 'cancelled') return signals.exitCode()
     return summary.status === 'succeeded' ? EXIT.OK : EXIT.FAILED
   } catch (err) {
-    if (ac.signal.aborted) return EXIT.INTERRUPTED
+    if (ac.signal.aborted) return signals.exitCode()
     process.stderr.write(`db-taxi: ${err instanceof AppError ? `${err.code}: ` : ''}${(err as Error).message}\n`)
     return exitFor(err)
   } finally {
-    process.off('SIGINT', onSigint)
+    signals.dispose()
   }
 }
 
@@ -249,15 +270,15 @@ async function runVerifyCommand(o: SyncFlags): Promise<number> {
     const { source, target } = endpoints(o)
     const sourceDb = source.database
     if (!sourceDb) throw new AppError('VALIDATION', 'the source URL must name the database: mysql://user@host:port/DB')
-    const targetDb = o.targetDb ?? target.database ?? sourceDb
+    const targetDb = targetDatabase(o.targetDb) ?? target.database ?? sourceDb
     const report = await verifyTables({
       source,
       target,
       sourceDatabase: sourceDb,
       targetDatabase: targetDb,
       selection: selectionFromFlags(o),
-      parallelism: positiveInt('--parallel', o.parallel, DEFAULT_RUN_OPTIONS.parallelism),
-      chunkRows: positiveInt('--chunk-rows', o.chunkRows, DEFAULT_RUN_OPTIONS.chunkRows)
+      parallelism: intFlag('--parallel', o.parallel, DEFAULT_RUN_OPTIONS.parallelism, PARALLELISM_RANGE),
+      chunkRows: intFlag('--chunk-rows', o.chunkRows, DEFAULT_RUN_OPTIONS.chunkRows, CHUNK_ROWS_RANGE)
     })
     if (o.json) process.stdout.write(JSON.stringify(report) + '\n')
     else {

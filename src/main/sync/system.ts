@@ -5,6 +5,7 @@ import { effectiveConfig, withSettings, type ConfigLayers } from './config/layer
 import { createLogger, type Logger, type LogLevel } from './logging/logger'
 import { Redactor } from './logging/redact'
 import { openStore, type Db, type MigrationReport } from './store/database'
+import { prepareDataDir } from './store/data-dir'
 import { LATEST_SCHEMA_VERSION } from './store/migrations'
 import { SettingsRepository } from './store/settings-repository'
 import { StatsRepository } from './store/stats-repository'
@@ -93,8 +94,12 @@ export interface SyncStatusDocument {
 export function createSyncSystem(opts: SyncSystemOptions): SyncSystem {
   const redactor = opts.redactor ?? new Redactor()
   // Boot layers decide data_dir; the store inside it holds the settings layer.
-  const boot = effectiveConfig(opts.layers).config
+  const bootEffective = effectiveConfig(opts.layers)
+  const boot = bootEffective.config
   const dataDir = boot.data_dir
+  // Checked (and created private) before anything is written into it; its warnings go to the log.
+  const prepared = prepareDataDir(dataDir, bootEffective.origins.data_dir ?? 'the default data_dir')
+  const layers: ConfigLayers = { ...opts.layers, warnings: [...opts.layers.warnings, ...prepared.warnings] }
   redactor.addSecret(boot['server.token'])
   const storePath = join(dataDir, 'db-taxi.sqlite')
   const { db, migrations } = openStore({ path: storePath, nativeBinding: opts.sqliteBinding })
@@ -102,7 +107,7 @@ export function createSyncSystem(opts: SyncSystemOptions): SyncSystem {
   let logger: Logger | undefined
   try {
     const settingsRepo = new SettingsRepository(db)
-    const settings = new SettingsService(withSettings(opts.layers, settingsRepo.all()), settingsRepo)
+    const settings = new SettingsService(withSettings(layers, settingsRepo.all()), settingsRepo)
     const config = (): Config => settings.config()
     logger = createLogger({
       level: config()['logging.level'] as LogLevel,

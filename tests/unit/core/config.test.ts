@@ -2,12 +2,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { envVarFor } from '../../../src/shared/config-keys'
-import { formatDuration, parseDuration } from '../../../src/shared/duration'
+import { CHUNK_ROWS_RANGE } from '../../../src/shared/bounded-input'
+import { CONFIG_KEYS, CONFIG_KEY_NAMES, envVarFor, rangeOf, valueSchema, type ConfigKey, type ConfigKeySpec } from '../../../src/shared/config-keys'
+import { formatDuration, MAX_DURATION_MS, MAX_TIMER_MS, parseDuration, readDuration } from '../../../src/shared/duration'
+import { syncOptionsSchema } from '../../../src/shared/syncs'
 import {
   ConfigError,
   effectiveConfig,
   loadBootLayers,
+  MAX_CONFIG_FILE_BYTES,
   parseYamlLayer,
   withSettings
 } from '../../../src/main/sync/config/layers'
@@ -33,6 +36,18 @@ describe('durations', () => {
 
   it.each(['', '30', 's', '1x', '1h 30m', '-1s', '1h30'])('rejects %j', (text) => {
     expect(parseDuration(text)).toBeNull()
+  })
+
+  it('refuses a duration no clock can use, and says it is too long rather than malformed', () => {
+    expect(parseDuration('99999999999999999999d')).toBeNull()
+    expect(readDuration('99999999999999999999d')).toEqual({ ok: false, reason: 'too-long' })
+    expect(readDuration('9'.repeat(400) + 'ms')).toEqual({ ok: false, reason: 'too-long' })
+    expect(readDuration('36500d')).toEqual({ ok: true, ms: MAX_DURATION_MS })
+    expect(readDuration('36500d1ms')).toEqual({ ok: false, reason: 'too-long' })
+    expect(readDuration('1e3s')).toEqual({ ok: false, reason: 'syntax' })
+    expect(readDuration('１s')).toEqual({ ok: false, reason: 'syntax' })
+    expect(readDuration('NaNs')).toEqual({ ok: false, reason: 'syntax' })
+    expect(readDuration('Infinityms')).toEqual({ ok: false, reason: 'syntax' })
   })
 
   it('formats back to the shortest exact spelling', () => {
@@ -180,5 +195,99 @@ describe('YAML config file', () => {
     const layers = withSettings(loadBootLayers({ env: {} }), { 'sync.max_concurrency': 'many', gone: 1 })
     expect(effectiveConfig(layers).config['sync.max_concurrency']).toBe(2)
     expect(layers.warnings).toHaveLength(2)
+  })
+})
+
+const INT_KEYS = CONFIG_KEY_NAMES.filter((k) => CONFIG_KEYS[k].kind === 'int')
+const DURATION_KEYS = CONFIG_KEY_NAMES.filter((k) => CONFIG_KEYS[k].kind === 'duration')
+/** Keys whose value ends up as a setTimeout delay (or a socket timeout, a timer too). */
+const TIMER_KEYS: ConfigKey[] = ['server.read_timeout', 'server.write_timeout', 'sync.retry_delay', 'sync.job_timeout', 'connections.health_interval']
+
+describe('bounded config values (issue 10 item 3)', () => {
+  it('every int and duration key has both bounds, and its default inside them', () => {
+    for (const key of [...INT_KEYS, ...DURATION_KEYS]) {
+      const spec: ConfigKeySpec = CONFIG_KEYS[key]
+      expect(spec.min, key).toBeTypeOf('number')
+      expect(spec.max, key).toBeTypeOf('number')
+      expect(spec.default as number, key).toBeGreaterThanOrEqual(spec.min!)
+      expect(spec.default as number, key).toBeLessThanOrEqual(spec.max!)
+      expect(Number.isSafeInteger(spec.max), key).toBe(true)
+    }
+  })
+
+  it('no timer-driven duration can exceed what setTimeout takes (2^31-1 ms)', () => {
+    for (const key of TIMER_KEYS) expect(rangeOf(key).max, key).toBeLessThanOrEqual(MAX_TIMER_MS)
+    for (const key of DURATION_KEYS) expect(rangeOf(key).max, key).toBeLessThanOrEqual(MAX_DURATION_MS)
+  })
+
+  it('sync.batch_size has the contract chunkRows limits', () => {
+    expect(rangeOf('sync.batch_size')).toEqual(CHUNK_ROWS_RANGE)
+    expect(syncOptionsSchema.safeParse({ chunkRows: rangeOf('sync.batch_size').max }).success).toBe(true)
+    expect(syncOptionsSchema.safeParse({ chunkRows: rangeOf('sync.batch_size').max + 1 }).success).toBe(false)
+  })
+
+  const hostileInts = ['', ' ', '1e9', '0x10', '1e3', '+5', ' 5', '5 ', '1_000', '1.5', '١٢', '５', 'NaN', 'Infinity', '99999999999999999999', '-99999999999999999999']
+
+  it.each(INT_KEYS)('%s: refuses hostile text in its variable and in a flag, naming it', (key) => {
+    const variable = envVarFor(key)
+    const { min, max } = rangeOf(key)
+    for (const bad of [...hostileInts, String(min - 1), String(max + 1)]) {
+      expect(() => loadBootLayers({ env: { [variable]: bad } }), `${variable}=${JSON.stringify(bad)}`).toThrow(ConfigError)
+      expect(() => loadBootLayers({ env: { [variable]: bad } })).toThrow(new RegExp(`^invalid value for ${variable}: expected a whole number from ${min} to ${max}`))
+      expect(() => loadBootLayers({ flags: { [key]: { value: bad, flag: '--x' } } })).toThrow(/^invalid value for --x: /)
+    }
+    expect(effectiveConfig(loadBootLayers({ env: { [variable]: String(max) } })).config[key]).toBe(max)
+    expect(effectiveConfig(loadBootLayers({ env: { [variable]: String(min) } })).config[key]).toBe(min)
+  })
+
+  it('the issue\'s examples: DBT_SYNC_MAX_CONCURRENCY=1e9, DBT_SERVER_PORT=70000, sync.retry_attempts=-1', () => {
+    expect(() => loadBootLayers({ env: { DBT_SYNC_MAX_CONCURRENCY: '1e9' } })).toThrow(/DBT_SYNC_MAX_CONCURRENCY/)
+    expect(() => loadBootLayers({ env: { DBT_SERVER_PORT: '70000' } })).toThrow(/DBT_SERVER_PORT: expected a whole number from 0 to 65535/)
+    expect(() => parseYamlLayer(yamlFile('sync:\n  retry_attempts: -1\n'))).toThrow(/:2: invalid value for sync.retry_attempts: expected a whole number from 0 to 100/)
+    expect(() => parseYamlLayer(yamlFile('sync:\n  max_concurrency: 1000000000\n'))).toThrow(/:2: invalid value for sync.max_concurrency/)
+    expect(() => parseYamlLayer(yamlFile('sync:\n  max_concurrency: .inf\n'))).toThrow(/:2: invalid value for sync.max_concurrency/)
+    expect(() => parseYamlLayer(yamlFile('sync:\n  max_concurrency: 2.5\n'))).toThrow(/:2: invalid value for sync.max_concurrency/)
+  })
+
+  const hostileDurations = ['', ' ', '99999999999999999999d', '9'.repeat(400) + 'd', '-1s', '1e3s', '0x10s', '１s', 'NaNms', 'Infinityms', ' 30s', '30s ', '30', '1h 30m']
+
+  it.each(DURATION_KEYS)('%s: refuses hostile and out-of-range durations in its variable, naming it', (key) => {
+    const variable = envVarFor(key)
+    const { min, max } = rangeOf(key)
+    const outside = [...(min > 0 ? [`${min - 1}ms`] : []), `${max + 1}ms`]
+    for (const bad of [...hostileDurations, ...outside]) {
+      expect(() => loadBootLayers({ env: { [variable]: bad } }), `${variable}=${JSON.stringify(bad)}`).toThrow(new RegExp(`^invalid value for ${variable}: expected a duration from `))
+    }
+    expect(effectiveConfig(loadBootLayers({ env: { [variable]: `${max}ms` } })).config[key]).toBe(max)
+    expect(effectiveConfig(loadBootLayers({ env: { [variable]: `${min}ms` } })).config[key]).toBe(min)
+  })
+
+  it('DBT_SYNC_JOB_TIMEOUT=99999999999999999999d is refused, naming the variable and the range', () => {
+    expect(() => loadBootLayers({ env: { DBT_SYNC_JOB_TIMEOUT: '99999999999999999999d' } })).toThrow(
+      'invalid value for DBT_SYNC_JOB_TIMEOUT: expected a duration from 100ms to 24d (written like 500ms, 30s, 5m or 1h30m), got "99999999999999999999d"'
+    )
+    expect(() => loadBootLayers({ env: { DBT_SYNC_JOB_TIMEOUT: '25d' } })).toThrow(/DBT_SYNC_JOB_TIMEOUT/)
+    expect(() => parseYamlLayer(yamlFile('sync:\n  job_timeout: 99999999999999999999d\n'))).toThrow(/:2: invalid value for sync.job_timeout: expected a duration from 100ms to 24d/)
+  })
+
+  it('settings saved from the UI are held to the same ranges (milliseconds)', () => {
+    const schema = valueSchema('sync.job_timeout', 'settings')
+    for (const bad of [-1, 0.5, 1e21, Number.POSITIVE_INFINITY, Number.NaN, MAX_TIMER_MS]) expect(schema.safeParse(bad).success, String(bad)).toBe(false)
+    expect(schema.safeParse(60_000)).toMatchObject({ success: true, data: 60_000 })
+    const layers = withSettings(loadBootLayers({ env: {} }), { 'sync.job_timeout': 1e21, 'sync.retry_attempts': -1, 'sync.max_concurrency': 1e9 })
+    expect(effectiveConfig(layers).config['sync.job_timeout']).toBe(3_600_000)
+    expect(effectiveConfig(layers).config['sync.retry_attempts']).toBe(3)
+    expect(layers.warnings).toHaveLength(3)
+  })
+
+  it('an empty data_dir or server.host is refused (an empty host would bind every interface)', () => {
+    expect(() => loadBootLayers({ env: { DBT_SERVER_HOST: '' } })).toThrow(/DBT_SERVER_HOST: must not be empty/)
+    expect(() => loadBootLayers({ flags: { data_dir: { value: ' ', flag: '--data-dir' } } })).toThrow(/--data-dir: must not be empty/)
+    expect(() => parseYamlLayer(yamlFile('server:\n  host: ""\n'))).toThrow(/:2: invalid value for server.host: must not be empty/)
+  })
+
+  it('reads at most 1 MiB of a config file (a device such as /dev/zero never ends)', () => {
+    expect(() => parseYamlLayer('/dev/zero')).toThrow(`config file /dev/zero is larger than ${MAX_CONFIG_FILE_BYTES} bytes`)
+    expect(() => parseYamlLayer(tmpdir())).toThrow(/cannot read config file .*EISDIR/)
   })
 })

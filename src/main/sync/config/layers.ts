@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { closeSync, openSync, readSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { resolve } from 'node:path'
 import { isMap, isScalar, LineCounter, parseDocument, type Node as YamlNode } from 'yaml'
@@ -91,13 +91,40 @@ export function parseSettingsLayer(saved: Record<string, unknown>, warnings: str
   return out
 }
 
-export function parseYamlLayer(filePath: string, text?: string): Map<ConfigKey, Entry> {
-  let source: string
+/** A config file is a few hundred bytes; a bigger one is a mistake (or `--config /dev/zero`). */
+export const MAX_CONFIG_FILE_BYTES = 1024 * 1024
+
+/**
+ * Reads at most MAX_CONFIG_FILE_BYTES. Not readFileSync: on a device or a pipe without end it would
+ * read until memory runs out. Pipes stay allowed (`--config <(generate-config)`).
+ */
+function readConfigFile(filePath: string): string {
+  let fd: number
   try {
-    source = text ?? readFileSync(filePath, 'utf8')
+    fd = openSync(filePath, 'r')
   } catch (err) {
     throw new ConfigError(`cannot read config file ${filePath}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
   }
+  try {
+    const buf = Buffer.alloc(MAX_CONFIG_FILE_BYTES + 1)
+    let got = 0
+    while (got < buf.length) {
+      const n = readSync(fd, buf, got, buf.length - got, null)
+      if (n === 0) break
+      got += n
+    }
+    if (got > MAX_CONFIG_FILE_BYTES) throw new ConfigError(`config file ${filePath} is larger than ${MAX_CONFIG_FILE_BYTES} bytes`)
+    return buf.subarray(0, got).toString('utf8')
+  } catch (err) {
+    if (err instanceof ConfigError) throw err
+    throw new ConfigError(`cannot read config file ${filePath}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+export function parseYamlLayer(filePath: string, text?: string): Map<ConfigKey, Entry> {
+  const source = text ?? readConfigFile(filePath)
   const lines = new LineCounter()
   const doc = parseDocument(source, { lineCounter: lines, uniqueKeys: true })
   const lineOf = (node: YamlNode | null | undefined): number =>

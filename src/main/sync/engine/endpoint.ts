@@ -76,7 +76,8 @@ function asArray(flags: ConnectionOptions['flags']): string[] {
 
 /**
  * `mysql://user:pass@host:port/db`. The password may also come from the environment (the CLI passes
- * DBT_SOURCE_URL / DBT_TARGET_URL so it stays out of the process list).
+ * DBT_SOURCE_URL / DBT_TARGET_URL so it stays out of the process list). `what` names where the URL
+ * came from (`--source`, `DBT_SOURCE_URL`); messages never repeat the URL, which may hold a password.
  */
 export function endpointFromUrl(url: string, what: string): Endpoint {
   let u: URL
@@ -90,13 +91,33 @@ export function endpointFromUrl(url: string, what: string): Endpoint {
   }
   const host = u.hostname.replace(/^\[|\]$/g, '')
   if (!host) throw new AppError('VALIDATION', `${what} has no host`)
+  // The URL parser already refuses ports past 65535; 0 is no port to connect to.
   const port = u.port ? Number(u.port) : 3306
-  const user = decodeURIComponent(u.username || 'root')
-  const database = decodeURIComponent(u.pathname.replace(/^\//, '')) || undefined
-  const options: ConnectionOptions = { host, port, user, password: decodeURIComponent(u.password), connectTimeout: 10_000 }
+  if (port === 0) throw new AppError('VALIDATION', `${what} has port 0; expected a port from 1 to 65535`)
+  const user = decodePart(u.username, what, 'user') || 'root'
+  const password = decodePart(u.password, what, 'password')
+  const database = decodePart(u.pathname.replace(/^\//, ''), what, 'database') || undefined
+  if (database !== undefined && database.length > 64) throw new AppError('VALIDATION', `${what} names a database longer than 64 characters`)
+  const options: ConnectionOptions = { host, port, user, password, connectTimeout: 10_000 }
   const tls = u.searchParams.get('ssl-mode') ?? u.searchParams.get('tls')
   if (tls && tls.toLowerCase() !== 'disabled') {
     options.ssl = { rejectUnauthorized: ['verify-ca', 'verify_ca', 'verify-identity', 'verify_identity'].includes(tls.toLowerCase()) }
   }
   return { label: `${user}@${host.includes(':') ? `[${host}]` : host}:${port}`, database, options }
+}
+
+/**
+ * Percent-decodes one part of the URL. A malformed escape (`%ZZ`, a lone `%`, bytes that are not
+ * UTF-8) is the user's typo, reported naming the flag or variable, never echoing the part (it may
+ * be the password). A NUL would cut the value short inside the driver.
+ */
+function decodePart(text: string, what: string, part: 'user' | 'password' | 'database'): string {
+  let out: string
+  try {
+    out = decodeURIComponent(text)
+  } catch {
+    throw new AppError('VALIDATION', `${what} has a malformed percent-escape in its ${part}; write % as %25 (and encode other special characters the same way)`)
+  }
+  if (out.includes('\0')) throw new AppError('VALIDATION', `${what} has a NUL character (%00) in its ${part}`)
+  return out
 }

@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { AppError } from '../../../shared/errors'
+import { ConfigError } from '../config/config-error'
 import { MIGRATIONS, type Migration } from './migrations'
 
 export type Db = Database.Database
@@ -25,9 +26,20 @@ export interface MigrationReport {
 /** Opens (creating when missing) the metadata store and brings its schema up to date. */
 export function openStore(opts: OpenStoreOptions): { db: Db; migrations: MigrationReport } {
   if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true, mode: 0o700 })
-  const db = new Database(opts.path, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {})
+  let db: Db
   try {
-    db.pragma('journal_mode = WAL')
+    db = new Database(opts.path, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {})
+  } catch (err) {
+    throw cannotOpen(opts.path, err)
+  }
+  try {
+    try {
+      // The first statement reads the file: a directory, a file that is no database, or one we
+      // may not write fails here.
+      db.pragma('journal_mode = WAL')
+    } catch (err) {
+      throw cannotOpen(opts.path, err)
+    }
     // The store holds sealed secrets and the job history: nobody else on the machine needs to read it.
     if (opts.path !== ':memory:') tightenMode(opts.path)
     db.pragma('foreign_keys = ON')
@@ -74,6 +86,14 @@ export function migrate(db: Db, migrations: Migration[], path: string): Migratio
     applied.push(m.version)
   }
   return { from, to: Math.max(from, known), applied }
+}
+
+/** One line naming the file and what to do, instead of better-sqlite3's stack (the CLI exits 2). */
+function cannotOpen(path: string, err: unknown): ConfigError {
+  const code = (err as { code?: string }).code
+  return new ConfigError(
+    `cannot open the metadata store ${path}: ${(err as Error).message}${code ? ` (${code})` : ''}; fix or move it, or point --data-dir at another directory`
+  )
 }
 
 function tightenMode(path: string): void {
