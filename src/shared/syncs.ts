@@ -18,6 +18,13 @@ export const ON_EXISTS = ['replace', 'truncate', 'append', 'fail'] as const
 export const WRITE_PATHS = ['auto', 'bulk', 'load-data', 'insert'] as const
 export type WritePathOption = (typeof WRITE_PATHS)[number]
 export const TABLE_MODES = ['full'] as const
+/**
+ * When replaced tables are switched in: `together` (the default) in one RENAME of every table once
+ * all are loaded and verified, so a failure leaves every target table as it was and readers see all
+ * of them change at one moment; `each` as each table is ready (tables publish as they finish).
+ */
+export const SWAP_MODES = ['together', 'each'] as const
+export type SwapMode = (typeof SWAP_MODES)[number]
 
 export const tableMappingSchema = z
   .object({
@@ -38,6 +45,7 @@ export const syncOptionsSchema = z
     recreateOnMismatch: z.boolean().optional(),
     verify: z.boolean().optional(),
     writePath: z.enum(WRITE_PATHS).optional(),
+    swap: z.enum(SWAP_MODES).optional(),
     objects: z.object({ views: z.boolean().optional(), triggers: z.boolean().optional(), routines: z.boolean().optional() }).strict().optional()
   })
   .strict()
@@ -122,6 +130,17 @@ export interface SyncPlanTable {
   notes: string[]
 }
 
+/** What an earlier run left on the target (leftovers.ts): cleared by the next run when it is dead. */
+export interface SyncPlanLeftover {
+  tag: string
+  /** `dead`: cleared by the next run; `live`: a running run's; `resumable`: an interrupted job's. */
+  state: 'live' | 'dead' | 'resumable'
+  reason: string
+  tables: string[]
+  /** Statements of the dead run still running on the servers. */
+  queries: number
+}
+
 export interface SyncPlan {
   syncId: string
   sourceDatabase: string
@@ -129,6 +148,13 @@ export interface SyncPlan {
   tables: SyncPlanTable[]
   /** Existing target tables a run will replace (the UI asks for confirmation listing them). */
   replaces: string[]
+  /** When replaced tables are switched in. */
+  swap: SwapMode
+  /** What the run's checks before its first write would stop at; a run starts only when empty. */
+  problems: SyncProblem[]
+  /** Checks that could not be made, target warnings: worth knowing, not stopping. */
+  notes: string[]
+  leftovers: SyncPlanLeftover[]
 }
 
 // ---------- jobs ----------

@@ -77,9 +77,9 @@ describe('run options and validation', () => {
   it('fail: refuses an existing table with TARGET_EXISTS and leaves it alone', async () => {
     await resetTarget(DDL, "INSERT INTO items VALUES (1, 'keep me', 1)")
     const before = await checksum(t, dst.name, 'items')
-    const summary = await copy(S(), T(), { tables: [{ source: 'items' }] }, { onExists: 'fail' })
-    expect(summary.status).toBe('failed')
-    expect(summary.tables[0]?.error?.code).toBe('TARGET_EXISTS')
+    // Known before the first write: the run refuses to start (preflight.ts).
+    const err = await copy(S(), T(), { tables: [{ source: 'items' }] }, { onExists: 'fail' }).catch((e: unknown) => e)
+    expect((err as AppError).code).toBe('TARGET_EXISTS')
     expect(await checksum(t, dst.name, 'items')).toBe(before)
   })
 
@@ -139,8 +139,8 @@ describe('run options and validation', () => {
     const summary = await copy(S(), T(), { tables: [{ source: 'uitems' }] }, { chunkRows: 1, parallelism: 1 }, {
       log: (_level, message) => {
         if (!message.includes('secondary index')) return
-        // A table new to the target loads under its own name (nothing to keep readers from).
-        tampered = t.query("UPDATE uitems SET name = 'item 1' WHERE id = 300")
+        // A table new to the target loads under a shadow name too (swap: together).
+        tampered = leftoverShadows(t, dst.name).then(([shadow]) => t.query(`UPDATE \`${shadow}\` SET name = 'item 1' WHERE id = 300`))
       }
     })
     expect(tampered).not.toBeNull()
@@ -188,11 +188,9 @@ describe('run options and validation', () => {
     const other = DDL.replace('price DECIMAL(8,2)', 'price DECIMAL(10,2), extra INT')
     await resetTarget(other, "INSERT INTO items VALUES (1, 'old', 1, 7)")
     const before = await checksum(t, dst.name, 'items')
-    const summary = await copy(S(), T(), { tables: [{ source: 'items' }] }, { onExists: 'truncate' })
-    expect(summary.status).toBe('failed')
-    const err = summary.tables[0]?.error
-    expect(err?.code).toBe('SCHEMA_MISMATCH')
-    const diffs = (err?.details as { differences: string[] }).differences
+    const err = (await copy(S(), T(), { tables: [{ source: 'items' }] }, { onExists: 'truncate' }).catch((e: unknown) => e)) as AppError
+    expect(err.code).toBe('SCHEMA_MISMATCH')
+    const diffs = (err.details as { problems: { details: { differences: string[] } }[] }).problems[0]!.details.differences
     expect(diffs).toContain('target lacks: `price` decimal(8,2) DEFAULT NULL')
     expect(diffs).toContain('target has extra: `extra` int(11) DEFAULT NULL')
     expect(err?.message).toContain('`extra`')
@@ -215,9 +213,8 @@ describe('run options and validation', () => {
 
   it('createMissing off: a missing table is TABLE_NOT_FOUND, a missing database too', async () => {
     await t.query('DROP TABLE IF EXISTS items')
-    const summary = await copy(S(), T(), { tables: [{ source: 'items' }] }, { createMissing: false })
-    expect(summary.status).toBe('failed')
-    expect(summary.tables[0]?.error?.code).toBe('TABLE_NOT_FOUND')
+    const missing = await copy(S(), T(), { tables: [{ source: 'items' }] }, { createMissing: false }).catch((e: unknown) => e)
+    expect((missing as AppError).code).toBe('TABLE_NOT_FOUND')
     expect(await q(t, "SHOW TABLES LIKE 'items'")).toHaveLength(0)
 
     const err = await copy(S(), { addr: dst.addr, db: `${dst.name}_nope` }, { tables: [{ source: 'items' }] }, { createMissing: false }).catch((e: unknown) => e)
@@ -231,8 +228,9 @@ describe('run options and validation', () => {
   })
 
   it('excluding a key column is refused', async () => {
-    const summary = await copy(S(), T(), { tables: [{ source: 'items', excludeColumns: ['id'] }] })
-    expect(summary.tables[0]?.error?.code).toBe('VALIDATION')
+    const err = await copy(S(), T(), { tables: [{ source: 'items', excludeColumns: ['id'] }] }).catch((e: unknown) => e)
+    expect((err as AppError).code).toBe('VALIDATION')
+    expect((err as AppError).message).toContain('cannot be excluded')
   })
 
   it('SAME_TABLE: the same server reached as 127.0.0.1 and as localhost, same database and table', async () => {

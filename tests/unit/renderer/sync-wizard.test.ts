@@ -296,7 +296,7 @@ describe('sync summaries', () => {
       ddl: '',
       notes: []
     })
-    const plan = (tables: SyncPlanTable[], replaces: string[] = []): SyncPlan => ({ syncId: 's', sourceDatabase: 'a', targetDatabase: 'b', tables, replaces })
+    const plan = (tables: SyncPlanTable[], replaces: string[] = []): SyncPlan => ({ syncId: 's', sourceDatabase: 'a', targetDatabase: 'b', tables, replaces, swap: 'together', problems: [], notes: [], leftovers: [] })
     expect(needsConfirmation(plan([t('a', 'create', false), t('b', 'append', true)]))).toBe(false)
     expect(tablesToConfirm(plan([t('a', 'create', false), t('b', 'replace', true)], ['b'])).map((x) => x.target)).toEqual(['b'])
     expect(tablesToConfirm(plan([t('c', 'truncate', true)])).map((x) => x.target)).toEqual(['c'])

@@ -11,6 +11,8 @@ import type { ReaderGroup } from './snapshot'
 import { chunkSum, earlier, firstDifference, tableCount, type FirstDifference } from './verify'
 import type { ChunkSink, ChunkWriter } from './writers'
 import { isConnectionLoss, isTransientError } from './transient'
+import { executeSwap, planSwap, taggedName, type SwapPair } from './swap'
+import { renameForeignKeys } from './constraint-names'
 import { pendingResult, type OnExists, type RunHooks, type RunOptions, type TableCheckpoint, type TableResult, type TableTask } from './types'
 
 /**
@@ -69,6 +71,11 @@ export interface TableOutcome {
   result: TableResult
   /** `ADD CONSTRAINT ... FOREIGN KEY` clauses to run after all tables are loaded. */
   foreignKeys: string[]
+  /**
+   * With `swap: together`, a loaded and verified table waiting (status `ready`) to be switched in
+   * with the others of the run, in one RENAME at the end (run.ts).
+   */
+  pendingSwap?: SwapPair
 }
 
 class SkipTable extends Error {}
@@ -91,11 +98,7 @@ function settle<T>(p: Promise<T>): Promise<PromiseSettledResult<T>> {
  * first characters never share a shadow table).
  */
 export function shadowName(kind: 'new' | 'old', runTag: string, table: string): string {
-  const prefix = `_dbt_${kind}_${runTag}_`
-  const chars = [...table]
-  if (prefix.length + chars.length <= 64) return prefix + table
-  const hash = createHash('sha1').update(table).digest('hex').slice(0, 8)
-  return `${prefix}${chars.slice(0, 64 - prefix.length - 9).join('')}_${hash}`
+  return taggedName(kind, runTag, table)
 }
 
 /** Resolves with `p`, or rejects as soon as `signal` aborts (the work itself is stopped elsewhere). */
@@ -146,6 +149,8 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
       excludeColumns: task.excludeColumns,
       chunkKey: info.key?.name ?? null
     })
+    // Constraint names are unique per database: a renamed copy gets names of its own.
+    ddl.foreignKeys = renameForeignKeys(ddl.foreignKeys, task.source, task.target)
 
     const definition = definitionHash(info, task)
     if (checkpoint) {
@@ -297,6 +302,11 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
 
     // ---- swap ----
     hooks.signal?.throwIfAborted()
+    if (swap && options.swap !== 'each') {
+      // Switched in with the run's other tables at the end (run.ts); until then it is the run's.
+      result.status = 'ready'
+      return { result, foreignKeys, pendingSwap: { shadow: load, target: task.target, replaces: true } }
+    }
     if (swap) await swapIn(ctx, load, task.target)
     createdShadow = false
     result.status = 'done'
@@ -310,9 +320,11 @@ export async function copyTable(task: TableTask, ctx: TableContext): Promise<Tab
       store?.save(task.source, null)
       return { result, foreignKeys: [] }
     }
-    result.status = 'failed'
+    result.status = hooks.signal?.aborted ? 'cancelled' : 'failed'
     result.error = hooks.signal?.aborted ? { code: 'CANCELLED', message: 'Cancelled.' } : errorBody(err)
     result.transient = !hooks.signal?.aborted && isTransientError(err)
+    // Verified means the target holds the source's rows: a table that did not end in place is not.
+    if (result.error.code !== 'VERIFY_MISMATCH') result.verified = null
     const keep = hooks.keepWork?.(hooks.signal?.aborted ? hooks.signal.reason : err) ?? false
     if (keep) {
       log('info', `stopped; ${result.chunks} committed chunk(s) kept for the next attempt`)
@@ -473,9 +485,12 @@ async function prepareTarget(
     throw new AppError('TABLE_NOT_FOUND', `Target table ${ctx.targetDb}.${task.target} does not exist and createMissing is off.`)
   }
   if (!exists || mode === 'replace') {
-    // Load into a shadow table; the existing table (if any) stays untouched until the swap.
-    const loadTable = exists ? shadowName('new', ctx.runTag, task.target) : task.target
-    beforeCreate({ loadTable, created: true, mode, swap: exists })
+    // Load into a shadow table; the existing table (if any) stays untouched until the swap. Under
+    // `swap: together` a new table is loaded under a shadow name too, so that every table of the
+    // run appears at the same moment (and none if the run fails).
+    const viaShadow = exists || options.swap !== 'each'
+    const loadTable = viaShadow ? shadowName('new', ctx.runTag, task.target) : task.target
+    beforeCreate({ loadTable, created: true, mode, swap: viaShadow })
     await ctx.targetMeta.query(`DROP TABLE IF EXISTS ${quoteQualified(ctx.targetDb, loadTable)}`)
     await ctx.targetMeta.query(renderCreate(parseCreateTable(ddl.create), { db: ctx.targetDb, table: loadTable }))
     if (exists) {
@@ -486,7 +501,7 @@ async function prepareTarget(
         result.notes.push(`the target's trigger(s) ${triggers.join(', ')} go with the replaced table (copy triggers with objects.triggers)`)
       }
     }
-    return { loadTable, created: true, mode, swap: exists, deferred: ddl.deferredIndexes }
+    return { loadTable, created: true, mode, swap: viaShadow, deferred: ddl.deferredIndexes }
   }
   if (mode === 'truncate') {
     await ctx.targetMeta.query(`TRUNCATE TABLE ${quoteQualified(ctx.targetDb, task.target)}`)
@@ -568,7 +583,7 @@ export function errorBody(err: unknown): ErrorBody {
 }
 
 /** Columns that are copied: everything but generated columns (recomputed) and excluded ones. */
-function selectColumns(info: TableInfo, task: TableTask): ColumnInfo[] {
+export function selectColumns(info: TableInfo, task: TableTask): ColumnInfo[] {
   const names = new Set(info.columns.map((c) => c.name))
   const unknown = task.excludeColumns.filter((c) => !names.has(c))
   if (unknown.length) {
@@ -584,7 +599,7 @@ function selectColumns(info: TableInfo, task: TableTask): ColumnInfo[] {
 }
 
 /** The definition the target table should have: the source's, minus excluded columns. */
-function expectedTargetDdl(info: TableInfo, task: TableTask): string {
+export function expectedTargetDdl(info: TableInfo, task: TableTask): string {
   const parsed = parseCreateTable(info.createSql)
   const ex = new Set(task.excludeColumns)
   const lines = parsed.lines.filter((l) => !((l.kind === 'column' && ex.has(l.name!)) || (l.columns ?? []).some((c) => ex.has(c))))
@@ -870,31 +885,12 @@ async function verifyTable(
 }
 
 /**
- * Puts the loaded shadow table in place of the existing one. A table other tables reference by
- * foreign key cannot simply be renamed away: the children's constraints would follow it to the old
- * name (seen on MariaDB 10.11). For those, drop and rename with foreign key checks off, as
- * pt-online-schema-change's drop_swap does; the children then point at the new table by name.
- * Everything else gets one atomic RENAME.
+ * Puts one loaded shadow table in place (`swap: each`): the same atomic swap the run uses for all
+ * its tables at once (swap.ts), for one table.
  */
 async function swapIn(ctx: TableContext, shadow: string, table: string): Promise<void> {
-  const [refs] = await ctx.targetMeta.query<RowDataPacket[]>(
-    `SELECT COUNT(*) AS n FROM information_schema.REFERENTIAL_CONSTRAINTS
-      WHERE UNIQUE_CONSTRAINT_SCHEMA = ? AND REFERENCED_TABLE_NAME = ? AND NOT (CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ?)`,
-    [ctx.targetDb, table, ctx.targetDb, table]
-  )
-  const referenced = Number(refs[0]?.n ?? 0) > 0
-  const t = quoteQualified(ctx.targetDb, table)
-  const s = quoteQualified(ctx.targetDb, shadow)
-  if (referenced) {
-    // IF EXISTS: an attempt that stopped between these two statements left no table to drop.
-    await ctx.targetMeta.query(`DROP TABLE IF EXISTS ${t}`)
-    await ctx.targetMeta.query(`RENAME TABLE ${s} TO ${t}`)
-  } else {
-    const old = quoteQualified(ctx.targetDb, shadowName('old', ctx.runTag, table))
-    await ctx.targetMeta.query(`DROP TABLE IF EXISTS ${old}`)
-    await ctx.targetMeta.query(`RENAME TABLE ${t} TO ${old}, ${s} TO ${t}`)
-    await ctx.targetMeta.query(`DROP TABLE ${old}`)
-  }
+  const replaces = await tableExists(ctx.targetMeta, ctx.targetDb, table)
+  await executeSwap(ctx.targetMeta, await planSwap(ctx.targetMeta, ctx.targetDb, ctx.runTag, [{ shadow, target: table, replaces }]))
 }
 
 export { quoteIdent }

@@ -1,9 +1,12 @@
 import type { Connection } from 'mysql2/promise'
 import { AppError } from '../../../shared/errors'
 import { checkWhereFilter } from './where-filter'
-import { listTables, readTableInfo, tableExists } from './schema'
+import { databaseExists, listTables, readTableInfo, tableExists } from './schema'
 import { buildLoadDdl } from './ddl'
-import type { OnExists, TableTask } from './types'
+import { findLeftovers, type LeftoverRun } from './leftovers'
+import { preflight, type PreflightProblem } from './preflight'
+import { oneShotTag } from './run-tag'
+import type { OnExists, RunOptions, TableTask } from './types'
 
 /**
  * Turning a selection (explicit tables, or all tables with include/exclude globs) into the task
@@ -99,4 +102,36 @@ export async function planTables(
     })
   }
   return out
+}
+
+export interface RunPlan {
+  tables: TablePlan[]
+  /** What the run's own checks before its first write would refuse (preflight.ts); empty: it would start. */
+  problems: PreflightProblem[]
+  notes: string[]
+  /** What earlier runs left on the target: cleared by the run when they are provably dead. */
+  leftovers: LeftoverRun[]
+  swap: NonNullable<RunOptions['swap']>
+}
+
+/**
+ * Everything `syncs.plan` and `db-taxi sync --dry-run` show, changing nothing: per table what the
+ * run would do, the problems its preflight would stop at, and the leftovers of earlier runs it
+ * would clear or leave alone. `targetMeta` should be a write session (the run's session settings,
+ * for the trial CREATE TEMPORARY TABLE); `sourceMeta` is best read-only.
+ */
+export async function planRun(
+  sourceMeta: Connection,
+  targetMeta: Connection,
+  sourceDb: string,
+  targetDb: string,
+  tasks: TableTask[],
+  options: RunOptions,
+  resumable?: (tag: string) => boolean | undefined
+): Promise<RunPlan> {
+  const targetDbExists = await databaseExists(targetMeta, targetDb)
+  const tables = await planTables(sourceMeta, targetMeta, sourceDb, targetDb, tasks, options.onExists)
+  const checked = await preflight({ sourceMeta, targetMeta, sourceDb, targetDb, targetDbExists, tasks, options, runTag: oneShotTag() })
+  const leftovers = targetDbExists ? await findLeftovers(targetMeta, targetDb, { source: sourceMeta, resumable }) : []
+  return { tables, problems: checked.problems, notes: checked.notes, leftovers, swap: options.swap ?? 'together' }
 }

@@ -1,4 +1,5 @@
 import type { Connection } from 'mysql2/promise'
+import { sessionTagPrefix } from './query-tag'
 import { rawRowsQuery, wireConnection } from './wire'
 import { isDead } from './writers'
 
@@ -25,7 +26,7 @@ export function streamRows(
     conn,
     onRow,
     (deliver, finish) => {
-      const query = wireConnection(conn).query({ sql, rowsAsArray: true, typeCast: false }, params)
+      const query = wireConnection(conn).query({ sql: sessionTagPrefix(conn) + sql, rowsAsArray: true, typeCast: false }, params)
       query.on('result', (row) => deliver(row, undefined, undefined))
       // Always listened to, also after a failure: see above.
       query.on('error', (err) => finish(err))

@@ -1,16 +1,20 @@
-import { randomBytes } from 'node:crypto'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { AppError } from '../../../shared/errors'
 import { quoteIdent, quoteQualified } from '../mysql/identifiers'
 import { copyTable, errorBody, type DdlSessions, type TableContext, type WriterPool, type WriterSlot } from './copy-table'
 import { openSession, type Endpoint } from './endpoint'
+import { clearLeftovers, describeCleared, describeLeftovers, findLeftovers, type ClearedLeftovers, type LeftoverRun } from './leftovers'
+import { preflight, preflightError } from './preflight'
+import { holdRunLock, oneShotTag, openRunSession, taggedEndpoint, type RunLock } from './run-tag'
+import { executeSwap, planSwap, type SwapPair } from './swap'
 import { copyObjects, type ObjectResult } from './objects'
-import { databaseExists } from './schema'
+import { databaseExists, tableExists } from './schema'
 import { openReaders, type Consistency, type ReaderGroup } from './snapshot'
 import { destroyConnection, InsertWriter, isDead, LoadDataWriter, type ChunkWriter } from './writers'
 import type { SqlDialect } from './encoding'
 import { isTransientError } from './transient'
 import { BulkWriter } from './bulk-writer'
+import type { SwapMode } from '../../../shared/syncs'
 import { pendingResult, type RunHooks, type RunOptions, type TableResult, type TableTask, type WritePath, type WritePathOption } from './types'
 import { bulkOperations } from './wire'
 
@@ -39,6 +43,12 @@ export interface RunSummary {
   durationMs: number
   consistency: Consistency | null
   writePath: WritePath | null
+  /** When replaced tables were switched in. */
+  swap: SwapMode
+  /** What runs that died had left on the target, cleared by this run. */
+  cleared?: ClearedLeftovers[]
+  /** Leftovers of other runs this run left alone (live runs, jobs that may resume). */
+  leftovers?: LeftoverRun[]
   tables: TableResult[]
   /** Views, triggers and routines, when the run was asked to copy them. */
   objects?: ObjectResult[]
@@ -108,7 +118,7 @@ export async function writeCapabilities(conn: Connection): Promise<{ bulk: boole
 }
 
 async function pooledWriters(target: Endpoint, count: number, requested: WritePathOption, signal?: AbortSignal): Promise<Writers> {
-  const probe = await openSession(target, 'write', { charset: 'BINARY' })
+  const probe = await openRunSession(target, 'write', { charset: 'BINARY' })
   let path: WritePath
   let localInfile = false
   let maxPacket = 16 * 1024 * 1024
@@ -124,12 +134,12 @@ async function pooledWriters(target: Endpoint, count: number, requested: WritePa
   const live = new Set<Connection>()
   const open = async (): Promise<Slot> => {
     // The INSERT and bulk paths speak `binary` so value bytes arrive exactly as the source holds them.
-    const conn = await openSession(target, 'write', path === 'load-data' ? {} : { charset: 'BINARY' })
+    const conn = await openRunSession(target, 'write', path === 'load-data' ? {} : { charset: 'BINARY' })
     live.add(conn)
     if (path === 'load-data') return { conn, check: conn, writer: new LoadDataWriter(conn) }
     let check: Connection
     try {
-      check = await openSession(target, 'meta')
+      check = await openRunSession(target, 'meta')
     } catch (err) {
       live.delete(conn)
       destroyConnection(conn)
@@ -194,7 +204,7 @@ function ddlSessions(target: Endpoint): DdlSessions & { connections(): Connectio
   let closed = false
   return {
     async run(fn, signal) {
-      const c = idle.pop() ?? (await openSession(target, 'write'))
+      const c = idle.pop() ?? (await openRunSession(target, 'write'))
       busy.add(c)
       try {
         // A cancel while the session was being opened found nothing to kill: refuse now, before
@@ -268,6 +278,7 @@ async function addForeignKeys(conn: Connection, db: string, table: string, claus
 
 export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<RunSummary> {
   const startedAt = Date.now()
+  const swapMode = spec.options.swap ?? 'together'
   const summary: RunSummary = {
     status: 'failed',
     startedAt,
@@ -275,6 +286,7 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
     durationMs: 0,
     consistency: null,
     writePath: null,
+    swap: swapMode,
     tables: spec.tables.map((t) => spec.done?.get(t.source) ?? pendingResult(t))
   }
   if (spec.target.readOnly) {
@@ -282,11 +294,16 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
   }
   const log = hooks.log ?? (() => undefined)
   const signal = hooks.signal
+  const runTag = spec.runTag ?? oneShotTag()
+  // Every session of the run tags its statements, so a later run can tell them from others.
+  const source = taggedEndpoint(spec.source, runTag)
+  const target = taggedEndpoint(spec.target, runTag)
   let sourceMeta: Connection | undefined
   let targetMeta: Connection | undefined
   let readers: ReaderGroup | undefined
   let writers: Writers | undefined
-  const ddl = ddlSessions(spec.target)
+  const locks: RunLock[] = []
+  const ddl = ddlSessions(target)
   let stopping: Promise<void> | null = null
   // Cancel: drop the writer sessions (a LOAD DATA LOCAL ignores KILL QUERY while it reads its input,
   // and a dropped session makes the server abort and roll back the statement), kill what the source
@@ -296,17 +313,17 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
     const w = writers?.connections() ?? []
     for (const c of w) destroyConnection(c)
     const src = [...(readers?.connections() ?? []), ...(sourceMeta ? [sourceMeta] : [])]
-    stopping = Promise.all([killBusy(spec.source, src), killBusy(spec.target, [...(targetMeta ? [targetMeta] : []), ...ddl.connections()], 'ALTER TABLE%')]).then(() => {
+    stopping = Promise.all([killBusy(spec.source, src), killBusy(spec.target, [...(targetMeta ? [targetMeta] : []), ...ddl.connections()], '%ALTER TABLE%')]).then(() => {
       for (const c of readers?.connections() ?? []) destroyConnection(c)
     })
   }
   signal?.addEventListener('abort', onAbort, { once: true })
   try {
     signal?.throwIfAborted()
-    sourceMeta = await openSession(spec.source, 'meta')
+    sourceMeta = await openRunSession(source, 'meta')
     // Nothing the engine runs on the source writes; a user's filter cannot either.
     await sourceMeta.query('SET SESSION TRANSACTION READ ONLY')
-    targetMeta = await openSession(spec.target, 'write')
+    targetMeta = await openRunSession(target, 'write')
     if (!(await databaseExists(sourceMeta, spec.sourceDatabase))) {
       throw new AppError('TABLE_NOT_FOUND', `Source database ${spec.sourceDatabase} does not exist on ${spec.source.label}.`)
     }
@@ -315,8 +332,35 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
       const same = spec.tables.find((t) => t.source === t.target)
       if (same) throw new AppError('SAME_TABLE', `Source and target are the same table (${spec.sourceDatabase}.${same.source}) on the same server.`)
     }
+    // The run proves it is alive on each server it uses (see run-tag.ts).
+    locks.push(await holdRunLock(spec.target, runTag))
+    if (!sameServer) locks.push(await holdRunLock(spec.source, runTag))
     const dialect = await serverDialect(sourceMeta)
-    if (!(await databaseExists(targetMeta, spec.targetDatabase))) {
+    const targetDbExists = await databaseExists(targetMeta, spec.targetDatabase)
+
+    // Everything that can be known before the first write is checked before it.
+    const checked = await preflight({
+      sourceMeta,
+      targetMeta,
+      sourceDb: spec.sourceDatabase,
+      targetDb: spec.targetDatabase,
+      targetDbExists,
+      tasks: spec.tables.filter((t) => !spec.done?.has(t.source)),
+      allTargets: spec.tables.map((t) => t.target),
+      options: spec.options,
+      runTag
+    })
+    for (const n of checked.notes) log('info', n)
+    if (checked.problems.length) throw preflightError(checked.problems)
+
+    if (targetDbExists) {
+      const found = await findLeftovers(targetMeta, spec.targetDatabase, { selfTag: runTag, source: sourceMeta, resumable: hooks.resumable })
+      summary.cleared = await clearLeftovers(targetMeta, spec.targetDatabase, found, sourceMeta)
+      for (const c of summary.cleared) log('warn', describeCleared(c))
+      const kept = found.filter((r) => r.state !== 'dead')
+      if (kept.length) summary.leftovers = kept
+      for (const line of describeLeftovers(kept)) log('info', line)
+    } else {
       if (!spec.options.createMissing) {
         throw new AppError('TABLE_NOT_FOUND', `Target database ${spec.targetDatabase} does not exist and createMissing is off.`)
       }
@@ -331,8 +375,9 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
       log('info', `created database ${spec.targetDatabase} (${charset}, ${collation})`)
     }
 
-    const parallel = Math.max(1, spec.options.parallelism)
-    readers = await openReaders(spec.source, parallel, { wantGlobal: parallel > 1 || spec.tables.length > 1 })
+    const parallel = await boundedParallelism(Math.max(1, spec.options.parallelism), sourceMeta, targetMeta, log)
+    const options: RunOptions = { ...spec.options, parallelism: parallel }
+    readers = await openReaders(source, parallel, { wantGlobal: parallel > 1 || spec.tables.length > 1 })
     summary.consistency = readers.consistency
     log(
       'info',
@@ -340,13 +385,13 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
         ? 'source read at one consistent point for all tables'
         : 'no global consistent point (needs the RELOAD privilege, or commits could not be blocked briefly): each table is read at its own snapshot'
     )
-    writers = await pooledWriters(spec.target, parallel, spec.options.writePath ?? 'auto', signal)
+    writers = await pooledWriters(target, parallel, options.writePath ?? 'auto', signal)
     summary.writePath = writers.path
     hooks.prepared?.({ consistency: readers.consistency, writePath: writers.path })
     log('info', WRITE_PATH_LOG[writers.path])
+    if (swapMode === 'together' && spec.tables.length > 1) log('info', 'tables are switched in together once every table is loaded and verified (swap: together)')
     signal?.throwIfAborted()
 
-    const runTag = spec.runTag ?? randomBytes(3).toString('hex')
     const ctx: TableContext = {
       sourceDb: spec.sourceDatabase,
       targetDb: spec.targetDatabase,
@@ -355,7 +400,7 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
       readers,
       writers: writers.pool,
       ddl,
-      options: spec.options,
+      options,
       hooks,
       runTag,
       dialect
@@ -367,6 +412,7 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
       const cp = spec.done?.has(task.source) ? hooks.checkpoints?.load(task.source) : null
       if (cp?.foreignKeys?.length) fks.push({ source: task.source, table: task.target, clauses: cp.foreignKeys.map((c) => retargetForeignKey(c, renames)) })
     }
+    const ready: { i: number; task: TableTask; pair: SwapPair; foreignKeys: string[] }[] = []
     const todo = spec.tables.map((t, i) => ({ t, i })).filter(({ t }) => !spec.done?.has(t.source))
     let next = 0
     const tableWorker = async (): Promise<void> => {
@@ -375,10 +421,27 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
         const { t: task, i } = todo[next++]!
         const outcome = await copyTable(task, ctx)
         summary.tables[i] = outcome.result
-        if (outcome.foreignKeys.length) fks.push({ source: task.source, table: task.target, clauses: outcome.foreignKeys.map((c) => retargetForeignKey(c, renames)) })
+        if (outcome.pendingSwap) ready.push({ i, task, pair: outcome.pendingSwap, foreignKeys: outcome.foreignKeys })
+        else if (outcome.foreignKeys.length) fks.push({ source: task.source, table: task.target, clauses: outcome.foreignKeys.map((c) => retargetForeignKey(c, renames)) })
       }
     }
     await Promise.all(Array.from({ length: Math.min(parallel, todo.length) }, tableWorker))
+
+    const firstFailure = rootCause(summary.tables)
+    let swapError: AppError | null = null
+    if (ready.length > 0) {
+      if (signal?.aborted || firstFailure) {
+        // All or none: one table failed (or the run was cancelled), so none is switched in.
+        const why = signal?.aborted ? 'the run was cancelled' : `${firstFailure!.source} failed`
+        await callOff(ctx, ready, summary, `Not switched in: ${why}, and the run switches its tables in together (swap: together); the target table was left as it was.`, signal?.aborted ? signal.reason : firstFailure!.error)
+      } else {
+        swapError = await switchInTogether(ctx, ready, summary, log)
+        // After a swap that did not finish, the old tables still hold the constraint names.
+        for (const r of swapError ? [] : ready) {
+          if (summary.tables[r.i]!.status === 'done' && r.foreignKeys.length) fks.push({ source: r.task.source, table: r.task.target, clauses: r.foreignKeys.map((c) => retargetForeignKey(c, renames)) })
+        }
+      }
+    }
 
     if (!signal?.aborted) {
       // Constraints once every table is in: parents may load after children.
@@ -392,6 +455,8 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
           t.status = 'failed'
           t.error = errorBody(err)
           t.transient = isTransientError(err)
+          t.verified = null
+          t.finishedAt = Date.now()
           t.error.message = `adding foreign keys failed: ${t.error.message}`
         }
       }
@@ -404,17 +469,17 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
     if (signal?.aborted) {
       summary.status = 'cancelled'
       summary.error = { code: 'CANCELLED', message: 'Cancelled.' }
+      for (const t of summary.tables) if (t.status === 'pending') t.status = 'cancelled'
     } else {
       const failed = summary.tables.filter((t) => t.status === 'failed')
       const failedObjects = summary.objects?.filter((o) => o.error) ?? []
-      summary.status = failed.length || failedObjects.length ? 'failed' : 'succeeded'
+      summary.status = failed.length || failedObjects.length || swapError ? 'failed' : 'succeeded'
       summary.transient = failed.length > 0 && failedObjects.length === 0 && failed.every((t) => t.transient)
-      if (failed.length) {
-        const mismatch = failed.some((t) => t.error?.code === 'VERIFY_MISMATCH')
-        summary.error = {
-          code: mismatch ? 'VERIFY_MISMATCH' : failed[0]!.error?.code ?? 'COPY_FAILED',
-          message: `${failed.length} table(s) failed: ${failed.map((t) => t.source).join(', ')}`
-        }
+      const root = rootCause(summary.tables)
+      if (root) {
+        summary.error = rootCauseError(root, summary.tables)
+      } else if (swapError) {
+        summary.error = swapError.toBody()
       } else if (failedObjects.length) {
         summary.error = {
           code: 'COPY_FAILED',
@@ -428,6 +493,7 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
     summary.status = signal?.aborted ? 'cancelled' : 'failed'
     summary.error = signal?.aborted ? { code: 'CANCELLED', message: 'Cancelled.' } : errorBody(err)
     summary.transient = !signal?.aborted && isTransientError(err)
+    if (signal?.aborted) for (const t of summary.tables) if (t.status === 'pending') t.status = 'cancelled'
     return summary
   } finally {
     signal?.removeEventListener('abort', onAbort)
@@ -436,7 +502,138 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
       if (c) await c.end().catch(() => destroyConnection(c))
     }
     await Promise.all([readers?.close().catch(() => undefined), writers?.close().catch(() => undefined), closeAll(sourceMeta), closeAll(targetMeta), ddl.close()])
+    // Last: until here the run is alive, and its tables are its own.
+    await Promise.all(locks.map((l) => l.release()))
     summary.finishedAt = Date.now()
     summary.durationMs = summary.finishedAt - startedAt
   }
+}
+
+/** The table whose failure came first: the root cause a job's error names. */
+export function rootCause(tables: TableResult[]): TableResult | undefined {
+  return tables
+    .filter((t) => t.status === 'failed' && t.error)
+    .sort((a, b) => (a.finishedAt ?? Number.MAX_SAFE_INTEGER) - (b.finishedAt ?? Number.MAX_SAFE_INTEGER))[0]
+}
+
+/** `orders: COPY_FAILED: <message> (and 1 more table(s) failed: items)`, with the root cause's code. */
+export function rootCauseError(root: TableResult, tables: TableResult[]): { code: string; message: string } {
+  const others = tables.filter((t) => t.status === 'failed' && t !== root)
+  const calledOff = tables.filter((t) => t.status === 'cancelled' && t.error?.message.startsWith('Not switched in')).length
+  const e = root.error!
+  return {
+    code: e.code,
+    message:
+      `${root.source}: ${e.code}: ${e.message}` +
+      (others.length ? ` (and ${others.length} more table(s) failed: ${others.map((t) => t.source).join(', ')})` : '') +
+      (calledOff ? `; ${calledOff} other table(s) were not switched in, so every target table is as it was` : '')
+  }
+}
+
+/**
+ * Switches every ready table in with one atomic RENAME (swap.ts), then marks them done. A failure
+ * before the RENAME leaves every target table as it was (the shadows are dropped, or kept for the
+ * job's next attempt); a failure after it (pointing other tables' constraints at the new tables,
+ * dropping the old ones) leaves the tables in place and what is left over for the next run's
+ * cleanup (leftovers.ts), and fails the run saying so.
+ */
+async function switchInTogether(
+  ctx: TableContext,
+  ready: { i: number; task: TableTask; pair: SwapPair }[],
+  summary: RunSummary,
+  log: (level: 'error' | 'warn' | 'info', message: string) => void
+): Promise<AppError | null> {
+  const db = ctx.targetDb
+  const pairs: SwapPair[] = []
+  for (const r of ready) pairs.push({ ...r.pair, replaces: await tableExists(ctx.targetMeta, db, r.pair.target) })
+  let renamed = false
+  try {
+    const plan = await planSwap(ctx.targetMeta, db, ctx.runTag, pairs)
+    await executeSwap(ctx.targetMeta, plan, {
+      beforeStep: async (step, detail) => {
+        if (step !== 'rename') renamed = true
+        await ctx.hooks.swapStep?.(step, detail)
+      }
+    })
+    renamed = true
+  } catch (err) {
+    // Whether the RENAME happened decides which side of it we are on.
+    if (!renamed) renamed = !(await tableExists(ctx.targetMeta, db, pairs[0]!.shadow).catch(() => true))
+    if (!renamed) {
+      await callOff(ctx, ready, summary, `Switching the tables in failed: ${errorBody(err).message}; every target table was left as it was.`, err, 'failed')
+      return null
+    }
+    const message = `The tables were switched in, but finishing the swap failed (${errorBody(err).message}); their foreign keys were not added, and what the swap left (old tables named _dbt_old_${ctx.runTag}_*) is cleared by the next run on this target.`
+    log('error', message)
+    markSwitched(ctx, ready, summary)
+    for (const r of ready) summary.tables[r.i]!.notes.push('switched in, but the swap did not finish: foreign keys not added (the next run adds them)')
+    return new AppError('COPY_FAILED', message)
+  }
+  markSwitched(ctx, ready, summary)
+  log('info', `switched in ${ready.length} table(s) at one moment: ${ready.map((r) => r.pair.target).join(', ')}`)
+  return null
+}
+
+function markSwitched(ctx: TableContext, ready: { i: number; task: TableTask; foreignKeys?: string[] }[], summary: RunSummary): void {
+  const now = Date.now()
+  for (const r of ready) {
+    const t = summary.tables[r.i]!
+    t.status = 'done'
+    t.finishedAt = now
+    t.durationMs = now - (t.startedAt ?? now)
+    const cp = ctx.hooks.checkpoints?.load(r.task.source)
+    if (cp) ctx.hooks.checkpoints?.save(r.task.source, { ...cp, stage: 'done', foreignKeys: r.foreignKeys ?? [] })
+    ctx.hooks.progress?.({ ...t, notes: [...t.notes] })
+  }
+}
+
+/**
+ * Ready tables that will not be switched in: their shadow tables are dropped (or kept with their
+ * checkpoints when the job will try again, see keepWork) and they end `cancelled` (or `failed`
+ * when switching them in was what failed), never verified: the target was not changed.
+ */
+async function callOff(
+  ctx: TableContext,
+  ready: { i: number; task: TableTask; pair: SwapPair }[],
+  summary: RunSummary,
+  message: string,
+  cause: unknown,
+  status: 'cancelled' | 'failed' = 'cancelled'
+): Promise<void> {
+  const keep = ctx.hooks.keepWork?.(cause) ?? false
+  const now = Date.now()
+  for (const r of ready) {
+    const t = summary.tables[r.i]!
+    t.status = status
+    t.error = { code: status === 'failed' ? errorBody(cause).code : 'CANCELLED', message }
+    t.transient = status === 'failed' && isTransientError(cause)
+    t.verified = null
+    t.finishedAt = now
+    if (!keep) {
+      await ctx.targetMeta.query(`DROP TABLE IF EXISTS ${quoteQualified(ctx.targetDb, r.pair.shadow)}`).catch((e: unknown) => {
+        ctx.hooks.log?.('error', `could not drop ${r.pair.shadow}: ${errorBody(e).message}`, r.task.source)
+      })
+      ctx.hooks.checkpoints?.save(r.task.source, null)
+    }
+    ctx.hooks.progress?.({ ...t, notes: [...t.notes] })
+  }
+}
+
+/**
+ * Parallelism the servers can take: a run opens about 3 sessions per unit of parallelism on the
+ * target (a writer, its checking session, an index build) and 1 on the source, plus a few; it takes
+ * at most half of the connections each server has free, so a large --parallel cannot starve other
+ * clients of max_connections.
+ */
+async function boundedParallelism(requested: number, sourceMeta: Connection, targetMeta: Connection, log: (level: 'warn', m: string) => void): Promise<number> {
+  const free = async (c: Connection): Promise<number> => {
+    const [a] = await c.query<RowDataPacket[]>('SELECT @@max_connections AS m')
+    const [b] = await c.query<RowDataPacket[]>("SHOW GLOBAL STATUS LIKE 'Threads_connected'")
+    return Number(a[0]?.m ?? 151) - Number(b[0]?.Value ?? 0)
+  }
+  const [src, dst] = await Promise.all([free(sourceMeta), free(targetMeta)])
+  const allowed = Math.max(1, Math.min(Math.floor((dst / 2 - 3) / 3), Math.floor(src / 2 - 4)))
+  if (requested <= allowed) return requested
+  log('warn', `parallelism lowered from ${requested} to ${allowed}: the servers have ${src} (source) and ${dst} (target) connections free, and a run takes at most half of them`)
+  return allowed
 }

@@ -1,5 +1,6 @@
 import type { Connection } from 'mysql2/promise'
-import { openSession, type Endpoint } from './endpoint'
+import type { Endpoint } from './endpoint'
+import { openRunSession } from './run-tag'
 import { destroyConnection, isDead } from './writers'
 
 /**
@@ -63,7 +64,7 @@ async function blockCommits(conn: Connection): Promise<(() => Promise<void>) | n
 export async function openReaders(ep: Endpoint, count: number, opts: { wantGlobal: boolean }): Promise<ReaderGroup> {
   if (count <= 1) {
     // One reader, one snapshot for every table: consistent without any lock.
-    const r = await openSession(ep, 'read')
+    const r = await openRunSession(ep, 'read')
     try {
       await startSnapshot(r)
     } catch (err) {
@@ -73,14 +74,14 @@ export async function openReaders(ep: Endpoint, count: number, opts: { wantGloba
     return sharedGroup([r])
   }
   if (opts.wantGlobal) {
-    const coordinator = await openSession(ep, 'meta')
+    const coordinator = await openRunSession(ep, 'meta')
     try {
       const release = await blockCommits(coordinator)
       if (release) {
         const readers: Connection[] = []
         try {
           for (let i = 0; i < count; i++) {
-            const r = await openSession(ep, 'read')
+            const r = await openRunSession(ep, 'read')
             readers.push(r)
             await startSnapshot(r)
           }
@@ -165,7 +166,7 @@ function perTableGroup(ep: Endpoint, count: number): ReaderGroup {
           if (slots > 0) slots--
           else await new Promise<void>((r) => waiting.push(r))
           try {
-            const c = await openSession(ep, 'read')
+            const c = await openRunSession(ep, 'read')
             open.add(c)
             try {
               await startSnapshot(c)

@@ -1,4 +1,4 @@
-import { WRITE_PATHS, type JobTable, type WritePathOption } from '../../../shared/syncs'
+import { WRITE_PATHS, type JobTable, type SwapMode, type WritePathOption } from '../../../shared/syncs'
 import type { FirstDifference } from './verify'
 
 export type OnExists = 'replace' | 'truncate' | 'append' | 'fail'
@@ -22,6 +22,8 @@ export interface RunOptions {
   objects: { views: boolean; triggers: boolean; routines: boolean }
   /** How rows are written; `auto` (the default) picks the fastest the target allows (see chooseWritePath). */
   writePath?: WritePathOption
+  /** When loaded tables are switched in (see SWAP_MODES); default `together`. */
+  swap?: SwapMode
 }
 
 /**
@@ -40,6 +42,7 @@ export const DEFAULT_RUN_OPTIONS: RunOptions = {
   createMissing: true,
   recreateOnMismatch: false,
   verify: true,
+  swap: 'together',
   objects: { views: false, triggers: false, routines: false }
 }
 
@@ -122,6 +125,14 @@ export interface RunHooks {
    * later attempt (a transient error with retries left, or a shutdown); false discards them.
    */
   keepWork?(err: unknown): boolean
+  /**
+   * Whether a job tag found on the target (shadow tables of a run that is not running) belongs to
+   * a job of this store that may still resume into them: true keeps them, false lets the run drop
+   * them, undefined (not this store's) keeps them and reports them (leftovers.ts).
+   */
+  resumable?(tag: string): boolean | undefined
+  /** Called before each statement of the final swap (swap.ts SwapStep); fault tests throw here. */
+  swapStep?(step: import('./swap').SwapStep, detail: string): void | Promise<void>
 }
 
 /** A table's result before any work: every counter at zero, status pending. */

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events'
 import mysqlCore from 'mysql2'
 import type { Connection, ConnectionOptions } from 'mysql2/promise'
+import { sessionTagPrefix } from './query-tag'
 
 /**
  * The few protocol commands the engine speaks to a server itself, next to mysql2's own: a text
@@ -214,7 +215,7 @@ class RawRowsQuery extends WireCommand {
 }
 
 export function rawRowsQuery(conn: Connection, sql: string, onRow: (buf: Buffer, start: number, end: number) => void, done: (err: Error | null) => void): void {
-  wireConnection(conn).addCommand(new RawRowsQuery(Buffer.from(sql, 'utf8'), onRow, done))
+  wireConnection(conn).addCommand(new RawRowsQuery(Buffer.from(sessionTagPrefix(conn) + sql, 'utf8'), onRow, done))
 }
 
 export interface OkResult {

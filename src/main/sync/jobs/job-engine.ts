@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { JobProgressEvent } from '../../../shared/contract'
-import type { JobStatus } from '../../../shared/contract-states'
+import { FINAL_TABLE_STATUSES, type JobStatus } from '../../../shared/contract-states'
 import { AppError, type ErrorBody } from '../../../shared/errors'
 import type { Job, JobList, JobTable, SyncConfig } from '../../../shared/syncs'
 import type { ConnectionManager } from '../connections/manager'
@@ -382,6 +382,8 @@ export class JobEngine implements Lifecycle {
       { source, target, sourceDatabase: sync.sourceDatabase, targetDatabase: sync.targetDatabase, tables: tasks, options, runTag: runTagOf(jobId), done },
       {
         ...hooks,
+        // Shadow tables of this store's jobs that may still continue are theirs (leftovers.ts).
+        resumable: (tag) => this.repo.tagMayResume(tag),
         checkpoints: {
           load: (source) => this.repo.checkpoint<TableCheckpoint>(jobId, pos(source)),
           save: (source, cp) => this.repo.saveCheckpoint(jobId, pos(source), cp)
@@ -390,7 +392,7 @@ export class JobEngine implements Lifecycle {
         prepared: (info) => this.repo.patchSnapshot(jobId, info),
         progress: (t) => {
           const now = Date.now()
-          const final = t.status === 'done' || t.status === 'failed' || t.status === 'skipped'
+          const final = FINAL_TABLE_STATUSES.includes(t.status)
           if (!final && now - (lastEmit.get(t.source) ?? 0) < PROGRESS_EVERY_MS) return
           lastEmit.set(t.source, now)
           this.repo.updateTable(jobId, pos(t.source), toJobTable(t))
@@ -481,6 +483,7 @@ export function runOptions(sync: SyncConfig, batchSize: number): RunOptions {
     recreateOnMismatch: o.recreateOnMismatch ?? false,
     verify: o.verify ?? true,
     writePath: o.writePath ?? 'auto',
+    swap: o.swap ?? 'together',
     objects: { views: o.objects?.views ?? false, triggers: o.objects?.triggers ?? false, routines: o.objects?.routines ?? false }
   }
 }
@@ -488,7 +491,7 @@ export function runOptions(sync: SyncConfig, batchSize: number): RunOptions {
 function toJobTable(t: TableResult): JobTable & { startedAt?: number; finishedAt?: number } {
   // A TableResult is a JobTable plus engine detail; the store takes the table's times only once it ended.
   const { chunks: _chunks, durationMs: _duration, finishedAt, ...table } = t
-  return ['done', 'failed', 'skipped'].includes(t.status) && finishedAt ? { ...table, finishedAt } : table
+  return FINAL_TABLE_STATUSES.includes(t.status) && finishedAt ? { ...table, finishedAt } : table
 }
 
 function progressEvent(jobId: string, t: TableResult): JobProgressEvent {

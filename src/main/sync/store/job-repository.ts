@@ -152,6 +152,18 @@ export class JobRepository {
       .run(status, error ? JSON.stringify(error) : null, status, now, status, now, snapshotPatch ? 1 : null, snapshotPatch ? JSON.stringify(snapshotPatch) : null, id)
   }
 
+  /**
+   * Whether a job whose shadow tables carry `tag` (runTagOf: the first hex digits of its id) may
+   * still continue into them: queued, running (a retry waits between attempts without a run) or
+   * interrupted. false: this store's job has ended; undefined: no job of this store has the tag.
+   */
+  tagMayResume(tag: string): boolean | undefined {
+    if (!/^[0-9a-f]{1,12}$/.test(tag)) return undefined
+    const rows = this.db.prepare("SELECT status FROM jobs WHERE replace(id, '-', '') LIKE ?").all(`${tag}%`) as { status: string }[]
+    if (rows.length === 0) return undefined
+    return rows.some((r) => r.status === 'queued' || r.status === 'running' || r.status === 'interrupted')
+  }
+
   /** Jobs that were queued or running when the process ended: they did not finish. */
   markInterrupted(): string[] {
     const rows = this.db.prepare("SELECT id FROM jobs WHERE status IN ('queued','running')").all() as { id: string }[]
@@ -161,7 +173,7 @@ export class JobRepository {
     const err = JSON.stringify({ code: 'INTERNAL', message: 'DB-Taxi stopped while this job ran.' })
     this.db.transaction(() => {
       for (const r of rows) upd.run(Date.now(), err, r.id)
-      this.db.prepare("UPDATE job_tables SET status = 'pending' WHERE status IN ('copying','verifying') AND job_id IN (SELECT id FROM jobs WHERE status = 'interrupted')").run()
+      this.db.prepare("UPDATE job_tables SET status = 'pending' WHERE status IN ('copying','verifying','ready') AND job_id IN (SELECT id FROM jobs WHERE status = 'interrupted')").run()
     })()
     return rows.map((r) => r.id)
   }

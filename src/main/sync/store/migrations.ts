@@ -124,6 +124,40 @@ CREATE TABLE settings (
   updated_at  INTEGER NOT NULL
 );
 `
+  },
+  {
+    version: 2,
+    name: 'table states ready and cancelled',
+    // SQLite cannot change a CHECK constraint in place: the table is rebuilt with the wider one.
+    sql: `
+CREATE TABLE job_tables_v2 (
+  job_id            TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  position          INTEGER NOT NULL,
+  source_table      TEXT NOT NULL,
+  target_table      TEXT NOT NULL,
+  mode              TEXT NOT NULL,
+  status            TEXT NOT NULL CHECK (status IN ('pending','copying','verifying','ready','done','failed','cancelled','skipped')),
+  rows_estimated    INTEGER NOT NULL DEFAULT 0,
+  rows_read         INTEGER NOT NULL DEFAULT 0,
+  rows_written      INTEGER NOT NULL DEFAULT 0,
+  inserted          INTEGER NOT NULL DEFAULT 0,
+  updated           INTEGER NOT NULL DEFAULT 0,
+  deleted           INTEGER NOT NULL DEFAULT 0,
+  bytes             INTEGER NOT NULL DEFAULT 0,
+  keyless           INTEGER NOT NULL DEFAULT 0,
+  verified          INTEGER,
+  first_difference  TEXT,
+  error             TEXT,
+  checkpoint        TEXT,
+  started_at        INTEGER,
+  finished_at       INTEGER,
+  PRIMARY KEY (job_id, position)
+);
+INSERT INTO job_tables_v2 SELECT job_id, position, source_table, target_table, mode, status, rows_estimated, rows_read, rows_written,
+  inserted, updated, deleted, bytes, keyless, verified, first_difference, error, checkpoint, started_at, finished_at FROM job_tables;
+DROP TABLE job_tables;
+ALTER TABLE job_tables_v2 RENAME TO job_tables;
+`
   }
 ]
 

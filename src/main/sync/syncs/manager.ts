@@ -4,7 +4,10 @@ import type { SyncConfig, SyncInput, SyncPlan, SyncProblem, SyncUpdate, SyncVali
 import type { Deps } from '../components'
 import type { ConnectionManager } from '../connections/manager'
 import { openSession } from '../engine/endpoint'
-import { planTables, resolveTasks } from '../engine/plan'
+import { planRun, resolveTasks } from '../engine/plan'
+import { preflight } from '../engine/preflight'
+import { oneShotTag } from '../engine/run-tag'
+import { databaseExists } from '../engine/schema'
 import { chooseWritePath, serverIdentity, writeCapabilities } from '../engine/run'
 import { checkWhereFilter } from '../engine/where-filter'
 import type { JobEngine } from '../jobs/job-engine'
@@ -137,9 +140,11 @@ export class SyncManager {
       this.connections.assertWritableTarget(sync.targetConnectionId)
       const [source, target] = await Promise.all([this.connections.endpoint(sync.sourceConnectionId), this.connections.endpoint(sync.targetConnectionId)])
       src = await openSession(source, 'meta')
-      // A write session, as the run's writers: only such a session learns whether array binding is offered.
+      await src.query('SET SESSION TRANSACTION READ ONLY')
+      // A write session, as the run's: only such a session learns whether array binding is offered,
+      // and the preflight tries the tables' definitions under the run's session settings.
       const wanted = sync.options?.writePath ?? 'auto'
-      dst = await openSession(target, wanted === 'auto' ? 'meta' : 'write')
+      dst = await openSession(target, 'write')
       if (wanted !== 'auto') {
         try {
           chooseWritePath(wanted, await writeCapabilities(dst))
@@ -156,6 +161,19 @@ export class SyncManager {
           problems.push({ code: 'SAME_TABLE', message: `${t.source} would be copied onto itself (same server, database and table).`, table: t.source })
         }
       }
+      // The checks a run makes before its first write.
+      const options = runOptions({ ...sync, options: sync.options } as SyncConfig, this.deps.config()['sync.batch_size'])
+      const checked = await preflight({
+        sourceMeta: src,
+        targetMeta: dst,
+        sourceDb: sync.sourceDatabase,
+        targetDb: sync.targetDatabase,
+        targetDbExists: await databaseExists(dst, sync.targetDatabase),
+        tasks,
+        options,
+        runTag: oneShotTag()
+      })
+      problems.push(...checked.problems)
     } catch (err) {
       const e = err instanceof AppError ? err : new AppError('UNAVAILABLE', (err as Error).message)
       problems.push({ code: e.code, message: e.message })
@@ -171,21 +189,27 @@ export class SyncManager {
     const sync = this.get(id)
     const [source, target] = await Promise.all([this.connections.endpoint(sync.sourceConnectionId), this.connections.endpoint(sync.targetConnectionId)])
     const src = await openSession(source, 'meta')
-    const dst = await openSession(target, 'meta')
+    let dst: Connection | undefined
     try {
+      await src.query('SET SESSION TRANSACTION READ ONLY')
+      dst = await openSession(target, 'write')
       const tasks = await resolveTasks(src, sync.sourceDatabase, { tables: sync.tables, allTables: sync.allTables })
       const options = runOptions(sync, this.deps.config()['sync.batch_size'])
-      const tables = await planTables(src, dst, sync.sourceDatabase, sync.targetDatabase, tasks, options.onExists)
+      const plan = await planRun(src, dst, sync.sourceDatabase, sync.targetDatabase, tasks, options, (tag) => this.jobs.repo.tagMayResume(tag))
       return {
         syncId: sync.id,
         sourceDatabase: sync.sourceDatabase,
         targetDatabase: sync.targetDatabase,
-        tables: tables.map(({ deferredIndexes: _d, foreignKeys: _f, ...t }) => t),
-        replaces: tables.filter((t) => t.targetExists && t.action === 'replace').map((t) => t.target)
+        tables: plan.tables.map(({ deferredIndexes: _d, foreignKeys: _f, ...t }) => t),
+        replaces: plan.tables.filter((t) => t.targetExists && t.action === 'replace').map((t) => t.target),
+        swap: plan.swap,
+        problems: plan.problems,
+        notes: plan.notes,
+        leftovers: plan.leftovers.map((l) => ({ tag: l.tag, state: l.state, reason: l.reason, tables: l.tables.map((t) => t.name), queries: l.queries.length }))
       }
     } finally {
       await src.end().catch(() => src.destroy())
-      await dst.end().catch(() => dst.destroy())
+      await dst?.end().catch(() => dst?.destroy())
     }
   }
 

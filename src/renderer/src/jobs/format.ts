@@ -16,8 +16,10 @@ export const TABLE_STATUS_COLOR: Record<TableStatus, string> = {
   pending: 'gray',
   copying: 'blue',
   verifying: 'teal',
+  ready: 'cyan',
   done: 'green',
   failed: 'red',
+  cancelled: 'orange',
   skipped: 'gray'
 }
 

@@ -1,5 +1,6 @@
 import type { JobProgressEvent, JobStatusEvent } from '../../../shared/contract'
 import type { Job, JobTable } from '../../../shared/syncs'
+import { FINAL_TABLE_STATUSES } from '../../../shared/contract-states'
 
 /**
  * The live state of a job as the run view shows it: `jobs.get` snapshots merged with `job.progress`
@@ -20,8 +21,8 @@ export interface LiveJob extends Omit<Job, 'tables'> {
 export const ACTIVE_JOB_STATUSES: Job['status'][] = ['queued', 'running']
 export const isActive = (status: Job['status']): boolean => ACTIVE_JOB_STATUSES.includes(status)
 
-const FINAL_TABLE = new Set(['done', 'failed', 'skipped'])
-const STAGE_RANK: Record<JobTable['status'], number> = { pending: 0, copying: 1, verifying: 2, done: 3, failed: 3, skipped: 3 }
+const FINAL_TABLE = new Set<JobTable['status']>(FINAL_TABLE_STATUSES)
+const STAGE_RANK: Record<JobTable['status'], number> = { pending: 0, copying: 1, verifying: 2, ready: 3, done: 4, failed: 4, cancelled: 4, skipped: 4 }
 
 /** Average rate of a finished table, when its duration is known. */
 function finishedRate(t: JobTable): number | null {
@@ -128,10 +129,14 @@ export function tableProgress(t: Pick<JobTable, 'status' | 'rowsWritten' | 'rows
       return { percent: ratio, active: true, color: 'blue' }
     case 'verifying':
       return { percent: 100, active: true, color: 'teal' }
+    case 'ready':
+      return { percent: 100, active: false, color: 'cyan' }
     case 'done':
       return { percent: 100, active: false, color: 'green' }
     case 'failed':
       return { percent: ratio ?? 0, active: false, color: 'red' }
+    case 'cancelled':
+      return { percent: ratio ?? 0, active: false, color: 'orange' }
     case 'skipped':
       return { percent: 0, active: false, color: 'gray' }
   }
@@ -160,7 +165,7 @@ export function formatEta(seconds: number | null): string {
 /** `~2,500 / ~5,000` style figures for a row cell: written, and the estimate it is measured against. */
 export function rowsText(t: Pick<JobTable, 'status' | 'rowsWritten' | 'rowsEstimated'>): string {
   const written = t.rowsWritten.toLocaleString('en-US')
-  if (t.status === 'done' || t.status === 'failed' || t.status === 'skipped') return written
+  if (FINAL_TABLE.has(t.status)) return written
   if (t.rowsEstimated <= 0) return written
   return `${written} / ~${t.rowsEstimated.toLocaleString('en-US')}`
 }
@@ -193,7 +198,7 @@ export function jobTotals(tables: Pick<LiveTable, 'status' | 'rowsWritten' | 'ro
   for (const t of tables) {
     rows += t.rowsWritten
     bytes += t.bytes
-    if (t.status === 'done' || t.status === 'skipped' || t.status === 'failed') {
+    if (FINAL_TABLE.has(t.status)) {
       ended++
       if (t.status === 'done') done++
       if (t.status === 'failed') failed++
@@ -203,7 +208,7 @@ export function jobTotals(tables: Pick<LiveTable, 'status' | 'rowsWritten' | 'ro
     } else {
       const whole = Math.max(t.rowsEstimated, 1)
       goal += whole
-      progress += t.status === 'verifying' ? whole : Math.min(t.rowsWritten, whole)
+      progress += t.status === 'verifying' || t.status === 'ready' ? whole : Math.min(t.rowsWritten, whole)
       if (t.status === 'copying' && t.rowsPerSecond !== null) rate = (rate ?? 0) + t.rowsPerSecond
     }
   }
