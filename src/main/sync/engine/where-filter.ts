@@ -1,64 +1,53 @@
+import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { AppError } from '../../../shared/errors'
+import { checkWhereFilter } from '../../../shared/row-filter'
+import { quoteQualified } from '../mysql/identifiers'
 
 /**
- * A user's WHERE filter runs only on the source, read-only, wrapped in parentheses. It is refused
- * if it could end the clause or smuggle anything else in: statement separators, comments (which
- * could swallow our closing parenthesis), or parentheses that close more than they open. String
- * literals and quoted identifiers are skipped while checking, so `note = 'a;b'` is fine.
+ * The engine's entry to row filters. The check itself (a real parse whose every node must be on an
+ * allowlist, plus a lexical check that reads the text as the server does) lives in
+ * src/shared/row-filter.ts so the wizard runs the very same function while the user types. What
+ * runs is the text the check returns, only on the source, inside parentheses, read-only.
  */
-export function checkWhereFilter(filter: string, table: string): string {
-  const text = filter.trim()
-  if (text === '') throw new AppError('VALIDATION', `The filter of ${table} is empty; leave it out to copy every row.`)
-  if (text.length > 10_000) throw new AppError('VALIDATION', `The filter of ${table} is longer than 10000 characters.`)
-  let depth = 0
-  let i = 0
-  const fail = (why: string): never => {
-    throw new AppError('VALIDATION', `The filter of ${table} is refused: ${why}.`, { table, filter })
-  }
-  while (i < text.length) {
-    const c = text[i]!
-    if (c === "'" || c === '"' || c === '`') {
-      // Skip a quoted run; a doubled quote or a backslash escape stays inside it.
-      i++
-      let closed = false
-      while (i < text.length) {
-        if (text[i] === '\\' && c !== '`') {
-          i += 2
-          continue
-        }
-        if (text[i] === c) {
-          if (text[i + 1] === c) {
-            i += 2
-            continue
-          }
-          closed = true
-          i++
-          break
-        }
-        i++
-      }
-      if (!closed) fail('it has an unterminated quote')
-      continue
-    }
-    if (c === ';') fail('it contains a statement separator (;)')
-    if (c === '#') fail('it contains a comment (#)')
-    if (c === '-' && text[i + 1] === '-') fail('it contains a comment (--)')
-    if (c === '/' && text[i + 1] === '*') fail('it contains a comment (/*)')
-    if (c === '\0') fail('it contains a NUL character')
-    if (c === '(') depth++
-    if (c === ')') {
-      depth--
-      if (depth < 0) fail('it closes a parenthesis it did not open')
-    }
-    i++
-  }
-  if (depth !== 0) fail('its parentheses do not balance')
-  if (/\b(into\s+(out|dump)file|load_file\s*\(|sleep\s*\(|benchmark\s*\(|get_lock\s*\()/i.test(stripQuoted(text))) {
-    fail('it calls a function that reads or writes files or stalls the server')
-  }
-  return text
-}
+export { checkWhereFilter }
 
-function stripQuoted(text: string): string {
-  return text.replace(/'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"|`(?:[^`]|``)*`/g, "''")
+/**
+ * sql_mode flags under which the server would tokenize a filter differently from the check
+ * ("x" becoming a name, Oracle's pseudo-columns). Engine sessions pin a mode without them
+ * (endpoint.ts); a session that has them is a bug, not a user error.
+ */
+const LEXING_MODES = ['ANSI_QUOTES', 'ANSI', 'ORACLE', 'MSSQL', 'DB2', 'POSTGRESQL', 'MAXDB']
+
+const text = (v: unknown): string => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v ?? ''))
+
+/**
+ * The preflight of one table's filter against the source: its columns are read, the filter is
+ * checked with them (an unknown column is refused naming it), then the server itself is asked to
+ * plan `SELECT 1 … WHERE (filter)` without running it, so what only the server knows (a function
+ * this version lacks, a collation mix, a wrong argument count) is found before anything is written.
+ * `conn` is a read-only engine session on the source. Returns the text to run.
+ */
+export async function checkFilterOnSource(conn: Connection, database: string, table: string, filter: string): Promise<string> {
+  const [modes] = await conn.query<RowDataPacket[]>('SELECT @@SESSION.sql_mode AS mode')
+  const mode = text(modes[0]?.mode).split(',')
+  const odd = mode.filter((m) => LEXING_MODES.includes(m.toUpperCase()))
+  if (odd.length) throw new AppError('INTERNAL', `The source session's sql_mode (${odd.join(', ')}) reads SQL differently from the row filter check.`)
+
+  const [cols] = await conn.query<RowDataPacket[]>(
+    'SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
+    [database, table]
+  )
+  if (cols.length === 0) throw new AppError('TABLE_NOT_FOUND', `Table ${database}.${table} does not exist.`, { database, table })
+  const checked = checkWhereFilter(filter, table, cols.map((c) => text(c.name)))
+
+  try {
+    await conn.query(`EXPLAIN SELECT 1 FROM ${quoteQualified(database, table)} WHERE (${checked})`)
+  } catch (err) {
+    const e = err as { code?: unknown; sqlMessage?: unknown; message?: unknown }
+    // Only the server's refusal of the statement is the filter's fault; a lost session is not.
+    if (typeof e.code !== 'string' || !e.code.startsWith('ER_')) throw err
+    const reason = text(e.sqlMessage ?? e.message)
+    throw new AppError('VALIDATION', `The filter of ${table} is refused by the source server: ${reason}`, { table, filter, part: reason, serverCode: e.code })
+  }
+  return checked
 }
