@@ -6,6 +6,7 @@ import { buildLoadDdl } from './ddl'
 import { findLeftovers, type LeftoverRun } from './leftovers'
 import { preflight, type PreflightProblem } from './preflight'
 import { oneShotTag } from './run-tag'
+import { serverIdentity } from './run'
 import type { OnExists, RunOptions, TableTask } from './types'
 
 /**
@@ -132,6 +133,8 @@ export async function planRun(
   const targetDbExists = await databaseExists(targetMeta, targetDb)
   const tables = await planTables(sourceMeta, targetMeta, sourceDb, targetDb, tasks, options.onExists)
   const checked = await preflight({ sourceMeta, targetMeta, sourceDb, targetDb, targetDbExists, tasks, options, runTag: oneShotTag() })
-  const leftovers = targetDbExists ? await findLeftovers(targetMeta, targetDb, { source: sourceMeta, resumable }) : []
+  // On one server, the target's processlist already shows the source's statements.
+  const sameServer = (await serverIdentity(sourceMeta)) === (await serverIdentity(targetMeta))
+  const leftovers = targetDbExists ? await findLeftovers(targetMeta, targetDb, { source: sameServer ? undefined : sourceMeta, resumable }) : []
   return { tables, problems: checked.problems, notes: checked.notes, leftovers, swap: options.swap ?? 'together' }
 }

@@ -354,8 +354,9 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
     if (checked.problems.length) throw preflightError(checked.problems)
 
     if (targetDbExists) {
-      const found = await findLeftovers(targetMeta, spec.targetDatabase, { selfTag: runTag, source: sourceMeta, resumable: hooks.resumable })
-      summary.cleared = await clearLeftovers(targetMeta, spec.targetDatabase, found, sourceMeta)
+      // On one server, the target's processlist already shows the source's statements.
+      const found = await findLeftovers(targetMeta, spec.targetDatabase, { selfTag: runTag, source: sameServer ? undefined : sourceMeta, resumable: hooks.resumable })
+      summary.cleared = await clearLeftovers(targetMeta, spec.targetDatabase, found, sameServer ? undefined : sourceMeta)
       for (const c of summary.cleared) log('warn', describeCleared(c))
       const kept = found.filter((r) => r.state !== 'dead')
       if (kept.length) summary.leftovers = kept
