@@ -8,7 +8,7 @@ import { buildLoadDdl, diffCreate, parseCreateTable, renderCreate } from './ddl'
 import { taggedName } from './swap'
 import { readTableInfo, tableExists, type TableInfo } from './schema'
 import type { RunOptions, TableTask } from './types'
-import { checkWhereFilter } from './where-filter'
+import { checkFilterOnSource } from './where-filter'
 
 /**
  * What a run checks before its first write, and what `syncs.validate`, `syncs.plan` and
@@ -79,9 +79,7 @@ export async function preflight(input: PreflightInput): Promise<PreflightResult>
     }
     if (task.where !== undefined) {
       try {
-        // TODO(filter parser): checkFilterOnSource once where-filter.ts has it.
-        checkWhereFilter(task.where, task.source)
-        await input.sourceMeta.query(`EXPLAIN SELECT 1 FROM ${quoteQualified(input.sourceDb, task.source)} WHERE (${task.where})`)
+        await checkFilterOnSource(input.sourceMeta, input.sourceDb, task.source, task.where)
       } catch (err) {
         add(err instanceof AppError ? err.code : 'VALIDATION', (err as Error).message)
       }
