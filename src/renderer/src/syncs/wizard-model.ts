@@ -1,5 +1,6 @@
 import type { MethodInput } from '../../../shared/contract'
 import type { ErrorBody } from '../../../shared/errors'
+import { rowFilterProblem } from '../../../shared/row-filter'
 import type { ON_EXISTS, ScheduleInput, SyncConfig, TableMapping, WritePathOption } from '../../../shared/syncs'
 
 /**
@@ -231,6 +232,14 @@ function checkIdent(errors: FieldErrors, key: string, value: string, what: strin
   else if (value.includes('\0')) errors[key] = `${what} must not contain a NUL character`
 }
 
+/**
+ * Why a table's row filter would be refused, by the very check the server runs (src/shared/row-filter.ts);
+ * with the table's columns, an unknown column too. Undefined when it is fine or empty.
+ */
+export function filterError(table: string, where: string, columns?: readonly string[]): string | undefined {
+  return rowFilterProblem(where, table, columns) ?? undefined
+}
+
 /** What keeps a step from being finished, per field. `tableNames` is the source's tables (all-tables preview). */
 export function stepErrors(s: WizardState, step: StepId, tableNames: string[] | null = null): FieldErrors {
   const e: FieldErrors = {}
@@ -251,6 +260,8 @@ export function stepErrors(s: WizardState, step: StepId, tableNames: string[] | 
     for (const m of mappingsOf(s)) {
       const target = m.target ?? m.source
       if (m.target !== undefined) checkIdent(e, `tables.${m.source}.target`, m.target, 'A table name')
+      const filter = m.where === undefined ? undefined : filterError(m.source, m.where)
+      if (filter !== undefined) e[`tables.${m.source}.where`] = filter
       const other = seen.get(target)
       if (other !== undefined) e[`tables.${m.source}.target`] = `${other} is copied into ${target} already`
       seen.set(target, m.source)

@@ -1,8 +1,8 @@
-import { useCallback } from 'react'
+import { useCallback, useDeferredValue, useMemo } from 'react'
 import { Grid, MultiSelect, Text, TextInput } from '@mantine/core'
 import { api } from '../../api/runtime'
 import { useRemote } from '../../hooks/useRemote'
-import { EMPTY_OVERRIDE, type FieldErrors, type TableOverride } from '../../syncs/wizard-model'
+import { EMPTY_OVERRIDE, filterError, type FieldErrors, type TableOverride } from '../../syncs/wizard-model'
 
 interface Props {
   connectionId: string
@@ -27,6 +27,11 @@ export function TableOverrideFields({ connectionId, database, table, value, onCh
     ...o.excludeColumns.filter((c) => !names.includes(c)).map((c) => ({ value: c, label: c }))
   ]
   const key = (f: string): string => `tables.${table}.${f}`
+  // The filter is checked while it is typed, by the server's own check, with this table's columns once
+  // they are loaded (an unknown column is named then). Deferred, so a long filter never slows typing.
+  const typed = useDeferredValue(o.where)
+  const loaded = columns.data
+  const whereProblem = useMemo(() => filterError(table, typed, loaded?.map((c) => c.name)), [table, typed, loaded])
   return (
     <Grid gap="sm" p="xs" data-testid={`table-options-${table}`}>
       <Grid.Col span={{ base: 12, md: 4 }}>
@@ -44,11 +49,11 @@ export function TableOverrideFields({ connectionId, database, table, value, onCh
       <Grid.Col span={{ base: 12, md: 8 }}>
         <TextInput
           label="Row filter"
-          description="Only rows matching it are copied and verified. Runs on the source, read-only; no ; or comments."
-          placeholder="e.g. created_at >= '2024-01-01'"
+          description="Only rows matching it are copied and verified. Runs on the source, read-only: the table's columns, values, operators and pure functions (see the README); no subqueries, variables or comments."
+          placeholder="e.g. created_at >= NOW() - INTERVAL 30 DAY"
           value={o.where}
           onChange={(e) => onChange({ where: e.currentTarget.value })}
-          error={errors[key('where')]}
+          error={errors[key('where')] ?? whereProblem}
           leftSection={
             <Text size="sm" ff="monospace" c="dimmed">
               WHERE (
