@@ -74,8 +74,22 @@ export function tablesToConfirm(plan: SyncPlan): SyncPlanTable[] {
   return plan.tables.filter((t) => named.has(t.target) || (t.targetExists && (t.action === 'replace' || t.action === 'truncate' || t.action === 'fail')))
 }
 
+/** The Run button asks first when tables would change, the run would be refused, or leftovers are to be cleared. */
 export function needsConfirmation(plan: SyncPlan): boolean {
-  return tablesToConfirm(plan).length > 0
+  return tablesToConfirm(plan).length > 0 || plan.problems.length > 0 || deadLeftovers(plan).length > 0
+}
+
+/** What runs that died left on the target: the run clears these before it starts. */
+export function deadLeftovers(plan: SyncPlan): SyncPlan['leftovers'] {
+  return plan.leftovers.filter((l) => l.state === 'dead')
+}
+
+/** How the tables of a run are switched in, for the confirmation. */
+export function swapText(plan: Pick<SyncPlan, 'swap' | 'tables'>): string {
+  if (plan.swap === 'each') return 'Each table is switched in as soon as it is loaded and verified; if one fails, the others that finished stay switched in.'
+  return plan.tables.length > 1
+    ? 'All tables are switched in together, in one atomic RENAME, once every one is loaded and verified: readers see the old rows until then, and if any table fails, every target table stays as it was.'
+    : 'The table is loaded under another name and switched in with one atomic RENAME once it is verified: readers see the old rows until then.'
 }
 
 /** The schedule column: description and next run, or why there is none. */

@@ -3,7 +3,7 @@ import type { ErrorBody } from '../../../../shared/errors'
 import type { SyncConfig, SyncPlan } from '../../../../shared/syncs'
 import { formatCount } from '../../format/numbers'
 import { jobHash } from '../../routing/routes'
-import { PLAN_ACTION_COLOR, tablesToConfirm } from '../../syncs/summary'
+import { deadLeftovers, PLAN_ACTION_COLOR, swapText, tablesToConfirm } from '../../syncs/summary'
 import { ErrorAlert } from '../ErrorAlert'
 
 export type RunDialog =
@@ -25,6 +25,9 @@ export function RunDialogs({ dialog, starting, onConfirm, onClose }: Props) {
     const risky = tablesToConfirm(plan)
     const refusing = risky.filter((t) => t.action === 'fail')
     const changing = risky.filter((t) => t.action !== 'fail')
+    const blocked = plan.problems.length > 0
+    const clearing = deadLeftovers(plan)
+    const others = plan.leftovers.filter((l) => l.state !== 'dead')
     return (
       <Modal
         opened
@@ -34,6 +37,32 @@ export function RunDialogs({ dialog, starting, onConfirm, onClose }: Props) {
         attributes={{ content: { 'data-testid': 'run-confirm' } }}
       >
         <Stack gap="sm">
+          {blocked && (
+            <Alert color="red" p="xs" title="The run would stop before writing anything" data-testid="run-confirm-problems">
+              <Stack gap={4}>
+                {plan.problems.map((p, i) => (
+                  <Text size="sm" key={i}>
+                    {p.table ? <Code>{p.table}</Code> : null} {p.message} <Text span size="xs" c="dimmed">({p.code})</Text>
+                  </Text>
+                ))}
+                <Text size="xs">Fix these in the sync or on the target, then run it.</Text>
+              </Stack>
+            </Alert>
+          )}
+          {clearing.length > 0 && (
+            <Alert color="yellow" p="xs" title="Left over by runs that did not finish" data-testid="run-confirm-leftovers">
+              <Text size="sm">
+                {clearing.flatMap((l) => l.tables).join(', ') || 'Statements still running'}
+                {clearing.some((l) => l.queries > 0) ? ` (and ${clearing.reduce((n, l) => n + l.queries, 0)} statement(s) still running)` : ''}: these runs are
+                no longer alive, so the run drops these tables first.
+              </Text>
+            </Alert>
+          )}
+          {others.length > 0 && (
+            <Text size="xs" c="dimmed" data-testid="run-confirm-kept">
+              Left alone: {others.map((l) => `${l.tables.join(', ')} (${l.reason})`).join('; ')}.
+            </Text>
+          )}
           {changing.length > 0 && (
             <Text size="sm">
               {changing.length === 1 ? 'This existing table' : `These ${changing.length} existing tables`} in <Code>{plan.targetDatabase}</Code>{' '}
@@ -82,16 +111,15 @@ export function RunDialogs({ dialog, starting, onConfirm, onClose }: Props) {
             </Table.Tbody>
           </Table>
           {plan.replaces.length > 0 && (
-            <Text size="xs" c="dimmed">
-              Replace loads into a new table and swaps it in atomically: readers see the old rows until the new ones are complete, and the
-              old table stays untouched if the run fails.
+            <Text size="xs" c="dimmed" data-testid="run-confirm-swap">
+              {swapText(plan)}
             </Text>
           )}
           <Group justify="flex-end" gap="xs">
             <Button variant="default" onClick={onClose} disabled={starting} data-testid="run-confirm-cancel">
               Cancel
             </Button>
-            <Button color={changing.length ? 'orange' : undefined} onClick={onConfirm} loading={starting} data-testid="run-confirm-ok">
+            <Button color={changing.length ? 'orange' : undefined} onClick={onConfirm} loading={starting} disabled={blocked} data-testid="run-confirm-ok">
               {changing.length ? `Overwrite ${changing.length} ${changing.length === 1 ? 'table' : 'tables'} and run` : 'Run'}
             </Button>
           </Group>
