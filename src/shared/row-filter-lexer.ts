@@ -3,7 +3,8 @@ import {
   BARE_REFUSED_FUNCTIONS,
   FILTER_FUNCTIONS,
   KEYWORDS_BEFORE_PARENTHESIS,
-  RESERVED_WORDS
+  RESERVED_WORDS,
+  TYPES_WITH_LENGTH
 } from './row-filter-words'
 
 /**
@@ -239,9 +240,13 @@ export function keywordRefusal(word: string): string {
 export function lexRowFilter(text: string): FilterToken[] {
   if (text.includes('\0')) refuse('it contains a NUL character')
   const { tokens, later } = lex(text)
+  /** The name before each open parenthesis, innermost last ('' for a plain group). */
+  const callees: string[] = []
   tokens.forEach((t, i) => {
     const prev = tokens[i - 1]
     const next = tokens[i + 1]
+    if (t.kind === 'op' && t.text === '(') callees.push(prev?.kind === 'word' ? asciiUpper(prev.text) : '')
+    if (t.kind === 'op' && t.text === ')') callees.pop()
     const afterDot = prev?.kind === 'op' && prev.text === '.'
     const beforeDot = next?.kind === 'op' && next.text === '.'
     // The server calls a name followed by "(", with or without spaces between (SLEEP (3) is a call).
@@ -263,6 +268,11 @@ export function lexRowFilter(text: string): FilterToken[] {
     if (t.kind !== 'word' || afterDot) return
     const up = asciiUpper(name)
     if (call) {
+      const inside = callees[callees.length - 1]
+      const typeSlot =
+        (prev?.kind === 'word' && asciiUpper(prev.text) === 'AS' && (inside === 'CAST' || inside === 'CONVERT')) ||
+        (prev?.kind === 'op' && prev.text === ',' && inside === 'CONVERT')
+      if (typeSlot && TYPES_WITH_LENGTH.has(up)) return
       if (!FILTER_FUNCTIONS.has(up) && !KEYWORDS_BEFORE_PARENTHESIS.has(up)) refuse(functionRefusal(up))
       return
     }

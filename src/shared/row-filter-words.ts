@@ -82,10 +82,15 @@ export const ALLOWED_KEYWORDS: ReadonlySet<string> = new Set([
 
 /** Keywords that may stand right before an opening parenthesis without being a function call. */
 export const KEYWORDS_BEFORE_PARENTHESIS: ReadonlySet<string> = new Set([
-  'AND', 'OR', 'NOT', 'XOR', 'IN', 'BETWEEN', 'LIKE', 'ESCAPE', 'CASE', 'WHEN', 'THEN', 'ELSE', 'DIV', 'MOD', 'FROM',
-  // types with a length, inside CAST(… AS DECIMAL(10,2)) and CONVERT(…, CHAR(3))
-  'BINARY', 'CHAR', 'NCHAR', 'DECIMAL', 'DATETIME', 'TIME', 'FLOAT', 'DOUBLE'
+  'AND', 'OR', 'NOT', 'XOR', 'IN', 'BETWEEN', 'LIKE', 'CASE', 'WHEN', 'THEN', 'ELSE', 'DIV', 'MOD', 'FROM'
 ])
+
+/**
+ * Types with a length, allowed before "(" only where a type stands: after AS in CAST, after the comma
+ * of CONVERT. Anywhere else `DATETIME(1)` is a call, and the server would look for a stored function
+ * of that name.
+ */
+export const TYPES_WITH_LENGTH: ReadonlySet<string> = new Set(['BINARY', 'CHAR', 'NCHAR', 'DECIMAL', 'DATETIME', 'TIME', 'FLOAT', 'DOUBLE'])
 
 /**
  * MariaDB 10.11's reserved words (each one that `SELECT 1 FROM t WHERE (word) IS NULL` refuses as a

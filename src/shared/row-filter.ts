@@ -422,6 +422,23 @@ export function checkWhereFilter(filter: string, table: string, columns?: readon
   return text
 }
 
+/**
+ * The functions a checked filter calls, upper case. A name the server has no built-in for (JSON_VALUE
+ * before MySQL 8.0.21, JSON_OVERLAPS before MariaDB 10.9) would call a stored function of that name
+ * in the session's database, so the engine looks for such functions before it runs the filter.
+ */
+export function filterCalls(filter: string): string[] {
+  const tokens = lexRowFilter(filter.trim())
+  const names = tokens.flatMap((t, i) => {
+    if (t.kind !== 'word') return []
+    const up = asciiUpper(t.text)
+    const next = tokens[i + 1]
+    const call = next?.kind === 'op' && next.text === '('
+    return (call && FILTER_FUNCTIONS.has(up)) || (!call && BARE_TIME_FUNCTIONS.has(up)) ? [up] : []
+  })
+  return [...new Set(names)].sort()
+}
+
 /** The same check for a form field: the reason, or null when the filter is fine (or empty). */
 export function rowFilterProblem(filter: string, table: string, columns?: readonly string[]): string | null {
   if (filter.trim() === '') return null

@@ -122,6 +122,8 @@ describe('row filters against MariaDB', () => {
   it('refuses an unknown column naming it, before any write', async () => {
     const err = await refusedOnSource('amout > 1')
     expect(err.message).toBe('The filter of orders is refused: the column amout does not exist in orders (did you mean amount?).')
+    // The same with the columns the caller read already.
+    await expect(checkFilterOnSource(meta, src.name, 'orders', 'amout > 1', ['id', 'amount'])).rejects.toThrow(/column amout does not exist/)
     const r = runCli(['sync', '--source', url(src.addr, src.name), '--target', url(dst.addr, dst.name), '--tables', 'orders', '--where', 'orders=amout > 1'])
     expect(r.code, r.stderr).toBe(2)
     expect(r.stderr).toMatch(/VALIDATION.*amout/)
@@ -132,6 +134,35 @@ describe('row filters against MariaDB', () => {
     const mix = await refusedOnSource("note COLLATE latin1_swedish_ci = 'x'")
     expect(mix.message).toMatch(/^The filter of orders is refused by the source server: .*latin1_swedish_ci/)
     expect((await refusedOnSource('ABS(amount, 2) > 1')).message).toMatch(/refused by the source server: .*ABS/i)
+  })
+
+  it('refuses to vouch for a filter on a session whose sql_mode reads SQL differently', async () => {
+    const odd = await openSession(endpoint(src.addr, src.name), 'meta')
+    try {
+      await odd.query("SET SESSION sql_mode = 'ANSI_QUOTES'")
+      const err = await checkFilterOnSource(odd, src.name, 'orders', 'id = 1').catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(AppError)
+      expect((err as AppError).code).toBe('INTERNAL')
+    } finally {
+      await odd.end()
+    }
+  })
+
+  it('refuses a filter whose allowed function shares its name with a stored function of the session database', async () => {
+    // On a server without the built-in (JSON_VALUE before MySQL 8.0.21) the call would reach it,
+    // from a session whose default database holds it (engine sessions here have none).
+    await s.query("CREATE FUNCTION json_value(a TEXT, b TEXT) RETURNS TEXT DETERMINISTIC RETURN 'x'")
+    const inDb = await openSession(endpoint(src.addr, src.name), 'meta', { database: src.name })
+    try {
+      const err = await checkFilterOnSource(inDb, src.name, 'orders', "JSON_VALUE(doc, '$.kind') = 'big'").catch((e: unknown) => e)
+      expect((err as AppError).code).toBe('VALIDATION')
+      expect((err as AppError).message).toMatch(/has a stored function json_value/)
+      expect(await checkFilterOnSource(inDb, src.name, 'orders', "JSON_EXTRACT(doc, '$.kind') = 'big'")).toBe("JSON_EXTRACT(doc, '$.kind') = 'big'")
+      expect(await checkFilterOnSource(meta, src.name, 'orders', "JSON_VALUE(doc, '$.kind') = 'big'")).toBe("JSON_VALUE(doc, '$.kind') = 'big'")
+    } finally {
+      await inDb.end()
+      await s.query('DROP FUNCTION json_value')
+    }
   })
 
   it('accepts every allowed function in a form MariaDB plans', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { checkWhereFilter } from '../../../src/main/sync/engine/where-filter'
-import { FILTER_FUNCTIONS, rowFilterProblem } from '../../../src/shared/row-filter'
+import { FILTER_FUNCTIONS, filterCalls, rowFilterProblem } from '../../../src/shared/row-filter'
 import { FUNCTION_SAMPLES, ROW_FILTER_COLUMNS } from '../../fixtures/row-filter-samples'
 import { AppError } from '../../../src/shared/errors'
 
@@ -203,6 +203,11 @@ describe('row filter check: refused filters name the part', () => {
     ['CAST(id AS JSON) = 1', /CAST and CONVERT to JSON/],
     ['TIMESTAMPDIFF(SQL_TSI_DAY, created_at, NOW()) > 1', /not allowed/],
     ['id IS 1', /IS may only be followed/],
+    // type names are calls (of a stored function of that name) outside CAST and CONVERT
+    ['DATETIME(1) = created_at', /function DATETIME is not allowed/],
+    ['IF(id, DECIMAL(1), 0) = 1', /function DECIMAL is not allowed/],
+    ["note LIKE 'x' ESCAPE ('!') AND ESCAPE(1) = 1", /function ESCAPE is not allowed/],
+    ['CAST(id AS SIGNED) = NCHAR(1)', /function NCHAR is not allowed/],
     ['SELECT', /subqueries/],
     ['id = 1 AND', /not an expression/],
     ['   ', /empty/]
@@ -255,5 +260,12 @@ describe('row filter check: the function allowlist', () => {
     for (const [name, f] of Object.entries(FUNCTION_SAMPLES)) {
       expect(rowFilterProblem(f, 'orders', ROW_FILTER_COLUMNS), name).toBeNull()
     }
+  })
+})
+
+describe('row filter check: the calls a filter makes', () => {
+  it('lists the functions called, bare time functions included, once each', () => {
+    expect(filterCalls("created_at >= NOW() - INTERVAL 30 DAY AND LOWER(note) = lower('X') AND created_at < LOCALTIME")).toEqual(['LOCALTIME', 'LOWER', 'NOW'])
+    expect(filterCalls('CAST(amount AS DECIMAL(10,2)) > 1 AND now = 1')).toEqual(['CAST'])
   })
 })
