@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 
 /** Runs the built `db-taxi` command the way a user does: `node bin/db-taxi.cjs ...`. */
@@ -35,7 +36,11 @@ export interface RunningServe {
   stop(signal?: NodeJS.Signals): Promise<number | null>
 }
 
-/** Starts `db-taxi serve` on a free port (--port 0 unless given) and waits for its URL line. */
+/**
+ * Starts `db-taxi serve` on a free port (--port 0 unless given) and waits for its banner. stdout is a
+ * pipe here, so serve prints the URL without its token: the token is read from where the banner says
+ * it is (the token file, or the --token flag / DBT_SERVER_TOKEN this call passed).
+ */
 export async function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunningServe> {
   const withPort = args.includes('--port') ? args : [...args, '--port', '0']
   const proc = spawn(process.execPath, [BIN, 'serve', ...withPort], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
@@ -44,13 +49,14 @@ export async function startServe(args: string[], env: NodeJS.ProcessEnv = {}): P
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()))
   proc.stderr!.on('data', (d: Buffer) => (err += d.toString()))
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)))
-  const url = await new Promise<string>((resolvePromise, reject) => {
+  const banner = await new Promise<{ url: string; where: 'file' | 'from'; detail: string }>((resolvePromise, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start in 20s.\nstdout: ${out}\nstderr: ${err}`)), 20_000)
     const check = (): void => {
-      const m = /serving at (http:\/\/\S+)/.exec(out)
-      if (m) {
+      const url = /serving at (http:\/\/\S+)\n/.exec(out)
+      const token = /^Token (file|from): (.+)$/m.exec(out)
+      if (url && token) {
         clearTimeout(timer)
-        resolvePromise(m[1]!)
+        resolvePromise({ url: url[1]!, where: token[1] as 'file' | 'from', detail: token[2]! })
       }
     }
     proc.stdout!.on('data', check)
@@ -59,8 +65,17 @@ export async function startServe(args: string[], env: NodeJS.ProcessEnv = {}): P
       reject(new Error(`serve exited with ${code} before listening.\nstdout: ${out}\nstderr: ${err}`))
     })
   })
-  const parsed = new URL(url)
-  const token = new URLSearchParams(parsed.hash.slice(1)).get('token') ?? ''
+  const parsed = new URL(banner.url)
+  const flag = withPort.indexOf('--token')
+  const token =
+    new URLSearchParams(parsed.hash.slice(1)).get('token') ??
+    (banner.where === 'file'
+      ? readFileSync(banner.detail, 'utf8').trim()
+      : banner.detail === '--token' && flag >= 0
+        ? withPort[flag + 1]!
+        : banner.detail === 'DBT_SERVER_TOKEN'
+          ? (env.DBT_SERVER_TOKEN ?? '')
+          : '')
   return {
     proc,
     baseUrl: `${parsed.protocol}//${parsed.host}`,

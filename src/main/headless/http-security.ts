@@ -59,3 +59,57 @@ export function bearerMatches(header: string | undefined, token: string): boolea
   const b = createHash('sha256').update(token).digest()
   return timingSafeEqual(a, b)
 }
+
+/**
+ * Only origin-form request targets (RFC 9112 §3.2.1: a path starting with one `/`, then an optional
+ * query) are served. Routers accept more: find-my-way strips the scheme and authority of an
+ * absolute-form target (`http://host/api/...`) and routes `*` to the catch-all; a URL parser reads
+ * `//host/...` as a network path and `\` as `/`. A fragment is never part of a request target.
+ */
+export function isOriginForm(target: string): boolean {
+  return target.startsWith('/') && !target.startsWith('//') && !/[\\#]/.test(target)
+}
+
+/** Path segments that hold data; anything a lenient reader could take for one stays behind the token. */
+const PROTECTED_SEGMENTS = new Set(['api', 'metrics'])
+
+/**
+ * Whether some reader of this target, more lenient than our router, could take it for an /api or
+ * /metrics path: percent-escapes decoded (repeatedly, for double encoding), `\` read as `/`, empty and
+ * dot segments resolved, `;params` cut, compatibility forms (NFKC) and case folded. Used only where no route matched (the not-found
+ * handler), to keep the SPA fallback and route discovery away from anything API-like; routes that
+ * matched are authenticated by their own access setting, never by this.
+ */
+export function looksProtected(target: string): boolean {
+  let path = target.split(/[?#]/, 1)[0] ?? ''
+  for (let i = 0; i < 4; i++) {
+    let next: string
+    try {
+      next = decodeURIComponent(path)
+    } catch {
+      break
+    }
+    if (next === path) break
+    path = next
+  }
+  const kept: string[] = []
+  for (const raw of path.replace(/\\/g, '/').split('/')) {
+    const seg = (raw.split(/[;?#]/, 1)[0] ?? '').normalize('NFKC').trim().toLowerCase()
+    if (seg === '' || seg === '.') continue
+    if (seg === '..') kept.pop()
+    else kept.push(seg)
+  }
+  return PROTECTED_SEGMENTS.has(kept[0] ?? '')
+}
+
+/**
+ * The path of a request target as it may appear in a log line: no query (it may carry anything),
+ * no scheme or authority of an absolute-form target (it may carry user:password@), bounded length.
+ */
+export function pathForLog(target: string): string {
+  let path = target
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(path)
+  if (scheme) path = path.slice(scheme[0].length) || '/'
+  path = path.split('?', 1)[0] ?? ''
+  return path.length > 200 ? `${path.slice(0, 200)}…` : path
+}

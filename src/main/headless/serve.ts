@@ -1,18 +1,18 @@
 import { join } from 'node:path'
 import { createDispatcher } from '../api/dispatcher'
 import { createHandlers } from '../api/handlers'
-import type { ConfigLayers } from '../sync/config/layers'
+import { effectiveConfig, type ConfigLayers } from '../sync/config/layers'
 import { Redactor } from '../sync/logging/redact'
 import { createSyncSystem } from '../sync/system'
 import { createHttpServer } from './http-server'
-import { resolveServerToken } from './server-token'
+import { resolveServerToken, servingBanner } from './server-token'
 import { EXIT } from './exit-codes'
 
 /**
  * `db-taxi serve`: start order of the design (config, logger, store, sync system, transport) and
  * the reverse on SIGINT/SIGTERM, bounded so a stuck part cannot keep the process alive.
  */
-export async function serve(layers: ConfigLayers, io: { stdout: NodeJS.WritableStream }): Promise<number> {
+export async function serve(layers: ConfigLayers, io: { stdout: NodeJS.WritableStream & { isTTY?: boolean } }): Promise<number> {
   const redactor = new Redactor()
   const system = createSyncSystem({ layers, mode: 'headless', redactor })
   const config = system.config()
@@ -40,10 +40,18 @@ export async function serve(layers: ConfigLayers, io: { stdout: NodeJS.WritableS
     return EXIT.CANNOT_CONNECT
   }
   const shownHost = config['server.host'].includes(':') ? `[${config['server.host']}]` : config['server.host']
-  system.logger.info('serving', { url: `http://${shownHost}:${port}/`, source, dataDir: system.dataDir })
-  // The token rides in the fragment: browsers never send it to the server and it stays out of logs.
-  io.stdout.write(`DB-Taxi is serving at http://${shownHost}:${port}/#token=${token}\n`)
-  if (source === 'generated' || source === 'file') io.stdout.write(`Token file: ${join(system.dataDir, 'server-token')}\n`)
+  const url = `http://${shownHost}:${port}/`
+  system.logger.info('serving', { url, source, dataDir: system.dataDir })
+  io.stdout.write(
+    servingBanner({
+      url,
+      token,
+      source,
+      origin: effectiveConfig(layers).origins['server.token'],
+      tokenFile: join(system.dataDir, 'server-token'),
+      isTTY: io.stdout.isTTY === true
+    })
+  )
 
   return new Promise<number>((resolve) => {
     let stopping = false

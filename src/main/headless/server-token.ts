@@ -23,3 +23,28 @@ export function resolveServerToken(configured: string, dataDir: string): { token
   chmodSync(path, 0o600)
   return { token, source: 'generated' }
 }
+
+export interface BannerInput {
+  /** The server's URL without any token, ending in `/`. */
+  url: string
+  token: string
+  source: 'config' | 'file' | 'generated'
+  /** Where a configured token came from: `--token`, `DBT_SERVER_TOKEN`, `<config file>:<line>`. */
+  origin?: string
+  tokenFile: string
+  /** Whether stdout is a terminal (a person reading), rather than a pipe or file (a log someone keeps). */
+  isTTY: boolean
+}
+
+/**
+ * What `serve` prints when it listens. The token rides in the URL's fragment (browsers never send
+ * it, so it stays out of access logs) but only on a terminal: a piped stdout ends up in journald, a
+ * container log or a CI log, kept and read by others. There the URL comes bare, and a line says
+ * where the token is: its file, or the flag, variable or config file that set it.
+ */
+export function servingBanner(b: BannerInput): string {
+  const lines = [`DB-Taxi is serving at ${b.url}${b.isTTY ? `#token=${b.token}` : ''}`]
+  lines.push(b.source === 'config' ? `Token from: ${b.origin ?? 'the configuration'}` : `Token file: ${b.tokenFile}`)
+  if (!b.isTTY) lines.push('The token is not printed because stdout is not a terminal; open the URL with #token=<token> appended.')
+  return lines.join('\n') + '\n'
+}

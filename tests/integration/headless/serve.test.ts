@@ -1,10 +1,12 @@
+import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, statSync, writeFileSync, readdirSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli, startServe, type RunningServe } from '../../helpers/cli'
+import { MIGRATIONS } from '../../../src/main/sync/store/migrations'
+import { BIN, cleanEnv, runCli, startServe, type RunningServe } from '../../helpers/cli'
 
 const newDir = (): string => mkdtempSync(join(tmpdir(), 'dbt-serve-'))
 
@@ -38,8 +40,11 @@ describe('db-taxi serve', () => {
     await s?.stop()
   })
 
-  it('prints a URL carrying the token in its fragment, and never logs the token', () => {
+  it('with stdout piped, prints the URL without the token and says which variable set it; never logs it', () => {
     expect(s.token).toBe('test-token-123456')
+    expect(s.stdout()).toMatch(/^DB-Taxi is serving at http:\/\/127\.0\.0\.1:\d+\/\n/)
+    expect(s.stdout()).toContain('\nToken from: DBT_SERVER_TOKEN\n')
+    expect(s.stdout()).not.toContain('test-token-123456')
     expect(s.stderr()).not.toContain('test-token-123456')
   })
 
@@ -158,6 +163,10 @@ describe('db-taxi serve lifecycle', () => {
     const tokenFile = join(dataDir, 'server-token')
     expect(statSync(tokenFile).mode & 0o777).toBe(0o600)
     expect(readFileSync(tokenFile, 'utf8').trim()).toBe(first.token)
+    // stdout is a pipe: it names the token file and never carries the token itself.
+    expect(first.stdout()).toContain(`\nToken file: ${tokenFile}\n`)
+    expect(first.stdout()).not.toContain(first.token)
+    expect(first.stdout()).not.toMatch(/\/#token=/)
     expect(first.stderr()).toMatch(/metadata store migrated/)
     const saved = await fetch(`${first.baseUrl}/api/rpc/settings.update`, {
       method: 'POST',
@@ -179,12 +188,44 @@ describe('db-taxi serve lifecycle', () => {
     expect(await second.stop('SIGINT')).toBe(130)
 
     const db = new Database(join(dataDir, 'db-taxi.sqlite'), { readonly: true })
-    const versions = db.prepare('SELECT version FROM schema_migrations').all()
+    const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').all()
     db.close()
-    expect(versions).toHaveLength(1)
+    // Each migration applied once, by the first start only.
+    expect(versions).toEqual(MIGRATIONS.map((m) => ({ version: m.version })))
     // The generated token appears in no log line.
     const logs = readdirSync(join(dataDir, 'logs')).filter((f) => f.endsWith('.log'))
     for (const f of logs) expect(readFileSync(join(dataDir, 'logs', f), 'utf8')).not.toContain(first.token)
+    // Log files are for the owner only (issue 10 item 9).
+    expect(logs.length).toBeGreaterThan(0)
+    for (const f of [...logs, '.audit.json']) expect([f, statSync(join(dataDir, 'logs', f)).mode & 0o777]).toEqual([f, 0o600])
+  })
+
+  it('prints the URL with its token when stdout is a terminal', async () => {
+    // `script` runs serve on a pseudo-terminal, as a person starting it by hand would.
+    const dataDir = newDir()
+    const cmd = [process.execPath, BIN, 'serve', '--data-dir', dataDir, '--port', '0'].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')
+    const proc = spawn('script', ['-qfec', cmd, '/dev/null'], {
+      env: cleanEnv({ DBT_SERVER_TOKEN: 'tty-token-0123456789' }),
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true
+    })
+    let out = ''
+    proc.stdout!.on('data', (d: Buffer) => (out += d.toString()))
+    const exited = new Promise<void>((r) => proc.once('exit', () => r()))
+    try {
+      await new Promise<void>((resolve, reject) => {
+        proc.stdout!.on('data', () => (/serving at \S+\r?\n/.test(out) ? resolve() : undefined))
+        void exited.then(() => reject(new Error(`serve under script exited early: ${out}`)))
+      })
+    } finally {
+      // script's group; serve runs in script's own session and goes when its terminal hangs up. The
+      // banner is one write, so all of it is in `out` once script has exited.
+      if (proc.exitCode === null) process.kill(-proc.pid!, 'SIGTERM')
+      await exited
+    }
+    expect(out).toMatch(/serving at http:\/\/127\.0\.0\.1:\d+\/#token=tty-token-0123456789\r?\n/)
+    expect(out).toMatch(/Token from: DBT_SERVER_TOKEN/)
+    expect(out).not.toContain('not a terminal')
   })
 
   it('exits 2 naming DBT_SERVER_PORT when it is not a number', () => {

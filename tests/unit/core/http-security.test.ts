@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { bearerMatches, isAllowedHost, isAllowedOrigin, parseHostHeader } from '../../../src/main/headless/http-security'
+import {
+  bearerMatches,
+  isAllowedHost,
+  isAllowedOrigin,
+  isOriginForm,
+  looksProtected,
+  parseHostHeader,
+  pathForLog
+} from '../../../src/main/headless/http-security'
 
 describe('Host header check (DNS rebinding)', () => {
   it('parses host headers including IPv6 literals', () => {
@@ -50,5 +58,63 @@ describe('bearer token', () => {
     expect(bearerMatches('Basic abc', 'abc')).toBe(false)
     expect(bearerMatches(undefined, 'abc')).toBe(false)
     expect(bearerMatches('Bearer abc', '')).toBe(false)
+  })
+})
+
+describe('request targets', () => {
+  it('accepts only origin-form: one leading slash, no fragment, no backslash', () => {
+    for (const t of ['/', '/api/status', '/api/status?x=1', '/%61pi/status', '/api/status?', '/a//b']) expect([t, isOriginForm(t)]).toEqual([t, true])
+    for (const t of [
+      'http://127.0.0.1:8080/api/status',
+      'HTTP://x/api',
+      '*',
+      'api/status',
+      '',
+      '//api/status',
+      '//evil.example/api',
+      '/\\api',
+      '/api\\status',
+      '/api/status#',
+      '/api/status#x'
+    ]) {
+      expect([t, isOriginForm(t)]).toEqual([t, false])
+    }
+  })
+
+  it('takes for /api or /metrics anything a lenient reader could', () => {
+    for (const t of [
+      '/api',
+      '/api/',
+      '/api/x',
+      '/API/x',
+      '/%61pi/x',
+      '/%2561pi/x',
+      '/%25%36%31pi/x',
+      '/./api/x',
+      '/x/../api/x',
+      '/%2e%2e/api/x',
+      '/%2Fapi/x',
+      '/%5Capi/x',
+      '/api;x/y',
+      '/api%3Fx',
+      '/%EF%BD%81pi/x',
+      '/metrics',
+      '/Metrics/',
+      '/%6detrics?x',
+      '/ api/x'
+    ]) {
+      expect([t, looksProtected(t)]).toEqual([t, true])
+    }
+    for (const t of ['/', '/index.html', '/assets/app.js', '/apix', '/settings', '/api/../health', '/health', '/%ZZ', '/x/api']) {
+      expect([t, looksProtected(t)]).toEqual([t, false])
+    }
+  })
+
+  it('logs a path without its query, scheme or authority, bounded', () => {
+    expect(pathForLog('/api/status?token=abc')).toBe('/api/status')
+    expect(pathForLog('http://user:pw@127.0.0.1:8080/api/rpc/x?y')).toBe('/api/rpc/x')
+    expect(pathForLog('http://127.0.0.1:8080')).toBe('/')
+    expect(pathForLog('*')).toBe('*')
+    expect(pathForLog('/' + 'a'.repeat(500))).toHaveLength(201)
   })
 })

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { chmodSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import winston from 'winston'
 import DailyRotateFile from 'winston-daily-rotate-file'
@@ -24,6 +24,34 @@ export interface LoggerOptions {
   redactor: Redactor
   /** Console output goes to stderr: stdout is reserved for CLI results. */
   console?: boolean
+  /** A log file is rotated when it reaches this size (winston-daily-rotate-file's `maxSize`); default 20m. */
+  rotateSize?: string
+}
+
+const LOG_FILE_MODE = 0o600
+const AUDIT_FILE = '.audit.json'
+const MAX_FILES = '14d'
+
+/**
+ * Log lines name tables, hosts and users: they are for the owner only. New log files are opened
+ * with mode 0600 (the rotator's stream option). The rotator's audit file (its list of files to
+ * expire) is written with plain writeFileSync, which has no mode but keeps an existing file's: so it
+ * is created here first, 0600, holding what the rotator itself writes for a first start (no files
+ * yet). Files an older version left readable by others are tightened.
+ */
+function privateLogFiles(logDir: string, auditFile: string): void {
+  const fresh = { keep: { days: true, amount: Number.parseInt(MAX_FILES, 10) }, auditLog: auditFile, files: [] }
+  try {
+    writeFileSync(auditFile, JSON.stringify(fresh, null, 4), { mode: LOG_FILE_MODE, flag: 'wx' })
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+  }
+  for (const name of readdirSync(logDir)) {
+    if (name !== AUDIT_FILE && !/^db-taxi-.*\.log(\.\d+)?$/.test(name)) continue
+    const path = join(logDir, name)
+    const st = lstatSync(path)
+    if (st.isFile() && (st.mode & 0o077) !== 0) chmodSync(path, LOG_FILE_MODE)
+  }
 }
 
 /**
@@ -60,14 +88,18 @@ export function createLogger(opts: LoggerOptions): Logger {
   }
   if (opts.logDir) {
     mkdirSync(opts.logDir, { recursive: true, mode: 0o700 })
+    const auditFile = join(opts.logDir, AUDIT_FILE)
+    privateLogFiles(opts.logDir, auditFile)
     transports.push(
       new DailyRotateFile({
         dirname: opts.logDir,
         filename: 'db-taxi-%DATE%.log',
         datePattern: 'YYYY-MM-DD',
-        maxSize: '20m',
-        maxFiles: '14d',
-        auditFile: join(opts.logDir, '.audit.json'),
+        maxSize: opts.rotateSize ?? '20m',
+        maxFiles: MAX_FILES,
+        auditFile,
+        // Passed to fs.createWriteStream for every file it opens, the first and each rotated one.
+        options: { flags: 'a', mode: LOG_FILE_MODE },
         format: winston.format.combine(redact(), winston.format.timestamp(), winston.format.json())
       })
     )
