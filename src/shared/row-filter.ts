@@ -11,7 +11,7 @@ export { FILTER_FUNCTION_GROUPS, FILTER_FUNCTIONS } from './row-filter-words'
 /**
  * A user's row filter (the WHERE of one table), checked by two independent readings before it may
  * run: the lexical check (row-filter-lexer.ts, the server's own tokenization, with an allowlist of
- * callable names and keywords) and this one, a real parse with node-sql-parser's MariaDB grammar
+ * callable names and keywords) and this one, a real parse with node-sql-parser (its MySQL grammar)
  * whose every node must be on an allowlist: the table's own columns, literals, the comparison,
  * logical, arithmetic and bit operators, IN (a list), BETWEEN, LIKE … ESCAPE, IS [NOT] NULL/TRUE/
  * FALSE/UNKNOWN, CASE, INTERVAL, CAST/CONVERT to plain types, COLLATE, and the pure functions of
@@ -20,9 +20,12 @@ export { FILTER_FUNCTION_GROUPS, FILTER_FUNCTIONS } from './row-filter-words'
  * What runs is the user's own text (trimmed), not the parser's re-serialization: node-sql-parser
  * groups some operators differently from the server (it reads `a = 1 XOR b` as `a = (1 XOR b)` and
  * `a || b && c` as `(a || b) && c`), so printing its tree back would silently change which rows are
- * copied. Both checks read exactly the text that runs, and every column and call the parser found is
- * matched to the lexer's token at the same offset, so the two cannot disagree about what is a name,
- * a string or a call. The engine runs the text only on the source, inside parentheses, read-only.
+ * copied. Both checks read the text that runs, token for token (the parser gets bare names in
+ * backticks and bare LOCALTIME-like calls with their parentheses, which is how the server reads them),
+ * and every column and call the parser found is matched to the lexer's token at the same offset, so
+ * the two cannot disagree about what is a name, a string or a call. Security does not rest on the
+ * parser's grouping: whatever tree the server builds, it is made of these allowed tokens. The engine
+ * runs the text only on the source, inside parentheses, read-only.
  */
 
 export const ROW_FILTER_MAX_LENGTH = 10_000
