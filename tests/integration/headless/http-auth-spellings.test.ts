@@ -3,6 +3,11 @@ import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createDispatcher } from '../../../src/main/api/dispatcher'
+import { createHandlers } from '../../../src/main/api/handlers'
+import { createHttpServer, type HttpServer } from '../../../src/main/headless/http-server'
+import { loadBootLayers } from '../../../src/main/sync/config/layers'
+import { createSyncSystem, type SyncSystem } from '../../../src/main/sync/system'
 import { startServe, type RunningServe } from '../../helpers/cli'
 
 /**
@@ -260,5 +265,53 @@ describe('HTTP auth holds for every spelling of a protected path', () => {
         expect(text).not.toContain(secret)
       }
     }
+  })
+})
+
+describe('a route that does not declare itself public needs the token (default deny)', () => {
+  let system: SyncSystem
+  let http: HttpServer
+  let port: number
+
+  beforeAll(async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'dbt-default-deny-'))
+    system = createSyncSystem({
+      layers: loadBootLayers({ env: { DBT_DATA_DIR: dataDir, DBT_SYNC_ENABLED: 'false' } }),
+      mode: 'headless',
+      consoleLog: false
+    })
+    await system.start()
+    http = createHttpServer({
+      system,
+      dispatch: createDispatcher(createHandlers(system), system.logger),
+      token: TOKEN,
+      host: '127.0.0.1',
+      port: 0,
+      rendererDir: join(dataDir, 'no-renderer'),
+      readTimeoutMs: 10_000,
+      writeTimeoutMs: 10_000
+    })
+    // Routes added later, without any access setting, anywhere in the URL space.
+    http.app.get('/reports/secret', async () => ({ ok: true, data: 'added later' }))
+    http.app.get('/api/added', async () => ({ ok: true, data: 'added later' }))
+    ;({ port } = await http.listen())
+  })
+  afterAll(async () => {
+    await http?.close(2_000)
+    await system?.stop(5_000)
+  })
+
+  it('refuses them without the token in every spelling and serves them with it', async () => {
+    for (const target of ['/reports/secret', '/%72eports/secret', '/api/added', '/%61pi/added']) {
+      for (const method of ['GET', 'HEAD']) {
+        expect([method, target, (await send(port, method, target)).status]).toEqual([method, target, 401])
+        const ok = await send(port, method, target, { authorization: `Bearer ${TOKEN}` })
+        expect([method, target, ok.status]).toEqual([method, target, 200])
+      }
+    }
+    // Without a built UI the fallback is a plain notice, and still nothing API-like gets it.
+    expect((await send(port, 'GET', '/settings')).body).toMatch(/UI is not built/)
+    expect((await send(port, 'GET', '/%61pi/nothing')).status).toBe(401)
+    expect((await send(port, 'GET', '/health')).status).toBe(200)
   })
 })
