@@ -79,7 +79,7 @@ export async function preflight(input: PreflightInput): Promise<PreflightResult>
     }
     if (task.where !== undefined) {
       try {
-        await checkFilterOnSource(input.sourceMeta, input.sourceDb, task.source, task.where)
+        await checkFilterOnSource(input.sourceMeta, input.sourceDb, task.source, task.where, info.columns.map((c) => c.name))
       } catch (err) {
         add(err instanceof AppError ? err.code : 'VALIDATION', (err as Error).message)
       }

@@ -378,7 +378,10 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
 
     const parallel = await boundedParallelism(Math.max(1, spec.options.parallelism), sourceMeta, targetMeta, log)
     const options: RunOptions = { ...spec.options, parallelism: parallel }
-    readers = await openReaders(source, parallel, { wantGlobal: parallel > 1 || spec.tables.length > 1 })
+    // The run's one moment for NOW() and its kin in row filters (see startSnapshot).
+    const [clockRows] = await sourceMeta.query<RowDataPacket[]>('SELECT UNIX_TIMESTAMP(NOW(6)) AS t')
+    const clock = String(clockRows[0]?.t)
+    readers = await openReaders(source, parallel, { wantGlobal: parallel > 1 || spec.tables.length > 1, clock })
     summary.consistency = readers.consistency
     log(
       'info',

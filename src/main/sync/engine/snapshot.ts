@@ -33,7 +33,18 @@ export interface ReaderGroup {
 /** How long the coordinator waits for the commit block before settling for per-table snapshots. */
 const BLOCK_WAIT_SECONDS = 10
 
-async function startSnapshot(conn: Connection): Promise<void> {
+/**
+ * `clock`: the run's one moment (UNIX_TIMESTAMP(NOW(6)) read at its start). Every reader's NOW(),
+ * CURDATE() and kin answer it, so a row filter such as `created_at >= NOW() - INTERVAL 30 DAY`
+ * picks the same rows in every chunk, on every reader, and in the verification that follows
+ * minutes later (a row crossing the boundary in between would otherwise show as a difference).
+ */
+async function startSnapshot(conn: Connection, clock: string | undefined): Promise<void> {
+  if (clock !== undefined) {
+    // A number literal: the variable refuses a string.
+    if (!/^\d{1,12}(\.\d{1,6})?$/.test(clock)) throw new Error(`unexpected clock value ${clock}`)
+    await conn.query(`SET SESSION timestamp = ${clock}`)
+  }
   await conn.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ')
   await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY')
 }
@@ -61,12 +72,12 @@ async function blockCommits(conn: Connection): Promise<(() => Promise<void>) | n
   }
 }
 
-export async function openReaders(ep: Endpoint, count: number, opts: { wantGlobal: boolean }): Promise<ReaderGroup> {
+export async function openReaders(ep: Endpoint, count: number, opts: { wantGlobal: boolean; clock?: string }): Promise<ReaderGroup> {
   if (count <= 1) {
     // One reader, one snapshot for every table: consistent without any lock.
     const r = await openRunSession(ep, 'read')
     try {
-      await startSnapshot(r)
+      await startSnapshot(r, opts.clock)
     } catch (err) {
       destroyConnection(r)
       throw err
@@ -83,7 +94,7 @@ export async function openReaders(ep: Endpoint, count: number, opts: { wantGloba
           for (let i = 0; i < count; i++) {
             const r = await openRunSession(ep, 'read')
             readers.push(r)
-            await startSnapshot(r)
+            await startSnapshot(r, opts.clock)
           }
         } catch (err) {
           for (const r of readers) destroyConnection(r)
@@ -97,7 +108,7 @@ export async function openReaders(ep: Endpoint, count: number, opts: { wantGloba
       await coordinator.end().catch(() => destroyConnection(coordinator))
     }
   }
-  return perTableGroup(ep, count)
+  return perTableGroup(ep, count, opts.clock)
 }
 
 function sharedGroup(readers: Connection[]): ReaderGroup {
@@ -135,7 +146,7 @@ function sharedGroup(readers: Connection[]): ReaderGroup {
 }
 
 /** One reader per table, its snapshot started when the table starts; at most `count` open at once. */
-function perTableGroup(ep: Endpoint, count: number): ReaderGroup {
+function perTableGroup(ep: Endpoint, count: number, clock: string | undefined): ReaderGroup {
   const byTable = new Map<string, Promise<Connection>>()
   const open = new Set<Connection>()
   let slots = count
@@ -169,7 +180,7 @@ function perTableGroup(ep: Endpoint, count: number): ReaderGroup {
             const c = await openRunSession(ep, 'read')
             open.add(c)
             try {
-              await startSnapshot(c)
+              await startSnapshot(c, clock)
             } catch (err) {
               open.delete(c)
               destroyConnection(c)

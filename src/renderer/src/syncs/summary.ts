@@ -1,5 +1,5 @@
 import type { ConnectionInfo } from '../../../shared/connections'
-import type { SyncConfig, SyncPlan, SyncPlanTable, WritePathOption } from '../../../shared/syncs'
+import type { SwapMode, SyncConfig, SyncPlan, SyncPlanTable, WritePathOption } from '../../../shared/syncs'
 import type { OnExists } from './wizard-model'
 
 /** How sync configs and plans read on the Syncs page. Pure, unit-tested. */
@@ -56,6 +56,18 @@ export const WRITE_PATH_TEXT: Record<WritePathOption, { label: string; descripti
   insert: {
     label: 'Multi-row INSERT',
     description: 'Works everywhere, including behind proxies that support neither of the others; the slowest.'
+  }
+}
+
+export const SWAP_TEXT: Record<SwapMode, { label: string; description: string }> = {
+  together: {
+    label: 'All tables together (default)',
+    description:
+      'Every table is loaded and verified under another name, then all are switched in with one atomic RENAME: readers see every table change at the same moment, and if one table fails, none is changed.'
+  },
+  each: {
+    label: 'Each table when it is ready',
+    description: 'A table is switched in as soon as it is loaded and verified; if a later table fails, the ones before it stay switched in.'
   }
 }
 

@@ -1,7 +1,7 @@
 import type { MethodInput } from '../../../shared/contract'
 import type { ErrorBody } from '../../../shared/errors'
 import { rowFilterProblem } from '../../../shared/row-filter'
-import type { ON_EXISTS, ScheduleInput, SyncConfig, TableMapping, WritePathOption } from '../../../shared/syncs'
+import type { ON_EXISTS, ScheduleInput, SyncConfig, TableMapping, SwapMode, WritePathOption } from '../../../shared/syncs'
 
 /**
  * The sync wizard's state and its conversion to and from the contract (`syncs.create/update`,
@@ -41,6 +41,7 @@ export interface WizardState {
     recreateOnMismatch: boolean
     verify: boolean
     writePath: WritePathOption
+    swap: SwapMode
     views: boolean
     triggers: boolean
     routines: boolean
@@ -83,6 +84,7 @@ export function emptyWizard(): WizardState {
       recreateOnMismatch: false,
       verify: true,
       writePath: 'auto',
+      swap: 'together',
       views: false,
       triggers: false,
       routines: false
@@ -119,6 +121,7 @@ export function wizardFromConfig(c: SyncConfig): WizardState {
       recreateOnMismatch: o.recreateOnMismatch ?? false,
       verify: o.verify ?? true,
       writePath: o.writePath ?? 'auto',
+      swap: o.swap ?? 'together',
       views: o.objects?.views ?? false,
       triggers: o.objects?.triggers ?? false,
       routines: o.objects?.routines ?? false
@@ -184,6 +187,7 @@ export function toCreateInput(s: WizardState): SyncCreateInput {
   if (o.chunkRows !== '') options.chunkRows = o.chunkRows
   if (o.parallelism !== '') options.parallelism = o.parallelism
   if (o.writePath !== 'auto') options.writePath = o.writePath
+  if (o.swap !== 'together') options.swap = o.swap
   if (o.views || o.triggers || o.routines) options.objects = { views: o.views, triggers: o.triggers, routines: o.routines }
   const input: SyncCreateInput = {
     name: s.name.trim(),

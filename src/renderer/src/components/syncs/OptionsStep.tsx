@@ -1,6 +1,6 @@
 import { Checkbox, Grid, Group, NumberInput, Radio, Select, Stack, Switch, Text, Title } from '@mantine/core'
-import { ON_EXISTS, WRITE_PATHS, type WritePathOption } from '../../../../shared/syncs'
-import { ON_EXISTS_TEXT, WRITE_PATH_TEXT } from '../../syncs/summary'
+import { ON_EXISTS, SWAP_MODES, WRITE_PATHS, type SwapMode, type WritePathOption } from '../../../../shared/syncs'
+import { ON_EXISTS_TEXT, SWAP_TEXT, WRITE_PATH_TEXT } from '../../syncs/summary'
 import type { OnExists, WizardState } from '../../syncs/wizard-model'
 import type { StepProps } from './wizard-props'
 
@@ -34,6 +34,17 @@ export function OptionsStep({ state, update, errors }: StepProps) {
             ))}
           </Stack>
         </Radio.Group>
+        <Select
+          mt="sm"
+          maw={640}
+          label="Switch the tables in"
+          description={SWAP_TEXT[o.swap].description}
+          data={SWAP_MODES.map((v) => ({ value: v, label: SWAP_TEXT[v].label }))}
+          value={o.swap}
+          onChange={(v) => v && set({ swap: v as SwapMode })}
+          allowDeselect={false}
+          data-testid="opt-swap"
+        />
       </div>
 
       <Stack gap="sm">

@@ -75,6 +75,7 @@ export function ReviewStep({ state, connections, validation, validating, onValid
               `chunks of ${o.chunkRows === '' ? 'the default size' : `${o.chunkRows.toLocaleString('en-US')} rows`}`,
               `parallelism ${o.parallelism === '' ? '2 (default)' : o.parallelism}`,
               o.writePath === 'auto' ? null : `write path: ${WRITE_PATH_TEXT[o.writePath].label}`,
+              o.swap === 'together' ? 'tables switch in together' : 'each table switches in when ready',
               objects ? `also ${objects}` : null
             ]
               .filter(Boolean)
