@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { LATEST_SCHEMA_VERSION } from '../../src/main/sync/store/migrations'
 import { expect, SCREENSHOTS, test } from './fixtures'
 
 test.beforeAll(() => mkdirSync(SCREENSHOTS, { recursive: true }))
@@ -15,7 +16,7 @@ test('the Dashboard shows the live status of db-taxi serve', async ({ page, serv
   await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible()
   await expect(page.getByTestId('store-status')).toContainText('OK')
   await expect(page.getByTestId('sync-status')).toContainText('running')
-  await expect(page.getByTestId('store-schema-version')).toContainText('1')
+  await expect(page.getByTestId('store-schema-version')).toContainText(String(LATEST_SCHEMA_VERSION))
   await expect(page.getByTestId('counter-connections')).toContainText('0')
   await expect(page.getByTestId('counter-jobs-total')).toContainText('0')
   await expect(page.getByTestId('mode')).toContainText('headless')

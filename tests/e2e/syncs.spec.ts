@@ -122,8 +122,19 @@ test('create a sync in the wizard, refuse a hostile filter, run it, confirm the 
   await expect(page.getByTestId('tables-count')).toContainText('1 of 2 tables selected')
   await page.getByTestId('table-expand-orders').click()
   await page.getByTestId('table-target-orders').fill('orders_copy')
-  // Hostile first: the server must refuse it, on the field.
-  await page.getByTestId('table-where-orders').fill('1=1; DROP TABLE x')
+  // Hostile first: refused inline as it is typed, naming the part, and Next stays on this step.
+  const where = page.getByTestId('table-where-orders')
+  await where.fill('1=1; DROP TABLE x')
+  await expect(where).toHaveAttribute('aria-invalid', 'true')
+  await expect(page.getByTestId('table-options-orders')).toContainText('statement separator')
+  await page.screenshot({ path: join(SCREENSHOTS, 'sync-wizard-where-refused.png'), fullPage: true })
+  await page.getByTestId('wizard-next').click()
+  await expect(page.getByTestId('table-row-orders')).toBeVisible()
+  await where.fill('`sleep`(3) = 0')
+  await expect(page.getByTestId('table-options-orders')).toContainText(/sleep/i)
+  // Fixed: the error goes away with the edit.
+  await where.fill(FILTER)
+  await expect(where).not.toHaveAttribute('aria-invalid', 'true')
   await page.getByTestId('table-exclude-orders').click()
   await expect(page.getByRole('option', { name: /^note/ })).toBeVisible()
   await page.keyboard.press('Escape')
@@ -149,19 +160,8 @@ test('create a sync in the wizard, refuse a hostile filter, run it, confirm the 
   await page.screenshot({ path: join(SCREENSHOTS, 'sync-wizard-4-schedule.png'), fullPage: true })
   await page.getByTestId('wizard-next').click()
 
-  // Step 5: review, then Save: the hostile filter comes back as VALIDATION on its field.
+  // Step 5: review, validate (the servers, with the run's preflight), then Save.
   await expect(page.getByTestId('review-table-orders')).toContainText('orders → orders_copy')
-  await page.getByTestId('wizard-save').click()
-  const where = page.getByTestId('table-where-orders')
-  await expect(where).toBeVisible()
-  await expect(where).toHaveAttribute('aria-invalid', 'true')
-  await expect(page.getByTestId('table-options-orders')).toContainText('statement separator')
-  await page.screenshot({ path: join(SCREENSHOTS, 'sync-wizard-where-refused.png'), fullPage: true })
-
-  // Fixed: the error goes away with the edit, and Save works from the review step.
-  await where.fill(FILTER)
-  await expect(where).not.toHaveAttribute('aria-invalid', 'true')
-  for (let i = 0; i < 3; i++) await page.getByTestId('wizard-next').click()
   await expect(page.getByTestId('review-table-orders')).toContainText(`WHERE (${FILTER})`)
   await expect(page.getByTestId('review-schedule')).toContainText('cron 30 3 * * 1-5')
   await page.getByTestId('sync-validate').click()

@@ -84,14 +84,21 @@ export function SyncWizard({ editing, onCancel, onSaved }: Props) {
     setState((s) => (typeof patch === 'function' ? patch(s) : { ...s, ...patch }))
     setValidation(null)
   }
-  // An edited field's error is stale; the rest stay until the next check.
+  // An edited field's error is stale: it goes, or, while the field is still wrong, says why now
+  // (a filter edited from one refused form to another names the new part). The rest stay until the next check.
   const updateAndClear = (patch: Partial<WizardState> | ((s: WizardState) => WizardState)): void => {
     const before = state
     update(patch)
     setErrors((e) => {
       const after = typeof patch === 'function' ? patch(before) : { ...before, ...patch }
       const stillWrong = allStepErrors(after, tableNames)
-      return Object.fromEntries(Object.entries(e).filter(([k]) => !changedField(before, after, k) || stillWrong[k] !== undefined))
+      return Object.fromEntries(
+        Object.entries(e).flatMap(([k, v]): [string, string][] => {
+          if (!changedField(before, after, k)) return [[k, v]]
+          const now = stillWrong[k]
+          return now === undefined ? [] : [[k, now]]
+        })
+      )
     })
   }
 
