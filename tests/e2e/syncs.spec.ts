@@ -181,12 +181,19 @@ test('create a sync in the wizard, refuse a hostile filter, run it, confirm the 
   await expect(row).toContainText(`target-db / ${DST}`)
   await page.screenshot({ path: join(SCREENSHOTS, 'syncs-list.png'), fullPage: true })
 
+  // A run that died (killed) left a shadow table on the target: the plan shows it will be cleared.
+  const leftover = '_dbt_new_xe2e01_orders_copy'
+  const c = await mysql.createConnection(admin)
+  await c.query(`CREATE TABLE \`${DST}\`.\`${leftover}\` (id INT PRIMARY KEY)`)
+
   // Run: the plan lists the existing table it will replace; confirm.
   await page.getByTestId('sync-run-orders to reporting').click()
   const confirm = page.getByTestId('run-confirm')
   await expect(confirm).toBeVisible()
   await expect(page.getByTestId('run-confirm-action-orders_copy')).toHaveText('replace')
   await expect(confirm).toContainText(DST)
+  await expect(page.getByTestId('run-confirm-leftovers')).toContainText(leftover)
+  await expect(page.getByTestId('run-confirm-swap')).toContainText('atomic RENAME')
   await page.screenshot({ path: join(SCREENSHOTS, 'sync-run-confirm.png'), fullPage: true })
   await page.getByTestId('run-confirm-ok').click()
 
@@ -204,6 +211,12 @@ test('create a sync in the wizard, refuse a hostile filter, run it, confirm the 
   await expect(page.getByTestId('job-cancel')).toHaveCount(0)
   const written = await page.getByTestId('job-table-rows-orders').innerText()
   await page.screenshot({ path: join(SCREENSHOTS, 'job-run-finished.png'), fullPage: true })
+
+  // The dead run's table was dropped before the run started; the log says so.
+  await expect(page.getByTestId('job-log')).toContainText(`cleared what the dead run xe2e01 left: dropped ${leftover}`)
+  const [gone] = await c.query('SHOW TABLES FROM `' + DST + "` LIKE '\\_dbt\\_%'")
+  expect(gone).toEqual([])
+  await c.end()
 
   // The data: exactly the filtered source rows, byte for byte as far as the checksum can tell.
   const source = await fingerprint(SRC, 'orders', FILTER)

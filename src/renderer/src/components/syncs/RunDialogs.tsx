@@ -52,9 +52,12 @@ export function RunDialogs({ dialog, starting, onConfirm, onClose }: Props) {
           {clearing.length > 0 && (
             <Alert color="yellow" p="xs" title="Left over by runs that did not finish" data-testid="run-confirm-leftovers">
               <Text size="sm">
-                {clearing.flatMap((l) => l.tables).join(', ') || 'Statements still running'}
-                {clearing.some((l) => l.queries > 0) ? ` (and ${clearing.reduce((n, l) => n + l.queries, 0)} statement(s) still running)` : ''}: these runs are
-                no longer alive, so the run drops these tables first.
+                <Text span ff="monospace" size="sm">
+                  {clearing.flatMap((l) => l.tables).join(', ') || 'statements still running'}
+                </Text>
+                {clearing.some((l) => l.queries > 0) ? ` and ${clearing.reduce((n, l) => n + l.queries, 0)} statement(s) still running` : ''}.{' '}
+                {clearing.length === 1 ? 'The run that left this is' : 'The runs that left these are'} no longer alive: this run clears{' '}
+                {clearing.length === 1 ? 'it' : 'them'} first, then copies.
               </Text>
             </Alert>
           )}
