@@ -9,6 +9,8 @@ import { sshdAvailable, startSshd, type TestSshd } from './sshd'
  * 127.0.0.1:<port> from the SSH server's side.
  */
 
+const SSH_PASSWORD = 'tunnel pw 7c1e!'
+
 describe('SSH tunnel', () => {
   let sshd: TestSshd
   let db: Awaited<ReturnType<typeof createTestDatabase>>
@@ -18,7 +20,7 @@ describe('SSH tunnel', () => {
   beforeAll(async () => {
     // Never skipped quietly: a missing sshd is a broken test machine (.ci/run installs openssh-server).
     if (!sshdAvailable()) throw new Error('SSH tests need /usr/sbin/sshd (apt-get install openssh-server) and root')
-    sshd = await startSshd()
+    sshd = await startSshd({ password: SSH_PASSWORD })
     db = await createTestDatabase('conn_ssh')
     await adminQuery(db.addr, `CREATE TABLE \`${db.name}\`.through_ssh (id BIGINT UNSIGNED PRIMARY KEY, v VARCHAR(10))`)
     dataDir = tempDir('ssh-data')
@@ -71,6 +73,17 @@ describe('SSH tunnel', () => {
     const wrong = await call<ConnectionTestReport>(t.dispatch, 'connections.test', draft({ privateKey: sshd.encryptedKey, passphrase: 'nope nope' }))
     expect(wrong.error?.code).toBe('SSH_AUTH_FAILED')
     expect(wrong.error?.message).not.toContain('nope nope')
+  })
+
+  it('logs in with a password (no key), and refuses a wrong one with SSH_AUTH_FAILED without echoing it', async () => {
+    const r = await call<ConnectionTestReport>(t.dispatch, 'connections.test', draft({ privateKey: undefined, password: SSH_PASSWORD }))
+    expect(r.error).toBeUndefined()
+    expect(r.ok).toBe(true)
+    expect(r.ssh).toEqual({ inUse: true, hostKeyFingerprint: sshd.hostFingerprint })
+    const wrong = await call<ConnectionTestReport>(t.dispatch, 'connections.test', draft({ privateKey: undefined, password: 'not the pw 99' }))
+    expect(wrong.ok).toBe(false)
+    expect(wrong.error?.code).toBe('SSH_AUTH_FAILED')
+    expect(JSON.stringify(wrong)).not.toContain('not the pw 99')
   })
 
   it('gives SSH_AUTH_FAILED for a key the server does not accept', async () => {
@@ -131,5 +144,24 @@ describe('SSH tunnel', () => {
     const listed = await call<ConnectionInfo[]>(t.dispatch, 'connections.list', {})
     expect(JSON.stringify(listed)).not.toContain('PRIVATE KEY')
     expect(t.system.connections.health(c.id).state).toBe('connected')
+  })
+
+  it('browses a saved connection whose tunnel logs in with a password; the password stays sealed', async () => {
+    const c = await call<ConnectionInfo>(t.dispatch, 'connections.create', {
+      name: 'via-ssh-password',
+      host: '127.0.0.1',
+      port: db.addr.port,
+      user: db.addr.user,
+      password: db.addr.password,
+      tls: { mode: 'disabled' },
+      ssh: { host: '127.0.0.1', port: sshd.port, user: sshd.user, password: SSH_PASSWORD, hostKeyFingerprint: sshd.hostFingerprint }
+    })
+    expect(c.ssh).toMatchObject({ passwordSet: true, privateKeySet: false })
+    const tables = await call<TableInfo[]>(t.dispatch, 'connections.tables', { id: c.id, database: db.name })
+    expect(tables.map((x) => x.name)).toEqual(['through_ssh'])
+    const byId = await call<ConnectionTestReport>(t.dispatch, 'connections.test', { id: c.id })
+    expect(byId).toMatchObject({ ok: true, ssh: { inUse: true } })
+    const listed = await call<ConnectionInfo[]>(t.dispatch, 'connections.list', {})
+    expect(JSON.stringify(listed)).not.toContain(SSH_PASSWORD)
   })
 })

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { freePort } from '../../helpers/mariadb'
@@ -8,6 +8,11 @@ import { removeDir, tempDir } from './support'
 /**
  * A real OpenSSH server for tunnel tests: its own host key, config, authorized_keys and pid file in
  * a temp dir, listening on a free loopback port only, public-key login for the current user.
+ *
+ * With `password`, it also takes password logins for that user. sshd (UsePAM no) checks a password
+ * against /etc/shadow, and this machine's account has none; so the server runs in a mount namespace
+ * of its own where a copy of /etc/shadow with that password is bound over the real one. Only this
+ * sshd and its children see the copy: the machine's accounts are never changed.
  */
 
 export const SSHD = '/usr/sbin/sshd'
@@ -27,7 +32,22 @@ export interface TestSshd {
   hostFingerprint: string
   /** Fingerprint of some other key, for the mismatch test. */
   otherFingerprint: string
+  /** The password `user` logs in with (only when started with one). */
+  password: string | null
+  /** Processes serving open SSH sessions: every descendant of the listening sshd. */
+  sessionPids(): number[]
+  /** SIGKILLs every session process (each client's tunnel drops at once); the listener keeps accepting. Returns how many. */
+  killSessions(): number
+  /** SIGSTOPs the session processes: every tunnelled socket stays open but nothing moves. */
+  freezeSessions(): number[]
+  /** SIGCONTs what freezeSessions stopped. */
+  thawSessions(pids: number[]): void
   stop(): Promise<void>
+}
+
+export interface SshdOptions {
+  /** Also accept password logins with this password. */
+  password?: string
 }
 
 function keygen(path: string, passphrase = ''): void {
@@ -68,7 +88,59 @@ export function sshdAvailable(): boolean {
   return existsSync(SSHD) && typeof process.getuid === 'function' && process.getuid() === 0
 }
 
-export async function startSshd(): Promise<TestSshd> {
+/** Every process whose parent chain leads to `root` (read from /proc). */
+function descendantsOf(root: number): number[] {
+  const children = new Map<number, number[]>()
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    let stat: string
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8')
+    } catch {
+      continue // exited meanwhile
+    }
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after the last ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(name)])
+  }
+  const out: number[] = []
+  const todo = [root]
+  while (todo.length) {
+    for (const c of children.get(todo.pop()!) ?? []) {
+      out.push(c)
+      todo.push(c)
+    }
+  }
+  return out
+}
+
+function signal(pids: number[], sig: NodeJS.Signals): number[] {
+  return pids.filter((pid) => {
+    try {
+      process.kill(pid, sig)
+      return true
+    } catch {
+      return false // already gone
+    }
+  })
+}
+
+/** A copy of /etc/shadow in which `user` has `password` (SHA-512 crypt, made by openssl). */
+function shadowWithPassword(path: string, user: string, password: string): void {
+  const r = spawnSync('openssl', ['passwd', '-6', '-stdin'], { input: password, encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`openssl passwd failed: ${r.stderr}`)
+  const hash = r.stdout.trim()
+  const lines = readFileSync('/etc/shadow', 'utf8').split('\n').filter((l) => l !== '')
+  const i = lines.findIndex((l) => l.startsWith(`${user}:`))
+  if (i < 0) throw new Error(`no /etc/shadow entry for ${user}`)
+  const fields = lines[i]!.split(':')
+  fields[1] = hash
+  lines[i] = fields.join(':')
+  writeFileSync(path, lines.join('\n') + '\n', { mode: 0o600 })
+}
+
+export async function startSshd(options: SshdOptions = {}): Promise<TestSshd> {
+  const password = options.password ?? null
   const dir = tempDir('sshd')
   for (const k of ['host', 'client', 'encrypted', 'stranger', 'other']) keygen(join(dir, k), k === 'encrypted' ? 'open sesame 42' : '')
   writeFileSync(
@@ -89,10 +161,10 @@ export async function startSshd(): Promise<TestSshd> {
       `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
       'StrictModes no',
       'UsePAM no',
-      'PasswordAuthentication no',
+      `PasswordAuthentication ${password ? 'yes' : 'no'}`,
       'KbdInteractiveAuthentication no',
       'PubkeyAuthentication yes',
-      'PermitRootLogin prohibit-password',
+      `PermitRootLogin ${password ? 'yes' : 'prohibit-password'}`,
       'AllowTcpForwarding yes',
       'X11Forwarding no',
       'PermitTTY no',
@@ -104,7 +176,20 @@ export async function startSshd(): Promise<TestSshd> {
   // sshd refuses to start without its privilege separation directory (normally made by the service).
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 })
   const logFile = join(dir, 'sshd.log')
-  const proc = spawn(SSHD, ['-D', '-f', config, '-E', logFile], { stdio: 'ignore' })
+  const sshdArgs = ['-D', '-f', config, '-E', logFile]
+  let proc: ChildProcess
+  if (password) {
+    const shadow = join(dir, 'shadow')
+    shadowWithPassword(shadow, user, password)
+    // unshare execs sh, which execs sshd: the spawned pid is the listening sshd itself.
+    proc = spawn(
+      'unshare',
+      ['--mount', '--propagation', 'private', 'sh', '-c', 'mount --bind "$1" /etc/shadow && shift && exec "$@"', 'sh', shadow, SSHD, ...sshdArgs],
+      { stdio: 'ignore' }
+    )
+  } else {
+    proc = spawn(SSHD, sshdArgs, { stdio: 'ignore' })
+  }
   await waitListening(port, proc, logFile)
   return {
     port,
@@ -116,7 +201,14 @@ export async function startSshd(): Promise<TestSshd> {
     strangerKey: readFileSync(join(dir, 'stranger'), 'utf8'),
     hostFingerprint: fingerprint(join(dir, 'host.pub')),
     otherFingerprint: fingerprint(join(dir, 'other.pub')),
+    password,
+    sessionPids: () => (proc.pid ? descendantsOf(proc.pid) : []),
+    killSessions: () => signal(proc.pid ? descendantsOf(proc.pid) : [], 'SIGKILL').length,
+    freezeSessions: () => signal(proc.pid ? descendantsOf(proc.pid) : [], 'SIGSTOP'),
+    thawSessions: (pids) => void signal(pids, 'SIGCONT'),
     async stop() {
+      // Sessions outlive the listener: end them first, so no tunnel is left behind.
+      if (proc.pid) signal(descendantsOf(proc.pid), 'SIGKILL')
       if (proc.exitCode === null && proc.signalCode === null) {
         const exited = new Promise((r) => proc.once('exit', r))
         proc.kill('SIGTERM')

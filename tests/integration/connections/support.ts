@@ -1,4 +1,5 @@
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { chmodSync, chownSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -142,4 +143,41 @@ export async function startIsolatedServer(extraArgs: string[] = []): Promise<Pri
       rmSync(tmp, { recursive: true, force: true })
     }
   })
+}
+
+// ---------- TLS fixtures: a CA and certificates made here with openssl, a private server using them ----------
+
+function openssl(args: string[], cwd: string): void {
+  const r = spawnSync('openssl', args, { cwd, encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')} failed: ${r.stderr}`)
+}
+
+/** A self-signed CA: `<dir>/<name>.pem` and `<name>.key`. */
+export function makeCa(dir: string, name: string): void {
+  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', `/CN=${name}`], dir)
+}
+
+/** A certificate signed by `ca`, with common name `cn` and, when given, subjectAltName `san` (e.g. `IP:127.0.0.1,DNS:localhost`). */
+export function makeSigned(dir: string, ca: string, name: string, cn: string, san?: string): void {
+  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`], dir)
+  const args = ['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.pem`, '-days', '2']
+  if (san) {
+    writeFileSync(join(dir, `${name}.ext`), `subjectAltName=${san}\n`)
+    args.push('-extfile', `${name}.ext`)
+  }
+  openssl(args, dir)
+}
+
+function idOf(flag: '-u' | '-g', user: string): number {
+  return Number(spawnSync('id', [flag, user], { encoding: 'utf8' }).stdout.trim())
+}
+
+/**
+ * A private mariadbd with TLS: `<certs>/<ca>.pem` as its CA and `<certs>/<cert>.pem`/`.key` as its
+ * certificate (mariadbd runs as mysql and must read them, so they are handed to that user).
+ */
+export async function startTlsServer(certs: string, cert: string, ca = 'ca'): Promise<Awaited<ReturnType<typeof startIsolatedServer>>> {
+  chmodSync(certs, 0o755)
+  for (const f of [`${ca}.pem`, `${cert}.pem`, `${cert}.key`]) chownSync(join(certs, f), idOf('-u', 'mysql'), idOf('-g', 'mysql'))
+  return startIsolatedServer([`--ssl-ca=${join(certs, `${ca}.pem`)}`, `--ssl-cert=${join(certs, `${cert}.pem`)}`, `--ssl-key=${join(certs, `${cert}.key`)}`])
 }
