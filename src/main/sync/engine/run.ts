@@ -436,7 +436,7 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
     if (ready.length > 0) {
       if (signal?.aborted || firstFailure) {
         // All or none: one table failed (or the run was cancelled), so none is switched in.
-        const why = signal?.aborted ? 'the run was cancelled' : `${firstFailure!.source} failed`
+        const why = signal?.aborted ? 'the run was stopped' : `${firstFailure!.source} failed`
         await callOff(ctx, ready, summary, `Not switched in: ${why}, and the run switches its tables in together (swap: together); the target table was left as it was.`, signal?.aborted ? signal.reason : firstFailure!.error)
       } else {
         swapError = await switchInTogether(ctx, ready, summary, log)
