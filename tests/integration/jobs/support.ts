@@ -5,6 +5,7 @@ import { createDispatcher, type Dispatch } from '../../../src/main/api/dispatche
 import { createHandlers } from '../../../src/main/api/handlers'
 import { loadBootLayers } from '../../../src/main/sync/config/layers'
 import { createSyncSystem, type SyncSystem } from '../../../src/main/sync/system'
+import type { Job } from '../../../src/shared/contract'
 import type { ServerAddress } from '../../helpers/mariadb'
 
 /** An in-process sync system (what `db-taxi serve` and the desktop app host), driven through the dispatcher. */
@@ -51,5 +52,48 @@ export async function whenChunks(system: SyncSystem, jobId: string, n: number, m
     if ((job.tables[0]?.chunksDone ?? 0) >= n && job.status === 'running') return
     if (!['queued', 'running'].includes(job.status) || Date.now() > until) throw new Error(`job never reached ${n} chunk(s) while running: ${JSON.stringify(job)}`)
     await new Promise((r) => setTimeout(r, 5))
+  }
+}
+
+/** A job's log rows as stored (jobs.logs): time, level, table and message. */
+export interface LogRow {
+  id: number
+  ts: string
+  level: string
+  table: string | null
+  message: string
+}
+
+export async function logRows(t: TestSystem, jobId: string): Promise<LogRow[]> {
+  return t.call<LogRow[]>('jobs.logs', { id: jobId, limit: 500 })
+}
+
+/**
+ * Resolves with the job once `pred` holds for its stored state (polled from the store); rejects
+ * with that state if the job ends first without it, or after `ms`.
+ */
+export async function whenJob(system: SyncSystem, jobId: string, pred: (job: Job) => boolean, what: string, ms = 30_000): Promise<Job> {
+  const until = Date.now() + ms
+  for (;;) {
+    const job = system.jobs.get(jobId)
+    if (pred(job)) return job
+    if (!['queued', 'running'].includes(job.status) || Date.now() > until) throw new Error(`job never reached "${what}": ${JSON.stringify(job)}`)
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}
+
+/** Waits for the job to end; a hang fails with the job's state and log instead of a bare timeout. */
+export async function settledJob(t: TestSystem, jobId: string, ms = 90_000): Promise<Job> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms)))
+  try {
+    const r = await Promise.race([t.system.jobs.wait(jobId), timeout])
+    if (r === 'timeout') {
+      const logs = (await logRows(t, jobId)).map((l) => `${l.ts} ${l.level} ${l.message}`)
+      throw new Error(`job did not end in ${ms} ms: ${JSON.stringify(t.system.jobs.get(jobId))}\n${logs.join('\n')}`)
+    }
+    return r
+  } finally {
+    clearTimeout(timer)
   }
 }

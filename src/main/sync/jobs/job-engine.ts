@@ -378,6 +378,7 @@ export class JobEngine implements Lifecycle {
       if (t.status === 'done' && tasks[i]) done.set(tasks[i].source, { ...t, notes: t.notes ?? [], chunks: t.chunksDone ?? 0 } as TableResult)
     })
     const lastEmit = new Map<string, number>()
+    const lastStatus = new Map<string, string>()
     const summary = await runFullCopy(
       { source, target, sourceDatabase: sync.sourceDatabase, targetDatabase: sync.targetDatabase, tables: tasks, options, runTag: runTagOf(jobId), done },
       {
@@ -393,8 +394,13 @@ export class JobEngine implements Lifecycle {
         progress: (t) => {
           const now = Date.now()
           const final = FINAL_TABLE_STATUSES.includes(t.status)
-          if (!final && now - (lastEmit.get(t.source) ?? 0) < PROGRESS_EVERY_MS) return
+          // Only counters are throttled: a change of status always gets through. Otherwise a table
+          // that verifies and becomes `ready` within 250 ms of its last chunk (a small table) stays
+          // `copying` in the store and the event stream until the run's swap, though it waits ready.
+          const changed = lastStatus.get(t.source) !== t.status
+          if (!final && !changed && now - (lastEmit.get(t.source) ?? 0) < PROGRESS_EVERY_MS) return
           lastEmit.set(t.source, now)
+          lastStatus.set(t.source, t.status)
           this.repo.updateTable(jobId, pos(t.source), toJobTable(t))
           this.deps.events.emit('job.progress', progressEvent(jobId, t))
         }
