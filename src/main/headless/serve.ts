@@ -71,5 +71,7 @@ export async function serve(layers: ConfigLayers, io: { stdout: NodeJS.WritableS
     }
     process.once('SIGINT', shutdown)
     process.once('SIGTERM', shutdown)
+    // A closed terminal or a supervisor's reload: the same orderly stop (jobs end interrupted and resume).
+    process.once('SIGHUP', shutdown)
   })
 }

@@ -186,6 +186,10 @@ describe('db-taxi serve lifecycle', () => {
     const body = (await view.json()) as { data: { settings: { key: string; value: unknown; source: string }[] } }
     expect(body.data.settings.find((e) => e.key === 'sync.batch_size')).toMatchObject({ value: 1234, source: 'settings' })
     expect(await second.stop('SIGINT')).toBe(130)
+    // SIGHUP (a closed terminal, a supervisor) is an orderly stop too, not a kill.
+    const third = await startServe(['--data-dir', dataDir])
+    expect(await third.stop('SIGHUP')).toBe(0)
+    expect(third.stderr()).toMatch(/received SIGHUP; shutting down/)
 
     const db = new Database(join(dataDir, 'db-taxi.sqlite'), { readonly: true })
     const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').all()

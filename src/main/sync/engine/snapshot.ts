@@ -1,6 +1,7 @@
 import type { Connection } from 'mysql2/promise'
 import type { Endpoint } from './endpoint'
 import { openRunSession } from './run-tag'
+import { wireConnection } from './wire'
 import { destroyConnection, isDead } from './writers'
 
 /**
@@ -163,7 +164,10 @@ function perTableGroup(ep: Endpoint, count: number, clock: string | undefined): 
     const c = await p.catch(() => null)
     if (!c) return
     open.delete(c)
-    if (graceful && !isDead(c)) await c.end().catch(() => destroyConnection(c))
+    // A reader still in a statement (a table stopped mid-read) is dropped: a graceful end would
+    // queue behind a result nobody reads any more, and wait for it forever.
+    const busy = Boolean((wireConnection(c) as unknown as { _command?: unknown })._command)
+    if (graceful && !isDead(c) && !busy) await c.end().catch(() => destroyConnection(c))
     else destroyConnection(c)
     freeSlot()
   }
