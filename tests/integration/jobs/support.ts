@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,6 +7,7 @@ import { createHandlers } from '../../../src/main/api/handlers'
 import { loadBootLayers } from '../../../src/main/sync/config/layers'
 import { createSyncSystem, type SyncSystem } from '../../../src/main/sync/system'
 import type { Job } from '../../../src/shared/contract'
+import { BIN, cleanEnv } from '../../helpers/cli'
 import type { ServerAddress } from '../../helpers/mariadb'
 
 /** An in-process sync system (what `db-taxi serve` and the desktop app host), driven through the dispatcher. */
@@ -96,4 +98,23 @@ export async function settledJob(t: TestSystem, jobId: string, ms = 90_000): Pro
   } finally {
     clearTimeout(timer)
   }
+}
+
+/** A `db-taxi` process started without waiting for it (so a test can act while it runs). */
+export interface SpawnedCli {
+  proc: ChildProcess
+  stdout(): string
+  stderr(): string
+  /** Resolves with the exit code once the process has exited and its output is read. */
+  exited: Promise<number | null>
+}
+
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): SpawnedCli {
+  const proc = spawn(process.execPath, [BIN, ...args], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()))
+  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()))
+  const exited = new Promise<number | null>((r) => proc.once('close', (code) => r(code)))
+  return { proc, stdout: () => out, stderr: () => err, exited }
 }
