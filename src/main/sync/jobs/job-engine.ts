@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { JobProgressEvent } from '../../../shared/contract'
 import { FINAL_TABLE_STATUSES, type JobStatus } from '../../../shared/contract-states'
-import { AppError, type ErrorBody } from '../../../shared/errors'
+import { AppError, type ErrorBody, type ErrorCode } from '../../../shared/errors'
 import type { Job, JobList, JobTable, SyncConfig } from '../../../shared/syncs'
 import type { ConnectionManager } from '../connections/manager'
 import type { Deps, Lifecycle } from '../components'
@@ -283,7 +283,7 @@ export class JobEngine implements Lifecycle {
         log,
         // A table that fails with retries left, or is stopped by a shutdown, keeps its shadow table
         // and checkpoint; a user's cancel, a timeout or a final error discards them.
-        keepWork: (err: unknown): boolean => (signal.aborted ? entry.stopReason === 'shutdown' : retries < maxRetries && isTransientError(err))
+        keepWork: (err: unknown): boolean => (signal.aborted ? entry.stopReason === 'shutdown' : retries < maxRetries && worthRetrying(err))
       }
       for (;;) {
         const attempt = this.repo.addAttempt(jobId)
@@ -446,6 +446,22 @@ export class JobEngine implements Lifecycle {
       this.repo.log(jobId, 'warn', `could not drop the unfinished table(s) ${names}: ${errorBody(err).message}`)
     }
   }
+}
+
+/**
+ * Whether a failure is worth keeping a table's work for the next attempt. Usually an error, judged
+ * by isTransientError. But the tables a run calls off (loaded and `ready`, not switched in because
+ * another table failed, swap: together) are judged by the failed table's ErrorBody, a plain
+ * `{code, message}` (run.ts passes `firstFailure.error` to callOff): the driver's code is gone, so
+ * `{code: 'CONNECTION_LOST', message: 'ECONNRESET: read ECONNRESET'}` read as an error is not
+ * transient, and the ready tables' shadows were dropped and copied again by the retry. A body is
+ * judged by its contract code, as the AppError it stands for.
+ */
+export function worthRetrying(err: unknown): boolean {
+  if (isTransientError(err)) return true
+  if (!err || typeof err !== 'object' || err instanceof Error) return false
+  const body = err as Partial<ErrorBody>
+  return typeof body.code === 'string' && typeof body.message === 'string' && isTransientError(new AppError(body.code as ErrorCode, body.message))
 }
 
 /** Stops a running job; the first reason given wins (a shutdown during a cancel stays a cancel). */
