@@ -1,4 +1,4 @@
-import { connect as netConnect } from 'node:net'
+import { connect as netConnect, isIP, type Socket } from 'node:net'
 import mysql from 'mysql2/promise'
 import type { ConnectionOptions, SslOptions } from 'mysql2'
 import { AppError } from '../../../shared/errors'
@@ -62,11 +62,22 @@ export function driverOptions(c: ResolvedConnection, forward: LocalForward | nul
   if (c.database) opts.database = c.database
   const ssl = sslOptions(c, attemptTls)
   if (ssl) opts.ssl = ssl
-  if (forward) {
-    const port = forward.port
-    opts.stream = () => {
-      const s = netConnect(port, '127.0.0.1')
+  // verify-identity to an IP address: mysql2 sends no SNI for an IP (TLS forbids it) and so gives
+  // Node no name to check; Node then checks the certificate against the socket's `_host`, which
+  // net.connect leaves unset for an IP, and in the end against "localhost". Unfixed, a connection
+  // to 10.0.0.5 would refuse a certificate naming 10.0.0.5 and accept any trusted one naming
+  // localhost. So the socket is opened here and names the address the user gave (Node's own
+  // fallback reads exactly that property, and nothing else does).
+  const nameIp = ssl?.verifyIdentity === true && isIP(c.host) !== 0
+  if (forward || nameIp) {
+    const port = forward ? forward.port : c.port
+    const host = forward ? '127.0.0.1' : c.host
+    opts.stream = (o?: { config?: { enableKeepAlive?: boolean; keepAliveInitialDelay?: number } }) => {
+      const s = netConnect(port, host)
       s.setNoDelay(true)
+      // mysql2 does this itself only for sockets it opens.
+      if (!forward && o?.config?.enableKeepAlive !== false) s.setKeepAlive(true, o?.config?.keepAliveInitialDelay ?? 0)
+      if (nameIp) (s as Socket & { _host?: string })._host = c.host
       return s
     }
   }
