@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ColumnInfo, ConnectionInfo, ConnectionTestReport, DatabaseInfo, TableInfo } from '../../../src/shared/contract'
 import { createTestDatabase, freePort } from '../../helpers/mariadb'
+import { startTcpProxy } from '../../helpers/tcp-proxy'
 import { adminQuery, call, removeDir, startSystem, tempDir, type TestSystem } from './support'
 import { sshdAvailable, startSshd, type TestSshd } from './sshd'
 
@@ -104,6 +105,21 @@ describe('SSH tunnel', () => {
     const r = await call<ConnectionTestReport>(t.dispatch, 'connections.test', draft({}, { port: await freePort() }))
     expect(r.error?.code).toBe('CONNECTION_REFUSED')
     expect(r.error?.message).toMatch(/SSH server/)
+  })
+
+  it('says CONNECTION_REFUSED (retryable) when something accepts on the SSH port and hangs up before the SSH handshake', async () => {
+    // What a restarting or overloaded sshd (MaxStartups) or a proxy with no backend does.
+    const proxy = await startTcpProxy(sshd.port)
+    try {
+      proxy.setDown(true)
+      const r = await call<ConnectionTestReport>(t.dispatch, 'connections.test', draft({ port: proxy.port }))
+      expect(r.error?.code).toBe('CONNECTION_REFUSED')
+      expect(r.error?.message).toMatch(/closed the connection before the SSH handshake/)
+      proxy.setDown(false)
+      expect((await call<ConnectionTestReport>(t.dispatch, 'connections.test', draft({ port: proxy.port }))).ok).toBe(true)
+    } finally {
+      await proxy.close()
+    }
   })
 
   it('says CONNECTION_REFUSED when nothing listens on the SSH port', async () => {

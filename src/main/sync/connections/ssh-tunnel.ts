@@ -148,6 +148,12 @@ export class SshTunnel {
       const client = new Client()
       let mismatch: string | null = null
       let settled = false
+      // Whether key exchange finished: a connection that ends before it is the network's or the
+      // server's capacity (sshd's MaxStartups drops connections this way), not a login problem.
+      let keyExchanged = false
+      client.on('handshake', () => {
+        keyExchanged = true
+      })
       const fail = (err: AppError): void => {
         if (settled) return
         settled = true
@@ -207,9 +213,15 @@ export class SshTunnel {
           if (this.client === client) this.client = null
           return
         }
-        fail(this.handshakeError(err, mismatch))
+        fail(this.handshakeError(err, mismatch, keyExchanged))
       })
-      client.on('close', () => fail(new AppError('SSH_AUTH_FAILED', `The SSH server ${this.label} closed the connection during the handshake.`)))
+      client.on('close', () =>
+        fail(
+          keyExchanged
+            ? new AppError('SSH_AUTH_FAILED', `The SSH server ${this.label} closed the connection during the login.`)
+            : this.droppedBeforeHandshake()
+        )
+      )
       try {
         client.connect(cfg)
       } catch (err) {
@@ -224,7 +236,20 @@ export class SshTunnel {
     })
   }
 
-  private handshakeError(err: Error & { level?: string; code?: string }, mismatch: string | null): AppError {
+  /**
+   * The SSH server (or something in front of it) accepted the TCP connection and closed it before
+   * the SSH handshake. A contract code the job engine retries (CONNECTION_REFUSED): a tunnel whose
+   * server restarts or is briefly overloaded while a job retries must not end the job as if the
+   * connection settings were wrong.
+   */
+  private droppedBeforeHandshake(): AppError {
+    return new AppError(
+      'CONNECTION_REFUSED',
+      `The SSH server ${this.label} closed the connection before the SSH handshake (restarting, overloaded, refusing this client, or the network dropped it).`
+    )
+  }
+
+  private handshakeError(err: Error & { level?: string; code?: string }, mismatch: string | null, keyExchanged: boolean): AppError {
     const expected = this.opts.ssh.hostKeyFingerprint
     if (mismatch) {
       return new AppError(
@@ -238,6 +263,10 @@ export class SshTunnel {
     }
     if (err.level === 'client-timeout') {
       return new AppError('TIMEOUT', `The SSH server ${this.label} did not complete the handshake in time.`)
+    }
+    // ssh2's words for a socket that closed before the server's greeting; a reset is the same case.
+    if (!keyExchanged && (err.message === 'Connection lost before handshake' || err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+      return this.droppedBeforeHandshake()
     }
     const b = classifyConnectError(err, { host: this.opts.ssh.host, port: this.opts.ssh.port })
     return new AppError(b.code, `SSH: ${b.message}`)
