@@ -3,10 +3,13 @@ import { CHUNK_ROWS_RANGE, PARALLELISM_RANGE, parseWholeNumber, shown, type IntR
 import { AppError } from '../../shared/errors'
 import { CONNECT_FAILURE_CODES } from '../sync/connections/error-map'
 import { endpointFromUrl, openSession, type Endpoint } from '../sync/engine/endpoint'
-import { planTables, resolveTasks, type TableSelection } from '../sync/engine/plan'
+import { planRun, resolveTasks, type RunPlan, type TableSelection } from '../sync/engine/plan'
+import { describeLeftovers } from '../sync/engine/leftovers'
 import { runFullCopy, type RunSummary } from '../sync/engine/run'
 import { verifyTables } from '../sync/engine/verify-run'
 import { DEFAULT_RUN_OPTIONS, WRITE_PATH_OPTIONS, type OnExists, type RunOptions, type TableResult, type WritePathOption } from '../sync/engine/types'
+import { SWAP_MODES, type SwapMode } from '../../shared/syncs'
+import { Redactor } from '../sync/logging/redact'
 import { cancelOnSignals } from './cancel-signals'
 import { EXIT } from './exit-codes'
 import { ProgressBar } from './progress-bar'
@@ -34,10 +37,17 @@ interface SyncFlags {
   json?: boolean
   insert?: boolean
   writePath?: string
+  swap?: string
   objects?: string
 }
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v]
+
+function swapOption(v: string | undefined): SwapMode {
+  const how = v ?? 'together'
+  if (!(SWAP_MODES as readonly string[]).includes(how)) throw new AppError('VALIDATION', `--swap must be one of ${SWAP_MODES.join(', ')} (got "${how}")`)
+  return how as SwapMode
+}
 
 /** `TABLE=EXPR`: split at the first `=` (the expression may hold more). */
 export function splitAssignment(flag: string, v: string): [string, string] {
@@ -120,6 +130,17 @@ export function tableJson(t: TableResult): Record<string, unknown> {
   return { ...rest, durationMs: t.durationMs ?? 0, rowsPerSecond: seconds > 0 ? Math.round(t.rowsWritten / seconds) : 0 }
 }
 
+/** `--dry-run`: per table what the run would do, what its preflight would refuse, and what earlier runs left. */
+export function formatPlan(plan: RunPlan, targetDb: string): string {
+  const lines = plan.tables.map((p) => `${p.action.padEnd(8)} ${p.source} -> ${targetDb}.${p.target} (~${p.rowsEstimated} rows)${p.notes.length ? ' ' + p.notes.join('; ') : ''}`)
+  for (const p of plan.problems) lines.push(`problem  ${p.table ? `${p.table}: ` : ''}${p.code}: ${p.message}`)
+  for (const n of plan.notes) lines.push(`note     ${n}`)
+  for (const l of describeLeftovers(plan.leftovers)) lines.push(`leftover ${l}`)
+  if (plan.tables.length > 1) lines.push(plan.swap === 'together' ? 'tables switch in together at the end (swap: together)' : 'each table switches in when it is ready (swap: each)')
+  lines.push(plan.problems.length ? `the run would stop before writing: ${plan.problems.length} problem(s)` : 'the run would start')
+  return lines.join('\n') + '\n'
+}
+
 function formatSummary(s: RunSummary): string {
   const lines = s.tables.map((t) => {
     const v = t.verified === true ? 'verified' : t.verified === false ? 'NOT IDENTICAL' : 'not verified'
@@ -154,6 +175,7 @@ export function registerSyncCommands(program: Command, setExit: (code: number) =
     .option('--no-verify', 'skip the checksum verification')
     .option('--write-path <how>', `how rows are written: ${WRITE_PATH_OPTIONS.join(', ')}`, 'auto')
     .option('--insert', 'the same as --write-path insert')
+    .option('--swap <when>', `when replaced tables are switched in: ${SWAP_MODES.join(' (default), ')}`, 'together')
     .option('--dry-run', 'print the plan and change nothing')
     .option('--json', 'print one JSON summary on stdout')
     .action(async (o: SyncFlags) => {
@@ -181,6 +203,7 @@ export function registerSyncCommands(program: Command, setExit: (code: number) =
 }
 
 async function runSyncCommand(o: SyncFlags): Promise<number> {
+  const redactor = new Redactor()
   const ac = new AbortController()
   const signals = cancelOnSignals((signal) => ac.abort(new AppError('CANCELLED', `Interrupted by ${signal}.`)))
   try {
@@ -189,6 +212,7 @@ async function runSyncCommand(o: SyncFlags): Promise<number> {
       throw new AppError('VALIDATION', `--on-exists must be replace, truncate, append or fail, got "${o.onExists}"`)
     }
     const { source, target } = endpoints(o)
+    for (const ep of [source, target]) if (typeof ep.options.password === 'string') redactor.addSecret(ep.options.password)
     const sourceDb = source.database
     if (!sourceDb) throw new AppError('VALIDATION', 'the source URL must name the database: mysql://user@host:port/DB')
     const targetDb = targetDatabase(o.targetDb) ?? target.database ?? sourceDb
@@ -201,6 +225,7 @@ async function runSyncCommand(o: SyncFlags): Promise<number> {
       onExists: o.onExists as OnExists,
       verify: o.verify,
       writePath: writePathOption(o),
+      swap: swapOption(o.swap),
       objects: { views: objects.has('views'), triggers: objects.has('triggers'), routines: objects.has('routines') }
     }
     const selection = selectionFromFlags(o)
@@ -209,15 +234,34 @@ async function runSyncCommand(o: SyncFlags): Promise<number> {
     try {
       tasks = await resolveTasks(sourceMeta, sourceDb, selection)
       if (o.dryRun) {
-        const targetMeta = await openSession(target, 'meta')
+        // A write session, as the run's: the preflight tries each definition as a TEMPORARY table
+        // under the run's session settings (visible to no one, gone with the session).
+        const targetMeta = await openSession(target, 'write')
         try {
-          const plan = await planTables(sourceMeta, targetMeta, sourceDb, targetDb, tasks, options.onExists)
+          await sourceMeta.query('SET SESSION TRANSACTION READ ONLY')
+          const plan = await planRun(sourceMeta, targetMeta, sourceDb, targetDb, tasks, options)
           process.stdout.write(
             o.json
-              ? JSON.stringify({ source: source.label, target: target.label, sourceDatabase: sourceDb, targetDatabase: targetDb, tables: plan }, null, 2) + '\n'
-              : plan.map((p) => `${p.action.padEnd(8)} ${p.source} -> ${targetDb}.${p.target} (~${p.rowsEstimated} rows)${p.notes.length ? ' ' + p.notes.join('; ') : ''}`).join('\n') + '\n'
+              ? JSON.stringify(
+                  {
+                    source: source.label,
+                    target: target.label,
+                    sourceDatabase: sourceDb,
+                    targetDatabase: targetDb,
+                    swap: plan.swap,
+                    tables: plan.tables,
+                    problems: plan.problems,
+                    notes: plan.notes,
+                    leftovers: plan.leftovers
+                  },
+                  null,
+                  2
+                ) + '\n'
+              : formatPlan(plan, targetDb)
           )
-          return ac.signal.aborted ? signals.exitCode() : EXIT.OK
+          if (ac.signal.aborted) return signals.exitCode()
+          // The run would refuse to start: say so in the exit code too, for scripts.
+          return plan.problems.length ? EXIT.FAILED : EXIT.OK
         } finally {
           await targetMeta.end().catch(() => undefined)
         }
@@ -233,7 +277,8 @@ async function runSyncCommand(o: SyncFlags): Promise<number> {
         log: (level, message, table) => {
           if (level === 'debug') return
           bar?.clear()
-          process.stderr.write(`${level}: ${table ? `${table}: ` : ''}${message}\n`)
+          // The URLs' passwords never reach stderr, whatever a message carries (second net).
+          process.stderr.write(redactor.text(`${level}: ${table ? `${table}: ` : ''}${message}`) + '\n')
         },
         progress: (t) => bar?.update(t)
       }
@@ -241,24 +286,27 @@ async function runSyncCommand(o: SyncFlags): Promise<number> {
     bar?.done()
     if (o.json) {
       process.stdout.write(
-        JSON.stringify({
+        JSON.stringify(redactor.value({
           status: summary.status,
           durationMs: summary.durationMs,
           consistency: summary.consistency,
           writePath: summary.writePath,
+          swap: summary.swap,
+          ...(summary.cleared?.length ? { cleared: summary.cleared } : {}),
+          ...(summary.leftovers?.length ? { leftovers: summary.leftovers } : {}),
           error: summary.error,
           tables: summary.tables.map(tableJson),
           ...(summary.objects ? { objects: summary.objects } : {})
-        }) + '\n'
+        })) + '\n'
       )
     } else {
-      process.stdout.write(formatSummary(summary) + '\n')
+      process.stdout.write(redactor.text(formatSummary(summary)) + '\n')
     }
     if (summary.status === 'cancelled') return signals.exitCode()
     return summary.status === 'succeeded' ? EXIT.OK : EXIT.FAILED
   } catch (err) {
     if (ac.signal.aborted) return signals.exitCode()
-    process.stderr.write(`db-taxi: ${err instanceof AppError ? `${err.code}: ` : ''}${(err as Error).message}\n`)
+    process.stderr.write(redactor.text(`db-taxi: ${err instanceof AppError ? `${err.code}: ` : ''}${(err as Error).message}`) + '\n')
     return exitFor(err)
   } finally {
     signals.dispose()

@@ -129,7 +129,7 @@ export function createSyncSystem(opts: SyncSystemOptions): SyncSystem {
     const jobs = new JobEngine(deps)
     const connections = new ConnectionManager(deps, { redactor, secretBox: opts.secretBox })
     const syncs = new SyncManager(deps, jobs, connections)
-    jobs.wire(connections, syncs.repo)
+    jobs.wire(connections, syncs.repo, (text) => redactor.text(text))
     const mappings = new MappingManager(deps)
     const scheduler = new Scheduler(deps, (syncId, trigger) => syncs.run(syncId, trigger).jobId)
     syncs.setScheduler(scheduler)

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { connect as netConnect, createServer, type Server, type Socket } from 'node:net'
 import type { Connection } from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BIN, cleanEnv } from '../../helpers/cli'
+import { startStallingProxy, until, type StallingProxy } from '../../helpers/stalling-proxy'
 import { createTestDatabase, type PrivateServer } from '../../helpers/mariadb'
 import type { Job, SyncConfig } from '../../../src/shared/contract'
 import { startSystem } from '../jobs/support'
@@ -25,63 +25,6 @@ const ROWS = 40_000
 // the server's query running (blocked sending) rather than finished into a buffer.
 const BIG_CHUNK_ROWS = '20000'
 const STALL_AFTER_BYTES = 1024 * 1024
-
-interface StallingProxy {
-  port: number
-  close(): Promise<void>
-}
-
-/** Forwards to `targetPort`; server-to-client bytes past `limit` per connection are held (the server's sends block). */
-async function startStallingProxy(targetPort: number, limit: number): Promise<StallingProxy> {
-  const sockets = new Set<Socket>()
-  const server: Server = createServer((client) => {
-    const upstream = netConnect(targetPort, '127.0.0.1')
-    sockets.add(client).add(upstream)
-    let passed = 0
-    upstream.on('data', (chunk: Buffer) => {
-      const room = limit - passed
-      if (room > 0) client.write(room >= chunk.length ? chunk : chunk.subarray(0, room))
-      passed += chunk.length
-      // Past the limit: stop reading, so the server's socket fills and its sends block.
-      if (passed >= limit) upstream.pause()
-    })
-    client.pipe(upstream)
-    const end = (): void => {
-      client.destroy()
-      upstream.destroy()
-      sockets.delete(client)
-      sockets.delete(upstream)
-    }
-    for (const s of [client, upstream]) {
-      s.on('error', end)
-      s.on('close', end)
-    }
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  const addr = server.address()
-  return {
-    port: typeof addr === 'object' && addr ? addr.port : 0,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy()
-        server.close(() => resolve())
-      })
-  }
-}
-
-/** Polls `probe` until it returns a value (not undefined), or fails after `ms` naming `what`. */
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const v = await probe()
-    if (v !== undefined) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
 
 describe('db-taxi sync cancelled by SIGINT, SIGTERM or SIGHUP cleans up (issue 10 item 4)', () => {
   let source: Awaited<ReturnType<typeof createTestDatabase>>

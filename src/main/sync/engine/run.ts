@@ -437,7 +437,13 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
       if (signal?.aborted || firstFailure) {
         // All or none: one table failed (or the run was cancelled), so none is switched in.
         const why = signal?.aborted ? 'the run was stopped' : `${firstFailure!.source} failed`
-        await callOff(ctx, ready, summary, `Not switched in: ${why}, and the run switches its tables in together (swap: together); the target table was left as it was.`, signal?.aborted ? signal.reason : firstFailure!.error)
+        // Whether the ready tables' work is kept for the job's next attempt follows whether the run
+        // is worth another attempt (every failure transient), not the root error's lossy body.
+        const retryable = summary.tables.filter((t) => t.status === 'failed').every((t) => t.transient)
+        const cause = signal?.aborted
+          ? signal.reason
+          : new AppError(retryable ? 'CONNECTION_LOST' : 'COPY_FAILED', firstFailure!.error?.message ?? 'a table failed')
+        await callOff(ctx, ready, summary, `Not switched in: ${why}, and the run switches its tables in together (swap: together); the target table was left as it was.`, cause)
       } else {
         swapError = await switchInTogether(ctx, ready, summary, log)
         // After a swap that did not finish, the old tables still hold the constraint names.

@@ -46,9 +46,21 @@ export class JobEngine implements Lifecycle {
   }
 
   /** Wiring done by the composition root after the managers exist. */
-  wire(connections: ConnectionManager, syncs: SyncRepository): void {
+  wire(connections: ConnectionManager, syncs: SyncRepository, redact?: (text: string) => string): void {
     this.connections = connections
     this.syncs = syncs
+    if (redact) this.redact = redact
+  }
+
+  /**
+   * What a job writes to its log, its error and its events goes through the system's redactor (the
+   * saved connections' secrets), as the log files do: a second net behind messages that are built
+   * never to carry a secret.
+   */
+  private redact: (text: string) => string = (t) => t
+
+  private redactTable<T extends JobTable>(t: T): T {
+    return t.error ? { ...t, error: { ...t.error, message: this.redact(t.error.message) } } : t
   }
 
   async start(): Promise<void> {
@@ -243,7 +255,8 @@ export class JobEngine implements Lifecycle {
     }
   }
 
-  private finish(jobId: string, syncId: string | null, status: JobStatus, error?: ErrorBody, extra: Record<string, unknown> = {}): void {
+  private finish(jobId: string, syncId: string | null, status: JobStatus, rawError?: ErrorBody, extra: Record<string, unknown> = {}): void {
+    const error = rawError ? { ...rawError, message: this.redact(rawError.message) } : undefined
     this.repo.setStatus(jobId, status, error ?? null, extra)
     this.repo.log(jobId, status === 'succeeded' ? 'info' : 'error', error ? `${status}: ${error.message}` : status)
     this.deps.events.emit('job.status', error ? { jobId, syncId, status, error } : { jobId, syncId, status })
@@ -255,6 +268,7 @@ export class JobEngine implements Lifecycle {
     const signal = entry.controller.signal
     const log = (level: 'error' | 'warn' | 'info' | 'debug', message: string, table?: string): void => {
       if (level === 'debug') return
+      message = this.redact(message)
       this.repo.log(jobId, level, message, table)
       this.deps.events.emit('job.log', { jobId, ts: new Date().toISOString(), level, table, message })
     }
@@ -401,14 +415,14 @@ export class JobEngine implements Lifecycle {
           if (!final && !changed && now - (lastEmit.get(t.source) ?? 0) < PROGRESS_EVERY_MS) return
           lastEmit.set(t.source, now)
           lastStatus.set(t.source, t.status)
-          this.repo.updateTable(jobId, pos(t.source), toJobTable(t))
+          this.repo.updateTable(jobId, pos(t.source), this.redactTable(toJobTable(t)))
           this.deps.events.emit('job.progress', progressEvent(jobId, t))
         }
       }
     )
     // Tables an earlier attempt finished keep their stored row (with its times) as it is.
     summary.tables.forEach((t, i) => {
-      if (!done.has(t.source) || t.status !== 'done') this.repo.updateTable(jobId, i, toJobTable(t))
+      if (!done.has(t.source) || t.status !== 'done') this.repo.updateTable(jobId, i, this.redactTable(toJobTable(t)))
     })
     // Tables an earlier attempt finished were read at that attempt's point: each table is consistent
     // in itself (a resumed one is verified and repaired at its final point), not all at one point.
@@ -443,7 +457,7 @@ export class JobEngine implements Lifecycle {
       for (const l of leftovers) this.repo.saveCheckpoint(jobId, l.position, null)
       this.repo.log(jobId, 'info', `dropped the unfinished table(s) ${names} on the target`)
     } catch (err) {
-      this.repo.log(jobId, 'warn', `could not drop the unfinished table(s) ${names}: ${errorBody(err).message}`)
+      this.repo.log(jobId, 'warn', this.redact(`could not drop the unfinished table(s) ${names}: ${errorBody(err).message}`))
     }
   }
 }
