@@ -1,7 +1,11 @@
 import mysql from 'mysql2/promise'
 import type { Connection, ConnectionOptions } from 'mysql2/promise'
 import { AppError } from '../../../shared/errors'
+import { readFileSync } from 'node:fs'
+import type { TlsMode } from '../../../shared/connections'
 import { connectAppError } from '../connections/error-map'
+import type { ResolvedConnection } from '../connections/model'
+import { driverOptions } from '../connections/session'
 import { connectRequestingBulk } from './wire'
 
 /**
@@ -99,11 +103,56 @@ export function endpointFromUrl(url: string, what: string): Endpoint {
   const database = decodePart(u.pathname.replace(/^\//, ''), what, 'database') || undefined
   if (database !== undefined && database.length > 64) throw new AppError('VALIDATION', `${what} names a database longer than 64 characters`)
   const options: ConnectionOptions = { host, port, user, password, connectTimeout: 10_000 }
-  const tls = u.searchParams.get('ssl-mode') ?? u.searchParams.get('tls')
-  if (tls && tls.toLowerCase() !== 'disabled') {
-    options.ssl = { rejectUnauthorized: ['verify-ca', 'verify_ca', 'verify-identity', 'verify_identity'].includes(tls.toLowerCase()) }
+  const mode = urlTlsMode(u.searchParams.get('ssl-mode') ?? u.searchParams.get('tls'), what)
+  if (mode !== 'disabled') {
+    const caPath = u.searchParams.get('ssl-ca')
+    let ca: string | null = null
+    if (caPath) {
+      try {
+        ca = readFileSync(caPath, 'utf8')
+      } catch (err) {
+        throw new AppError('VALIDATION', `${what}: ssl-ca ${caPath} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
+      }
+    }
+    // The same TLS options as a saved connection's (session.ts): verify-identity checks the host
+    // name, also for an IP address; verify-ca the chain only.
+    const resolved: ResolvedConnection = {
+      id: null,
+      name: what,
+      host,
+      port,
+      user,
+      password,
+      database: database ?? null,
+      tls: { mode, ca, cert: null, key: null },
+      ssh: null,
+      connectTimeoutMs: 10_000,
+      poolSize: 1,
+      readOnly: false
+    }
+    const tlsOptions = driverOptions(resolved, null, true)
+    options.ssl = tlsOptions.ssl
+    if (tlsOptions.stream) options.stream = tlsOptions.stream
   }
   return { label: `${user}@${host.includes(':') ? `[${host}]` : host}:${port}`, database, options }
+}
+
+const URL_TLS_MODES: Record<string, TlsMode> = {
+  disabled: 'disabled',
+  preferred: 'preferred',
+  required: 'required',
+  'verify-ca': 'verify-ca',
+  verify_ca: 'verify-ca',
+  'verify-identity': 'verify-identity',
+  verify_identity: 'verify-identity'
+}
+
+/** `?ssl-mode=` (or `tls=`) as the mysql client spells it; a typo is refused rather than read as no verification. */
+function urlTlsMode(value: string | null, what: string): TlsMode {
+  if (value === null) return 'disabled'
+  const mode = URL_TLS_MODES[value.toLowerCase()]
+  if (!mode) throw new AppError('VALIDATION', `${what}: ssl-mode must be one of disabled, preferred, required, verify-ca, verify-identity (got "${value.slice(0, 40)}")`)
+  return mode
 }
 
 /**
