@@ -314,6 +314,8 @@ async function runSyncCommand(o: SyncFlags): Promise<number> {
 }
 
 async function runVerifyCommand(o: SyncFlags): Promise<number> {
+  const ac = new AbortController()
+  const signals = cancelOnSignals((signal) => ac.abort(new AppError('CANCELLED', `Interrupted by ${signal}.`)))
   try {
     const { source, target } = endpoints(o)
     const sourceDb = source.database
@@ -326,7 +328,8 @@ async function runVerifyCommand(o: SyncFlags): Promise<number> {
       targetDatabase: targetDb,
       selection: selectionFromFlags(o),
       parallelism: intFlag('--parallel', o.parallel, DEFAULT_RUN_OPTIONS.parallelism, PARALLELISM_RANGE),
-      chunkRows: intFlag('--chunk-rows', o.chunkRows, DEFAULT_RUN_OPTIONS.chunkRows, CHUNK_ROWS_RANGE)
+      chunkRows: intFlag('--chunk-rows', o.chunkRows, DEFAULT_RUN_OPTIONS.chunkRows, CHUNK_ROWS_RANGE),
+      signal: ac.signal
     })
     if (o.json) process.stdout.write(JSON.stringify(report) + '\n')
     else {
@@ -340,7 +343,10 @@ async function runVerifyCommand(o: SyncFlags): Promise<number> {
     if (report.tables.some((t) => t.error && CONNECT_FAILURE_CODES.has(t.error.code))) return EXIT.CANNOT_CONNECT
     return report.identical ? EXIT.OK : EXIT.FAILED
   } catch (err) {
+    if (ac.signal.aborted) return signals.exitCode()
     process.stderr.write(`db-taxi: ${err instanceof AppError ? `${err.code}: ` : ''}${(err as Error).message}\n`)
     return exitFor(err)
+  } finally {
+    signals.dispose()
   }
 }

@@ -229,7 +229,7 @@ function ddlSessions(target: Endpoint): DdlSessions & { connections(): Connectio
  * Stops what the run's sessions are doing on a server, for a prompt cancel: `KILL QUERY` for every
  * session that is busy (never an idle one, whose next statement might otherwise be the one killed).
  */
-async function killBusy(ep: Endpoint, conns: Connection[], onlyLike?: string): Promise<void> {
+export async function killBusy(ep: Endpoint, conns: Connection[], onlyLike?: string): Promise<void> {
   const ids = conns.map((c) => c.threadId).filter((id): id is number => typeof id === 'number' && id > 0)
   if (ids.length === 0) return
   let admin: Connection | undefined

@@ -6,6 +6,8 @@ import { AppError, type ErrorBody } from '../../../shared/errors'
 import { keyToJson, planChunks, rangesPartitionExactly, type ChunkRange } from './chunks'
 import { errorBody } from './copy-table'
 import { openSession, type Endpoint } from './endpoint'
+import { killBusy } from './run'
+import { destroyConnection } from './writers'
 import { resolveTasks, type TableSelection } from './plan'
 import { readTableInfo, tableExists } from './schema'
 import { chunkSum, earlier, firstDifference, tableCount, type FirstDifference } from './verify'
@@ -23,6 +25,8 @@ export interface VerifySpec {
   selection: TableSelection
   parallelism: number
   chunkRows: number
+  /** Stops the comparison: the statements running on both servers are killed, and the call rejects. */
+  signal?: AbortSignal
 }
 
 export interface TableVerifyResult {
@@ -51,7 +55,17 @@ export async function verifyTables(spec: VerifySpec): Promise<VerifyReport> {
   const parallel = Math.max(1, spec.parallelism)
   const sources: Connection[] = []
   const targets: Connection[] = []
+  let stopping: Promise<void> | null = null
+  // A checksum query goes on on the server after its client stops listening: kill what runs, then
+  // drop the sessions, so the waits below reject at once.
+  const onAbort = (): void => {
+    stopping = Promise.all([killBusy(spec.source, sources), killBusy(spec.target, targets)]).then(() => {
+      for (const c of [...sources, ...targets]) destroyConnection(c)
+    })
+  }
+  spec.signal?.addEventListener('abort', onAbort, { once: true })
   try {
+    spec.signal?.throwIfAborted()
     for (let i = 0; i < parallel; i++) {
       const src = await openSession(spec.source, 'meta')
       sources.push(src)
@@ -122,12 +136,16 @@ export async function verifyTables(spec: VerifySpec): Promise<VerifyReport> {
         r.identical = first === null
         if (first) r.firstDifference = first
       } catch (err) {
+        if (spec.signal?.aborted) throw spec.signal.reason
         r.error = errorBody(err)
       }
       r.durationMs = Date.now() - t0
     }
+    spec.signal?.throwIfAborted()
     return { identical: tables.every((t) => t.identical), durationMs: Date.now() - started, tables }
   } finally {
+    spec.signal?.removeEventListener('abort', onAbort)
+    if (stopping) await stopping
     await Promise.all([...sources, ...targets].map((c) => c.end().catch(() => c.destroy())))
   }
 }
