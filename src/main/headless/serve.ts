@@ -42,17 +42,6 @@ export async function serve(layers: ConfigLayers, io: { stdout: NodeJS.WritableS
   const shownHost = config['server.host'].includes(':') ? `[${config['server.host']}]` : config['server.host']
   const url = `http://${shownHost}:${port}/`
   system.logger.info('serving', { url, source, dataDir: system.dataDir })
-  io.stdout.write(
-    servingBanner({
-      url,
-      token,
-      source,
-      origin: effectiveConfig(layers).origins['server.token'],
-      tokenFile: join(system.dataDir, 'server-token'),
-      isTTY: io.stdout.isTTY === true
-    })
-  )
-
   return new Promise<number>((resolve) => {
     let stopping = false
     const shutdown = (signal: NodeJS.Signals): void => {
@@ -73,5 +62,16 @@ export async function serve(layers: ConfigLayers, io: { stdout: NodeJS.WritableS
     process.once('SIGTERM', shutdown)
     // A closed terminal or a supervisor's reload: the same orderly stop (jobs end interrupted and resume).
     process.once('SIGHUP', shutdown)
+    // The banner only once the handlers are in place: whoever waits for it may signal at once.
+    io.stdout.write(
+      servingBanner({
+        url,
+        token,
+        source,
+        origin: effectiveConfig(layers).origins['server.token'],
+        tokenFile: join(system.dataDir, 'server-token'),
+        isTTY: io.stdout.isTTY === true
+      })
+    )
   })
 }

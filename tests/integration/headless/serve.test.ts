@@ -188,7 +188,8 @@ describe('db-taxi serve lifecycle', () => {
     expect(await second.stop('SIGINT')).toBe(130)
     // SIGHUP (a closed terminal, a supervisor) is an orderly stop too, not a kill.
     const third = await startServe(['--data-dir', dataDir])
-    expect(await third.stop('SIGHUP')).toBe(0)
+    const hupCode = await third.stop('SIGHUP')
+    expect(hupCode, third.stderr() + third.stdout()).toBe(0)
     expect(third.stderr()).toMatch(/received SIGHUP; shutting down/)
 
     const db = new Database(join(dataDir, 'db-taxi.sqlite'), { readonly: true })
