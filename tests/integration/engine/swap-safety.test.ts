@@ -2,7 +2,10 @@ import type { Connection } from 'mysql2/promise'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { SwapStep } from '../../../src/main/sync/engine/swap'
 import { createTestDatabase } from '../../helpers/mariadb'
-import { checksum, connect, copy, dropDb, expectSameTable, expectSucceeded, leftoverShadows, q, type Side } from './support'
+import { openSession } from '../../../src/main/sync/engine/endpoint'
+import { resolveTasks } from '../../../src/main/sync/engine/plan'
+import { runFullCopy } from '../../../src/main/sync/engine/run'
+import { checksum, connect, copy, dropDb, endpoint, expectSameTable, expectSucceeded, leftoverShadows, options, q, type Side } from './support'
 
 /**
  * The target table exists at every moment, and a run's tables change together (issue 10 items 5
@@ -131,6 +134,29 @@ describe('the swap: atomic, whole at every step, finished by the next run', () =
     expect(await fks()).toEqual(['b.b_fk->a', 'c.c_fk->a'])
     expect(await checksum(t, targetDb, 'c')).toBe(oldC)
     expect(await leftoverShadows(t, targetDb)).toEqual([])
+  })
+
+  it("a job's next attempt (same tag) finishes the swap its earlier attempt stopped in", async () => {
+    const source = endpoint(src.addr, src.name)
+    const target = endpoint(src.addr, targetDb)
+    const meta = await openSession(source, 'meta')
+    const tables = await resolveTasks(meta, src.name, { tables: [{ source: 'a' }, { source: 'b' }] }).finally(() => meta.end())
+    const spec = { source, target, sourceDatabase: src.name, targetDatabase: targetDb, tables, options: options({ chunkRows: 500 }), runTag: 'abc999' }
+    const failed = await runFullCopy(spec, {
+      swapStep: (step) => {
+        if (step === 'repoint-add') throw new Error('stopped after the rename')
+      }
+    })
+    expect(failed.status).toBe('failed')
+    expect((await leftoverShadows(t, targetDb)).filter((n) => n.startsWith('_dbt_old_abc999_'))).toHaveLength(2)
+    const logs: string[] = []
+    const again = await runFullCopy(spec, { log: (_l, m) => logs.push(m) })
+    expectSucceeded(again)
+    expect(logs.some((m) => m.startsWith('finished the swap an earlier attempt of this job stopped in'))).toBe(true)
+    expect(await fks()).toEqual(['b.b_fk->a', 'c.c_fk->a'])
+    expect(await checksum(t, targetDb, 'c')).toBe(oldC)
+    expect(await leftoverShadows(t, targetDb)).toEqual([])
+    await expectSameTable(s, src.name, 'a', t, targetDb)
   })
 
   it('a reader looping across a run never sees an error, a missing table or a mix of old and new', async () => {

@@ -118,34 +118,7 @@ export async function clearLeftovers(target: Connection, db: string, runs: Lefto
       if (conn && (await conn.query(`KILL ${Number(q.id)}`).then(() => true, () => false))) done.killed++
     }
     if (done.killed > 0) await waitGone(target, r.queries.filter((q) => q.server === 'target').map((q) => q.id))
-    for (const c of r.constraints) {
-      const original = untaggedName('fk', r.tag, c.name)
-      const definition = (await constraintDefinitions(target, c.database, c.table)).get(c.name)
-      if (!definition) continue
-      const def = { ...c, definition }
-      if (original === null) {
-        done.kept.push({ name: `${c.table}.${c.name}`, why: 'its original name was too long to recover; rename the constraint by hand' })
-        continue
-      }
-      await restoreConstraintName(target, def, original)
-      done.repaired.push(`${c.table}.${original}`)
-    }
-    const present = await tablesOf(target, db)
-    for (const t of r.tables.filter((x) => x.kind === 'old')) {
-      const original = originalAmong('old', r.tag, t.name, present)
-      if (original === null || !present.includes(original)) {
-        done.kept.push({ name: t.name, why: 'no table stands in its place, so it may be the only copy of its data' })
-        continue
-      }
-      // Constraints of other tables that followed it when it was renamed away go back to the table in its place.
-      const children = (await referencingConstraints(target, db, [t.name], new Set())).filter((c) => !(c.database === db && c.table.startsWith('_dbt_')))
-      for (const c of children) {
-        await repointConstraint(target, r.tag, { ...c, definition: withReferencedTable(c.definition, t.name) }, original)
-        done.repaired.push(`${c.table}.${c.name}`)
-      }
-      await target.query(`DROP TABLE IF EXISTS ${quoteQualified(db, t.name)}`)
-      done.dropped.push(t.name)
-    }
+    await finishSwap(target, db, r.tag, r.constraints, r.tables.filter((x) => x.kind === 'old').map((x) => x.name), done)
     for (const t of r.tables.filter((x) => x.kind === 'new')) {
       await target.query(`DROP TABLE IF EXISTS ${quoteQualified(db, t.name)}`)
       done.dropped.push(t.name)
@@ -153,6 +126,64 @@ export async function clearLeftovers(target: Connection, db: string, runs: Lefto
     out.push(done)
   }
   return out
+}
+
+/**
+ * Finishes a swap that stopped between its steps (swap.ts): constraints left under their temporary
+ * name get their original name back; for each old table of the tag whose table stands in its place,
+ * other tables' constraints that followed it are pointed at that table, then it is dropped. An old
+ * table with nothing in its place is kept: it may be the only copy of its data.
+ */
+async function finishSwap(
+  target: Connection,
+  db: string,
+  tag: string,
+  constraints: { database: string; table: string; name: string }[],
+  oldTables: string[],
+  done: ClearedLeftovers
+): Promise<void> {
+  for (const c of constraints) {
+    const original = untaggedName('fk', tag, c.name)
+    const definition = (await constraintDefinitions(target, c.database, c.table)).get(c.name)
+    if (!definition) continue
+    const def = { ...c, definition }
+    if (original === null) {
+      done.kept.push({ name: `${c.table}.${c.name}`, why: 'its original name was too long to recover; rename the constraint by hand' })
+      continue
+    }
+    await restoreConstraintName(target, def, original)
+    done.repaired.push(`${c.table}.${original}`)
+  }
+  const present = await tablesOf(target, db)
+  for (const t of oldTables.map((name) => ({ name }))) {
+    const original = originalAmong('old', tag, t.name, present)
+    if (original === null || !present.includes(original)) {
+      done.kept.push({ name: t.name, why: 'no table stands in its place, so it may be the only copy of its data' })
+      continue
+    }
+    // Constraints of other tables that followed it when it was renamed away go back to the table in its place.
+    const children = (await referencingConstraints(target, db, [t.name], new Set())).filter((c) => !(c.database === db && c.table.startsWith('_dbt_')))
+    for (const c of children) {
+      await repointConstraint(target, tag, { ...c, definition: withReferencedTable(c.definition, t.name) }, original)
+      done.repaired.push(`${c.table}.${c.name}`)
+    }
+    await target.query(`DROP TABLE IF EXISTS ${quoteQualified(db, t.name)}`)
+    done.dropped.push(t.name)
+  }
+}
+
+/**
+ * Before a job's next attempt (it holds the tag's lock, so its earlier attempt is dead): finishes a
+ * swap that attempt stopped in the middle of, as clearLeftovers does for other runs. Its shadow
+ * tables are its checkpoints and stay.
+ */
+export async function finishOwnSwap(target: Connection, db: string, tag: string): Promise<ClearedLeftovers | null> {
+  const own = (await findLeftovers(target, db)).find((r) => r.tag === tag)
+  const old = own?.tables.filter((t) => t.kind === 'old').map((t) => t.name) ?? []
+  if (!own || (old.length === 0 && own.constraints.length === 0)) return null
+  const done: ClearedLeftovers = { tag, dropped: [], killed: 0, repaired: [], kept: [] }
+  await finishSwap(target, db, tag, own.constraints, old, done)
+  return done
 }
 
 async function tablesOf(conn: Connection, db: string): Promise<string[]> {

@@ -3,7 +3,7 @@ import { AppError } from '../../../shared/errors'
 import { quoteIdent, quoteQualified } from '../mysql/identifiers'
 import { copyTable, errorBody, type DdlSessions, type TableContext, type WriterPool, type WriterSlot } from './copy-table'
 import { openSession, type Endpoint } from './endpoint'
-import { clearLeftovers, describeCleared, describeLeftovers, findLeftovers, type ClearedLeftovers, type LeftoverRun } from './leftovers'
+import { clearLeftovers, describeCleared, describeLeftovers, findLeftovers, finishOwnSwap, type ClearedLeftovers, type LeftoverRun } from './leftovers'
 import { preflight, preflightError } from './preflight'
 import { holdRunLock, oneShotTag, openRunSession, taggedEndpoint, type RunLock } from './run-tag'
 import { executeSwap, planSwap, type SwapPair } from './swap'
@@ -358,6 +358,10 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
       const found = await findLeftovers(targetMeta, spec.targetDatabase, { selfTag: runTag, source: sameServer ? undefined : sourceMeta, resumable: hooks.resumable })
       summary.cleared = await clearLeftovers(targetMeta, spec.targetDatabase, found, sameServer ? undefined : sourceMeta)
       for (const c of summary.cleared) log('warn', describeCleared(c))
+      // This run's own tag (a job's earlier attempt, dead since this attempt holds the lock) may
+      // have stopped in the middle of its swap: finish that before anything looks at the tables.
+      const own = await finishOwnSwap(targetMeta, spec.targetDatabase, runTag)
+      if (own) log('warn', `finished the swap an earlier attempt of this job stopped in: ${describeCleared(own).replace(/^cleared what the dead run \S+ left: /, '')}`)
       const kept = found.filter((r) => r.state !== 'dead')
       if (kept.length) summary.leftovers = kept
       for (const line of describeLeftovers(kept)) log('info', line)
