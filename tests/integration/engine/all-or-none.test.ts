@@ -1,7 +1,6 @@
 import type { Connection } from 'mysql2/promise'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { createTestDatabase } from '../../helpers/mariadb'
-import { checksum, connect, copy, dropDb, expectSameTable, expectSucceeded, leftoverShadows, q, type Side } from './support'
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { checksum, copy, expectSameTable, expectSucceeded, leftoverShadows, q, sourceAndTarget, type SourceAndTarget } from './support'
 
 /**
  * All tables or none (issue 10 item 7) and an honest outcome (item 8). Under `swap: together` (the
@@ -31,31 +30,15 @@ INSERT INTO t3 VALUES (1, 'old');
 `
 
 describe('all tables or none, and an honest outcome', () => {
-  let src: Awaited<ReturnType<typeof createTestDatabase>>
+  const env = sourceAndTarget('all_or_none', SOURCE)
+  const { S, T } = env
+  let src: SourceAndTarget['src']
   let s: Connection
   let t: Connection
   let targetDb: string
-  const S = (): Side => ({ addr: src.addr, db: src.name })
-  const T = (): Side => ({ addr: src.addr, db: targetDb })
+  beforeAll(() => void ({ src, s, t, targetDb } = env))
   const before: Record<string, string> = {}
   const ALL = [{ source: 't1' }, { source: 't2' }, { source: 'fresh' }, { source: 't3' }]
-
-  beforeAll(async () => {
-    src = await createTestDatabase('all_or_none')
-    targetDb = `${src.name}_t`
-    s = await connect(src.addr, src.name)
-    await s.query(SOURCE)
-    t = await connect(src.addr)
-    await t.query(`CREATE DATABASE \`${targetDb}\``)
-    await t.query(`USE \`${targetDb}\``)
-  })
-
-  afterAll(async () => {
-    await s?.end()
-    await t?.end()
-    await dropDb(src.addr, targetDb)
-    await src?.drop()
-  })
 
   beforeEach(async () => {
     await t.query(TARGET)

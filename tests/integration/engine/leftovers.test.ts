@@ -2,8 +2,7 @@ import type { Connection } from 'mysql2/promise'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { openSession } from '../../../src/main/sync/engine/endpoint'
 import { planRun, resolveTasks } from '../../../src/main/sync/engine/plan'
-import { createTestDatabase } from '../../helpers/mariadb'
-import { connect, copy, dropDb, endpoint, expectSameTable, expectSucceeded, leftoverShadows, options, q, type Side } from './support'
+import { connect, copy, endpoint, expectSameTable, expectSucceeded, leftoverShadows, options, q, sourceAndTarget, type SourceAndTarget } from './support'
 
 /**
  * Leftovers of runs that died (issue 10 item 4). A run holds the named lock `db-taxi:run:<tag>`
@@ -13,30 +12,17 @@ import { connect, copy, dropDb, endpoint, expectSameTable, expectSucceeded, left
  */
 
 describe('leftovers of dead runs', () => {
-  let src: Awaited<ReturnType<typeof createTestDatabase>>
+  const env = sourceAndTarget('leftovers', 'CREATE TABLE items (id INT NOT NULL PRIMARY KEY, v VARCHAR(20)) ENGINE=InnoDB; INSERT INTO items SELECT seq, CONCAT("v", seq) FROM seq_1_to_200')
+  const { S, T } = env
+  let src: SourceAndTarget['src']
   let s: Connection
   let t: Connection
   let targetDb: string
-  const S = (): Side => ({ addr: src.addr, db: src.name })
-  const T = (): Side => ({ addr: src.addr, db: targetDb })
+  beforeAll(() => void ({ src, s, t, targetDb } = env))
   const held: Connection[] = []
-
-  beforeAll(async () => {
-    src = await createTestDatabase('leftovers')
-    targetDb = `${src.name}_t`
-    s = await connect(src.addr, src.name)
-    await s.query('CREATE TABLE items (id INT NOT NULL PRIMARY KEY, v VARCHAR(20)) ENGINE=InnoDB; INSERT INTO items SELECT seq, CONCAT("v", seq) FROM seq_1_to_200')
-    t = await connect(src.addr)
-    await t.query(`CREATE DATABASE \`${targetDb}\``)
-    await t.query(`USE \`${targetDb}\``)
-  })
 
   afterAll(async () => {
     for (const c of held) await c.end().catch(() => c.destroy())
-    await s?.end()
-    await t?.end()
-    await dropDb(src.addr, targetDb)
-    await src?.drop()
   })
 
   beforeEach(async () => {

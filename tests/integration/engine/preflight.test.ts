@@ -2,7 +2,7 @@ import type { Connection } from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AppError } from '../../../src/shared/errors'
 import { createTestDatabase, type PrivateServer } from '../../helpers/mariadb'
-import { connect, copy, dropDb, expectSameTable, expectSucceeded, leftoverShadows, privateServer, q, showCreate, type Side } from './support'
+import { connect, copy, expectSameTable, expectSucceeded, leftoverShadows, privateServer, q, showCreate, sourceAndTarget, type SourceAndTarget } from './support'
 
 /**
  * A run fails before it writes, or not at all (issue 10 item 6): what can be known before the first
@@ -11,41 +11,27 @@ import { connect, copy, dropDb, expectSameTable, expectSucceeded, leftoverShadow
  * (constraint names are unique per database).
  */
 
+const SOURCE = `
+CREATE TABLE parent (id INT NOT NULL PRIMARY KEY, name VARCHAR(20)) ENGINE=InnoDB;
+CREATE TABLE child (
+  id INT NOT NULL PRIMARY KEY, p INT NOT NULL, q INT NULL, KEY (p), KEY (q),
+  CONSTRAINT child_ibfk_1 FOREIGN KEY (p) REFERENCES parent (id),
+  CONSTRAINT fk_named FOREIGN KEY (q) REFERENCES parent (id) ON DELETE SET NULL
+) ENGINE=InnoDB;
+CREATE TABLE plain (id INT NOT NULL PRIMARY KEY, v VARCHAR(20), KEY by_v (v)) ENGINE=InnoDB;
+INSERT INTO parent SELECT seq, CONCAT('p', seq) FROM seq_1_to_30;
+INSERT INTO child SELECT seq, 1 + seq % 30, IF(seq % 3 = 0, NULL, 1 + seq % 7) FROM seq_1_to_200;
+INSERT INTO plain SELECT seq, CONCAT('v', seq) FROM seq_1_to_100;
+`
+
 describe('preflight: refused before the first write', () => {
-  let src: Awaited<ReturnType<typeof createTestDatabase>>
+  const env = sourceAndTarget('preflight', SOURCE)
+  const { S, T } = env
+  let src: SourceAndTarget['src']
   let s: Connection
   let t: Connection
   let targetDb: string
-  const S = (): Side => ({ addr: src.addr, db: src.name })
-  const T = (): Side => ({ addr: src.addr, db: targetDb })
-
-  beforeAll(async () => {
-    src = await createTestDatabase('preflight')
-    targetDb = `${src.name}_t`
-    s = await connect(src.addr, src.name)
-    await s.query(`
-      CREATE TABLE parent (id INT NOT NULL PRIMARY KEY, name VARCHAR(20)) ENGINE=InnoDB;
-      CREATE TABLE child (
-        id INT NOT NULL PRIMARY KEY, p INT NOT NULL, q INT NULL, KEY (p), KEY (q),
-        CONSTRAINT child_ibfk_1 FOREIGN KEY (p) REFERENCES parent (id),
-        CONSTRAINT fk_named FOREIGN KEY (q) REFERENCES parent (id) ON DELETE SET NULL
-      ) ENGINE=InnoDB;
-      CREATE TABLE plain (id INT NOT NULL PRIMARY KEY, v VARCHAR(20), KEY by_v (v)) ENGINE=InnoDB;
-      INSERT INTO parent SELECT seq, CONCAT('p', seq) FROM seq_1_to_30;
-      INSERT INTO child SELECT seq, 1 + seq % 30, IF(seq % 3 = 0, NULL, 1 + seq % 7) FROM seq_1_to_200;
-      INSERT INTO plain SELECT seq, CONCAT('v', seq) FROM seq_1_to_100;
-    `)
-    t = await connect(src.addr)
-    await t.query(`CREATE DATABASE \`${targetDb}\``)
-    await t.query(`USE \`${targetDb}\``)
-  })
-
-  afterAll(async () => {
-    await s?.end()
-    await t?.end()
-    await dropDb(src.addr, targetDb)
-    await src?.drop()
-  })
+  beforeAll(() => void ({ src, s, t, targetDb } = env))
 
   const tablesOfTarget = async (): Promise<string[]> => (await q(t, 'SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY 1', [targetDb])).map((r) => String(r.n))
 

@@ -1,11 +1,11 @@
 import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise'
-import { expect } from 'vitest'
+import { afterAll, beforeAll, expect } from 'vitest'
 import type { Endpoint } from '../../../src/main/sync/engine/endpoint'
 import { openSession } from '../../../src/main/sync/engine/endpoint'
 import { resolveTasks, type TableSelection } from '../../../src/main/sync/engine/plan'
 import { runFullCopy, type RunSummary } from '../../../src/main/sync/engine/run'
 import { DEFAULT_RUN_OPTIONS, type RunHooks, type RunOptions } from '../../../src/main/sync/engine/types'
-import { startPrivateServer, type PrivateServer, type ServerAddress } from '../../helpers/mariadb'
+import { createTestDatabase, startPrivateServer, type PrivateServer, type ServerAddress } from '../../helpers/mariadb'
 
 /** Shared by the engine integration tests: endpoints, runs, and comparisons that look at the bytes. */
 
@@ -205,3 +205,43 @@ export function uniqueName(label: string): string {
 
 /** Every write path: MariaDB array binding, LOAD DATA LOCAL INFILE, and multi-row INSERT (a target with local_infile off). */
 export const PATHS = ['bulk', 'load-data', 'insert'] as const
+
+/** A source database and an empty target database beside it, with admin connections to both (see sourceAndTarget). */
+export interface SourceAndTarget {
+  src: Awaited<ReturnType<typeof createTestDatabase>>
+  /** Admin connection in the source database. */
+  s: Connection
+  /** Admin connection in the target database. */
+  t: Connection
+  targetDb: string
+  S(): Side
+  T(): Side
+}
+
+/**
+ * For a describe block: before its tests, a fresh source database (with `sourceSql` run in it) and a
+ * target database `<source>_t` on the test server; after them, both dropped and the connections
+ * closed. The fields are filled in before the first test runs.
+ */
+export function sourceAndTarget(label: string, sourceSql?: string): SourceAndTarget {
+  const env = {
+    S: (): Side => ({ addr: env.src.addr, db: env.src.name }),
+    T: (): Side => ({ addr: env.src.addr, db: env.targetDb })
+  } as SourceAndTarget
+  beforeAll(async () => {
+    env.src = await createTestDatabase(label)
+    env.targetDb = `${env.src.name}_t`
+    env.s = await connect(env.src.addr, env.src.name)
+    if (sourceSql) await env.s.query(sourceSql)
+    env.t = await connect(env.src.addr)
+    await env.t.query(`CREATE DATABASE ${qi(env.targetDb)}`)
+    await env.t.query(`USE ${qi(env.targetDb)}`)
+  })
+  afterAll(async () => {
+    await env.s?.end()
+    await env.t?.end()
+    if (env.src) await dropDb(env.src.addr, env.targetDb)
+    await env.src?.drop()
+  })
+  return env
+}

@@ -1,11 +1,10 @@
 import type { Connection } from 'mysql2/promise'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { SwapStep } from '../../../src/main/sync/engine/swap'
-import { createTestDatabase } from '../../helpers/mariadb'
 import { openSession } from '../../../src/main/sync/engine/endpoint'
 import { resolveTasks } from '../../../src/main/sync/engine/plan'
 import { runFullCopy } from '../../../src/main/sync/engine/run'
-import { checksum, connect, copy, dropDb, endpoint, expectSameTable, expectSucceeded, leftoverShadows, options, q, type Side } from './support'
+import { checksum, connect, copy, endpoint, expectSameTable, expectSucceeded, leftoverShadows, options, q, sourceAndTarget, type SourceAndTarget } from './support'
 
 /**
  * The target table exists at every moment, and a run's tables change together (issue 10 items 5
@@ -34,32 +33,16 @@ INSERT INTO c SELECT seq, 1 + seq % 400 FROM seq_1_to_50;
 `
 
 describe('the swap: atomic, whole at every step, finished by the next run', () => {
-  let src: Awaited<ReturnType<typeof createTestDatabase>>
+  const env = sourceAndTarget('swap_safety', SOURCE)
+  const { S, T } = env
+  let src: SourceAndTarget['src']
   let s: Connection
   let t: Connection
   let targetDb: string
-  const S = (): Side => ({ addr: src.addr, db: src.name })
-  const T = (): Side => ({ addr: src.addr, db: targetDb })
+  beforeAll(() => void ({ src, s, t, targetDb } = env))
   let oldA = ''
   let oldB = ''
   let oldC = ''
-
-  beforeAll(async () => {
-    src = await createTestDatabase('swap_safety')
-    targetDb = `${src.name}_t`
-    s = await connect(src.addr, src.name)
-    await s.query(SOURCE)
-    t = await connect(src.addr)
-    await t.query(`CREATE DATABASE \`${targetDb}\``)
-    await t.query(`USE \`${targetDb}\``)
-  })
-
-  afterAll(async () => {
-    await s?.end()
-    await t?.end()
-    await dropDb(src.addr, targetDb)
-    await src?.drop()
-  })
 
   beforeEach(async () => {
     // What an earlier test's failed swap left holds constraint names the fresh tables need.
