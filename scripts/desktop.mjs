@@ -4,23 +4,20 @@
 //   node scripts/desktop.mjs start   build with electron-vite, then run the built app
 //   node scripts/desktop.mjs dev     electron-vite dev server with hot reload
 //
-// Before launching it makes sure of two things that need the network once per Electron version:
-//   1. Electron's own binary (electron 42+ downloads it lazily, on first launch);
-//   2. a copy of better_sqlite3.node built for Electron's ABI, kept in
-//      .cache/electron-native/electron-<version>/. node_modules/better-sqlite3 is never touched: it
-//      stays built for Node, which the tests and the CLI use. The app finds the copy through
-//      DB_TAXI_SQLITE_BINDING (see src/main/desktop/sqlite-binding.ts).
+// Before launching it makes sure Electron's own binary is there (electron 42+ downloads it lazily,
+// on first launch; this needs the network once per Electron version). better-sqlite3 (13+) ships
+// prebuilt N-API binaries, which load in Node and in Electron alike, so nothing is rebuilt for
+// Electron's ABI; DB_TAXI_SQLITE_BINDING still points the app at another better_sqlite3.node (see
+// src/main/desktop/sqlite-binding.ts).
 // Extra arguments after the mode go to electron-vite (e.g. `-- --noSandbox`).
 
 import { spawn, spawnSync } from 'node:child_process'
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)))
 const electronDir = join(root, 'node_modules', 'electron')
-const sqliteDir = join(root, 'node_modules', 'better-sqlite3')
 const electronVite = join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js')
 
 function fail(message) {
@@ -57,46 +54,6 @@ function ensureElectronBinary(version) {
   )
 }
 
-/** Builds better_sqlite3.node for Electron's ABI in a scratch copy of the package. */
-function ensureSqliteBinding(version) {
-  const target = join(root, '.cache', 'electron-native', `electron-${version}`, 'better_sqlite3.node')
-  if (existsSync(target)) return target
-
-  console.log(`desktop: building better-sqlite3 for Electron ${version} (once per Electron version)...`)
-  const work = mkdtempSync(join(tmpdir(), 'db-taxi-sqlite-'))
-  let built = false
-  try {
-    for (const entry of ['package.json', 'binding.gyp', 'src', 'deps']) {
-      cpSync(join(sqliteDir, entry), join(work, entry), { recursive: true })
-    }
-    // `npm run` exports npm's bundled node-gyp; otherwise npx fetches node-gyp from the npm registry.
-    const gyp = process.env.npm_config_node_gyp
-    const gypArgs = ['rebuild', '--release', '--runtime=electron', `--target=${version}`, '--dist-url=https://electronjs.org/headers']
-    const [command, args] = gyp ? [process.execPath, [gyp, ...gypArgs]] : ['npx', ['--yes', 'node-gyp', ...gypArgs]]
-    const result = spawnSync(command, args, { cwd: work, stdio: 'inherit', shell: process.platform === 'win32' && !gyp })
-    const output = join(work, 'build', 'Release', 'better_sqlite3.node')
-    if (result.status === 0 && existsSync(output)) {
-      mkdirSync(dirname(target), { recursive: true })
-      copyFileSync(output, `${target}.partial`)
-      renameSync(`${target}.partial`, target)
-      built = true
-    }
-  } finally {
-    rmSync(work, { recursive: true, force: true })
-  }
-  if (!built) {
-    fail(
-      `could not build better-sqlite3 for Electron ${version}.\n` +
-        "  node-gyp downloads Electron's headers from https://electronjs.org/headers, so this step needs\n" +
-        '  network access, plus Python 3 and a C++ compiler (build-essential / Xcode / VS Build Tools).\n' +
-        '  It runs once per Electron version. Alternatively, point DB_TAXI_SQLITE_BINDING at a\n' +
-        '  better_sqlite3.node built for this Electron version.'
-    )
-  }
-  console.log(`desktop: wrote ${target}`)
-  return target
-}
-
 function electronViteSync(args, env) {
   const result = spawnSync(process.execPath, [electronVite, ...args], { cwd: root, stdio: 'inherit', env })
   if (result.status !== 0) process.exit(result.status ?? 1)
@@ -116,9 +73,9 @@ if (mode !== 'start' && mode !== 'dev') {
 
 const version = electronVersion()
 ensureElectronBinary(version)
-const binding = process.env.DB_TAXI_SQLITE_BINDING || ensureSqliteBinding(version)
-const env = { ...process.env, DB_TAXI_SQLITE_BINDING: binding }
-console.log(`desktop: Electron ${version}, SQLite binding ${binding}`)
+const binding = process.env.DB_TAXI_SQLITE_BINDING
+const env = { ...process.env }
+console.log(`desktop: Electron ${version}, SQLite binding ${binding ?? "better-sqlite3's N-API prebuild"}`)
 
 if (mode === 'start') {
   electronViteSync(['build'], env)

@@ -54,6 +54,9 @@ function counts(step) {
   }
 }
 
+// Which runtime ran the suite, for the CI log (issue 12: the suite must run on Node 24).
+process.stdout.write(`test-all: node ${process.version} at ${process.execPath}\n`)
+
 const results = []
 for (const step of steps) {
   process.stdout.write(`\n=== ${step.name}: ${step.cmd.join(' ')}\n`)

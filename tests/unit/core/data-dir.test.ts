@@ -64,7 +64,7 @@ describe('prepareDataDir', () => {
     expect(refusal(join(dangling, 'data'))).toMatch(/is a symbolic link to nothing$/)
   })
 
-  it('refuses /proc and /sys at once (a recursive mkdir under /proc never returns on Node 20)', () => {
+  it('refuses /proc and /sys at once (a recursive mkdir under /proc never returns on Node 20 or 24)', () => {
     expect(refusal('/proc')).toMatch(/is on a proc filesystem/)
     expect(refusal('/proc/db-taxi/data')).toMatch(/is on a proc filesystem/)
     expect(refusal('/proc/self/fd')).toMatch(/is on a proc filesystem/)

@@ -9,7 +9,7 @@ import { ConfigError } from '../config/config-error'
  * owner. Each problem is one ConfigError naming the directory and where its path came from, so the
  * CLI exits 2 with one line instead of a stack trace.
  *
- * Why not `mkdirSync(dir, { recursive: true })`: under /proc it never returns (Node 20 retries the
+ * Why not `mkdirSync(dir, { recursive: true })`: under /proc it never returns (Node 20 and 24 retry the
  * ENOENT it gets there forever), and its errors say nothing about which setting to fix. Components
  * are created one at a time instead, after the nearest existing ancestor was checked.
  */
