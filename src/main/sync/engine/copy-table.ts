@@ -65,6 +65,8 @@ export interface TableContext {
   runTag: string
   /** The source server's SQL dialect (how rows are rendered). */
   dialect: SqlDialect
+  /** Rejects when the run can no longer prove it is alive (its run lock, run-tag.ts): asked before every swap. */
+  assertAlive(): Promise<void>
 }
 
 export interface TableOutcome {
@@ -889,6 +891,7 @@ async function verifyTable(
  * its tables at once (swap.ts), for one table.
  */
 async function swapIn(ctx: TableContext, shadow: string, table: string): Promise<void> {
+  await ctx.assertAlive()
   const replaces = await tableExists(ctx.targetMeta, ctx.targetDb, table)
   await executeSwap(ctx.targetMeta, await planSwap(ctx.targetMeta, ctx.targetDb, ctx.runTag, [{ shadow, target: table, replaces }]))
 }

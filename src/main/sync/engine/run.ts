@@ -333,8 +333,9 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
       if (same) throw new AppError('SAME_TABLE', `Source and target are the same table (${spec.sourceDatabase}.${same.source}) on the same server.`)
     }
     // The run proves it is alive on each server it uses (see run-tag.ts).
-    locks.push(await holdRunLock(spec.target, runTag))
-    if (!sameServer) locks.push(await holdRunLock(spec.source, runTag))
+    const lockLog = (level: 'warn' | 'error', message: string): void => log(level, message)
+    locks.push(await holdRunLock(spec.target, runTag, { log: lockLog }))
+    if (!sameServer) locks.push(await holdRunLock(spec.source, runTag, { log: lockLog }))
     const dialect = await serverDialect(sourceMeta)
     const targetDbExists = await databaseExists(targetMeta, spec.targetDatabase)
 
@@ -411,7 +412,10 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
       options,
       hooks,
       runTag,
-      dialect
+      dialect,
+      assertAlive: async () => {
+        await Promise.all(locks.map((l) => l.assertHeld()))
+      }
     }
     const renames = new Map(spec.tables.filter((t) => t.source !== t.target).map((t) => [t.source, t.target]))
     const fks: { source: string; table: string; clauses: string[] }[] = []
@@ -562,6 +566,7 @@ async function switchInTogether(
   for (const r of ready) pairs.push({ ...r.pair, replaces: await tableExists(ctx.targetMeta, db, r.pair.target) })
   let renamed = false
   try {
+    await ctx.assertAlive()
     const plan = await planSwap(ctx.targetMeta, db, ctx.runTag, pairs)
     await executeSwap(ctx.targetMeta, plan, {
       beforeStep: async (step, detail) => {
