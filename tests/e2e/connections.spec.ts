@@ -2,12 +2,12 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import mysql from 'mysql2/promise'
 import type { Page } from '@playwright/test'
-import { dropDatabases, expect, MARIADB_ADMIN, SCREENSHOTS, test } from './fixtures'
+import { dropDatabases, expect, MARIADB_ADMIN, MARIADB_ENDPOINT, SCREENSHOTS, test } from './fixtures'
 
 /**
  * Issue 3 end to end: add a connection through the form against the local MariaDB, test it, read
  * the report, save it, browse down to a column; and a wrong port answered with CONNECTION_REFUSED.
- * Only ever connects to 127.0.0.1.
+ * Only ever connects to the test server (DBT_TEST_MYSQL_URL, loopback only, or 127.0.0.1:3306).
  */
 
 const DB = `dbt_e2e_conn_${process.pid}_${Date.now().toString(36)}`
@@ -39,10 +39,10 @@ async function openConnections(page: Page, baseUrl: string, token: string): Prom
 async function fillBasics(page: Page, name: string, port: string): Promise<void> {
   await page.getByTestId('connection-new').click()
   await page.getByTestId('conn-name').fill(name)
-  await page.getByTestId('conn-host').fill('127.0.0.1')
+  await page.getByTestId('conn-host').fill(admin.host)
   await page.getByTestId('conn-port').fill(port)
-  await page.getByTestId('conn-user').fill('root')
-  await page.getByTestId('conn-password').fill('')
+  await page.getByTestId('conn-user').fill(admin.user)
+  await page.getByTestId('conn-password').fill(admin.password)
 }
 
 test('add a connection through the form, test it, see the report, save, browse to a column', async ({ page, serve }) => {
@@ -55,7 +55,7 @@ test('add a connection through the form, test it, see the report, save, browse t
   await openConnections(page, serve.baseUrl, serve.token)
   await expect(page.getByTestId('connections-empty')).toBeVisible()
 
-  await fillBasics(page, 'local-mariadb', '3306')
+  await fillBasics(page, 'local-mariadb', String(admin.port))
   await page.getByTestId('conn-database').fill(DB)
   await page.getByTestId('conn-test').click()
 
@@ -78,7 +78,7 @@ test('add a connection through the form, test it, see the report, save, browse t
   await expect(page.getByTestId('connection-form')).toBeHidden()
   const row = page.getByTestId('connection-row-local-mariadb')
   await expect(row).toBeVisible()
-  await expect(row).toContainText('127.0.0.1:3306')
+  await expect(row).toContainText(`${admin.host}:${admin.port}`)
   await expect(page.getByTestId('connection-status-local-mariadb')).toHaveAttribute('data-state', /idle|connected|degraded/)
 
   // Browse: database -> table -> column. Opening the pool turns the status green via the live event.
@@ -142,7 +142,7 @@ test('a saved password shows as set; Test while editing reuses it; Clear removes
     })
     return (await res.json()) as { ok: boolean; data?: { id: string; passwordSet: boolean } }
   }
-  const created = await rpc('connections.create', { name: 'stale-secret', host: '127.0.0.1', user: 'root', password: 'not-the-password' })
+  const created = await rpc('connections.create', { name: 'stale-secret', ...MARIADB_ENDPOINT, password: 'not-the-password' })
   expect(created.ok).toBe(true)
 
   await page.setViewportSize({ width: 1360, height: 1000 })

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { LATEST_SCHEMA_VERSION } from '../../src/main/sync/store/migrations'
-import { expect, SCREENSHOTS, test } from './fixtures'
+import { expect, MARIADB_ENDPOINT, SCREENSHOTS, test } from './fixtures'
 
 test.beforeAll(() => mkdirSync(SCREENSHOTS, { recursive: true }))
 
@@ -16,14 +16,27 @@ test('the Dashboard shows the live status of db-taxi serve', async ({ page, serv
   await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible()
   await expect(page.getByTestId('store-status')).toContainText('OK')
   await expect(page.getByTestId('sync-status')).toContainText('running')
-  await expect(page.getByTestId('store-schema-version')).toContainText(String(LATEST_SCHEMA_VERSION))
-  await expect(page.getByTestId('counter-connections')).toContainText('0')
-  await expect(page.getByTestId('counter-jobs-total')).toContainText('0')
+  // Whole values, not digits found somewhere ('10' contains '0').
+  await expect(page.getByTestId('store-schema-version')).toHaveText(String(LATEST_SCHEMA_VERSION))
+  await expect(page.getByTestId('counter-connections')).toHaveText('0')
+  await expect(page.getByTestId('counter-jobs-total')).toHaveText('0')
   await expect(page.getByTestId('mode')).toContainText('headless')
   // The token left the address bar and lives in this tab's sessionStorage only.
   expect(new URL(page.url()).hash).toBe('')
   expect(await page.evaluate("sessionStorage.getItem('dbTaxi.token')")).toBe(serve.token)
   await page.screenshot({ path: join(SCREENSHOTS, 'dashboard.png'), fullPage: true })
+
+  // The counters follow the store: one connection saved through the API shows as 1 once the
+  // Dashboard refreshes its status.
+  const created = await fetch(`${serve.baseUrl}/api/rpc/connections.create`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${serve.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'counted', ...MARIADB_ENDPOINT })
+  })
+  expect(created.status).toBe(200)
+  await page.reload()
+  await expect(page.getByTestId('counter-connections')).toHaveText('1')
+  await expect(page.getByTestId('counter-jobs-total')).toHaveText('0')
 
   // Navigation reaches every page of the shell.
   for (const name of ['Connections', 'Syncs', 'Jobs', 'Settings']) {

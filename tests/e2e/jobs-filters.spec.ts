@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import mysql from 'mysql2/promise'
-import { dropDatabases, expect, MARIADB_ADMIN, SCREENSHOTS, test } from './fixtures'
+import { dropDatabases, expect, MARIADB_ADMIN, MARIADB_ENDPOINT, SCREENSHOTS, test } from './fixtures'
 import { rpc } from '../helpers/cli'
 
 /**
@@ -37,8 +37,8 @@ function localDay(offsetDays: number): string {
 
 test('the Jobs page filters by creation date and pages through the jobs; the filters survive opening a job', async ({ page, serve }) => {
   test.setTimeout(120_000)
-  const src = await rpc<{ id: string }>(serve, 'connections.create', { name: 'src', host: '127.0.0.1', user: 'root', password: '' })
-  const dst = await rpc<{ id: string }>(serve, 'connections.create', { name: 'dst', host: '127.0.0.1', user: 'root', password: '' })
+  const src = await rpc<{ id: string }>(serve, 'connections.create', { name: 'src', ...MARIADB_ENDPOINT })
+  const dst = await rpc<{ id: string }>(serve, 'connections.create', { name: 'dst', ...MARIADB_ENDPOINT })
   const sync = await rpc<{ id: string }>(serve, 'syncs.create', {
     name: 'items copy',
     sourceConnectionId: src.id,

@@ -2,8 +2,9 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import mysql from 'mysql2/promise'
 import type { Page } from '@playwright/test'
-import { dropDatabases, expect, MARIADB_ADMIN, SCREENSHOTS, test } from './fixtures'
+import { dropDatabases, expect, MARIADB_ADMIN, MARIADB_ENDPOINT, SCREENSHOTS, test } from './fixtures'
 import { rpc } from '../helpers/cli'
+import { startTcpProxy } from '../helpers/tcp-proxy'
 
 /**
  * Issue 5 end to end: the Jobs page lists runs, filters them by status and sync, opens the detail;
@@ -38,8 +39,8 @@ type Serve = { baseUrl: string; token: string }
 
 
 async function connections(serve: Serve): Promise<{ src: string; dst: string }> {
-  const src = await rpc<{ id: string }>(serve, 'connections.create', { name: 'src', host: '127.0.0.1', user: 'root', password: '' })
-  const dst = await rpc<{ id: string }>(serve, 'connections.create', { name: 'dst', host: '127.0.0.1', user: 'root', password: '' })
+  const src = await rpc<{ id: string }>(serve, 'connections.create', { name: 'src', ...MARIADB_ENDPOINT })
+  const dst = await rpc<{ id: string }>(serve, 'connections.create', { name: 'dst', ...MARIADB_ENDPOINT })
   return { src: src.id, dst: dst.id }
 }
 
@@ -144,7 +145,11 @@ test('the Jobs page lists runs, filters by status and sync, opens a job; the Das
 
 test('a long run shows live progress, appears on the Dashboard, and is cancelled from its page', async ({ page, serve }) => {
   test.setTimeout(120_000)
-  const { src, dst } = await connections(serve)
+  const { dst } = await connections(serve)
+  // The source through a proxy that passes 4 MB/s: the copy of ~60 MB takes about 15 s on any
+  // machine, so its progress is seen between 1 and 99 % however fast the machine is.
+  const throttle = await startTcpProxy(admin.port, { host: admin.host, bytesPerSecond: 4_000_000 })
+  const { id: src } = await rpc<{ id: string }>(serve, 'connections.create', { name: 'src-throttled', ...MARIADB_ENDPOINT, port: throttle.port })
   await rpc(serve, 'syncs.create', {
     name: 'big copy',
     sourceConnectionId: src,
@@ -152,7 +157,6 @@ test('a long run shows live progress, appears on the Dashboard, and is cancelled
     sourceDatabase: SRC,
     targetDatabase: DST,
     tables: [{ source: 'big' }],
-    // Small chunks, one stream: slow enough to watch.
     options: { chunkRows: 500, parallelism: 1 }
   })
   await page.setViewportSize({ width: 1360, height: 1000 })
@@ -189,5 +193,6 @@ test('a long run shows live progress, appears on the Dashboard, and is cancelled
     expect((rows as { t: string }[]).map((r) => r.t).filter((t) => t.includes('big'))).toEqual([])
   } finally {
     await c.end()
+    await throttle.close()
   }
 })

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import mysql from 'mysql2/promise'
 import type { Page } from '@playwright/test'
-import { dropDatabases, expect, MARIADB_ADMIN, SCREENSHOTS, test } from './fixtures'
+import { dropDatabases, expect, MARIADB_ADMIN, MARIADB_ENDPOINT, SCREENSHOTS, test } from './fixtures'
 import { rpc } from '../helpers/cli'
 
 /**
@@ -86,9 +86,9 @@ test('create a sync in the wizard, refuse a hostile filter, run it, confirm the 
     // Refused calls (the hostile filter's 400) are logged by the browser itself; they are expected.
     if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text())
   })
-  await rpc(serve, 'connections.create', { name: 'source-db', host: '127.0.0.1', port: 3306, user: 'root', password: '' })
-  await rpc(serve, 'connections.create', { name: 'target-db', host: '127.0.0.1', port: 3306, user: 'root', password: '' })
-  await rpc(serve, 'connections.create', { name: 'prod-readonly', host: '127.0.0.1', port: 3306, user: 'root', password: '', readOnly: true })
+  await rpc(serve, 'connections.create', { name: 'source-db', ...MARIADB_ENDPOINT })
+  await rpc(serve, 'connections.create', { name: 'target-db', ...MARIADB_ENDPOINT })
+  await rpc(serve, 'connections.create', { name: 'prod-readonly', ...MARIADB_ENDPOINT, readOnly: true })
 
   await page.setViewportSize({ width: 1360, height: 1000 })
   await page.goto(`${serve.baseUrl}/#token=${serve.token}`)
@@ -235,8 +235,8 @@ test('create a sync in the wizard, refuse a hostile filter, run it, confirm the 
 })
 
 test('editing a sync keeps its settings; a second run while one is active is refused with a link to it', async ({ page, serve }) => {
-  const src = await rpc<{ id: string }>(serve, 'connections.create', { name: 'src', host: '127.0.0.1', user: 'root', password: '' })
-  const dst = await rpc<{ id: string }>(serve, 'connections.create', { name: 'dst', host: '127.0.0.1', user: 'root', password: '' })
+  const src = await rpc<{ id: string }>(serve, 'connections.create', { name: 'src', ...MARIADB_ENDPOINT })
+  const dst = await rpc<{ id: string }>(serve, 'connections.create', { name: 'dst', ...MARIADB_ENDPOINT })
   const sync = await rpc<{ id: string }>(serve, 'syncs.create', {
     name: 'all orders',
     sourceConnectionId: src.id,

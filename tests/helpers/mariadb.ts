@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import mysql from 'mysql2/promise'
 import { inject } from 'vitest'
+import { DEFAULT_TEST_SERVER, parseMysqlUrl, type ServerAddress } from './mysql-url'
 
 /**
  * Finding a MariaDB for integration tests, in this order:
@@ -15,27 +16,7 @@ import { inject } from 'vitest'
  * Each test file then works in its own uniquely named database.
  */
 
-export interface ServerAddress {
-  host: string
-  port: number
-  user: string
-  password: string
-}
-
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/
-
-export function parseMysqlUrl(url: string): ServerAddress {
-  const u = new URL(url)
-  if (u.protocol !== 'mysql:') throw new Error(`DBT_TEST_MYSQL_URL must start with mysql://`)
-  const host = u.hostname.replace(/^\[|\]$/g, '')
-  if (!LOOPBACK.test(host)) throw new Error(`tests only talk to loopback addresses; DBT_TEST_MYSQL_URL names ${host}`)
-  return {
-    host,
-    port: u.port ? Number(u.port) : 3306,
-    user: decodeURIComponent(u.username || 'root'),
-    password: decodeURIComponent(u.password)
-  }
-}
+export { parseMysqlUrl, type ServerAddress } from './mysql-url'
 
 export async function canConnect(addr: ServerAddress): Promise<boolean> {
   try {
@@ -155,7 +136,7 @@ export async function resolveTestServer(): Promise<{ addr: ServerAddress; stop?:
     if (!(await canConnect(addr))) throw new Error(`DBT_TEST_MYSQL_URL is set but nothing answers at ${addr.host}:${addr.port}`)
     return { addr }
   }
-  const local: ServerAddress = { host: '127.0.0.1', port: 3306, user: 'root', password: '' }
+  const local: ServerAddress = DEFAULT_TEST_SERVER
   if (await canConnect(local)) return { addr: local }
   if (mariadbBinariesPresent()) {
     const server = await startPrivateServer()

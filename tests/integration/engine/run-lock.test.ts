@@ -2,7 +2,7 @@ import type { Connection } from 'mysql2/promise'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runLockName } from '../../../src/main/sync/engine/query-tag'
 import { holdRunLock } from '../../../src/main/sync/engine/run-tag'
-import { startSilentProxy } from '../../helpers/silent-proxy'
+import { startTcpProxy } from '../../helpers/tcp-proxy'
 import { connect, copy, endpoint, expectSameTable, expectSucceeded, leftoverShadows, q, sourceAndTarget } from './support'
 
 /**
@@ -55,7 +55,7 @@ describe('the run lock', () => {
   })
 
   it('is taken again when its network path dies silently (no close): the check times out, the old session is killed', async () => {
-    const path = await startSilentProxy(env.src.addr.port)
+    const path = await startTcpProxy(env.src.addr.port)
     const logs: string[] = []
     const lock = await holdRunLock(endpoint({ ...env.src.addr, port: path.port }), 'xlock2', { checkEveryMs: 300, log: (l, m) => logs.push(`${l} ${m}`) })
     try {

@@ -10,6 +10,7 @@ import { createSyncSystem, type SyncSystem } from '../../../src/main/sync/system
 import type { Job, SyncConfig } from '../../../src/shared/contract'
 import { createTestDatabase, startPrivateServer } from '../../helpers/mariadb'
 import { runCli } from '../../helpers/cli'
+import { startStallingProxy, type StallingProxy } from '../../helpers/stalling-proxy'
 
 /** syncs.* and jobs.* through the dispatcher, against real MariaDB, asserting on the copied rows. */
 
@@ -21,6 +22,8 @@ let sourceId: string
 let targetId: string
 let readOnlyId: string
 let dataDir: string
+let stalled: StallingProxy
+let stalledSourceId: string
 
 async function call<T>(method: string, input: unknown): Promise<T> {
   const r = await dispatch(method, input)
@@ -55,10 +58,16 @@ beforeAll(async () => {
   sourceId = (await call<{ id: string }>('connections.create', { name: 'src', ...base })).id
   targetId = (await call<{ id: string }>('connections.create', { name: 'dst', ...base })).id
   readOnlyId = (await call<{ id: string }>('connections.create', { name: 'prod', ...base, readOnly: true })).id
+  // The same source through a proxy that holds what each session receives past its first 4 MiB: a
+  // copy of `big` through it stalls mid-way and can only end by a cancel or a timeout, so the tests
+  // of those need no race against the machine's speed.
+  stalled = await startStallingProxy(src.addr.port, 4 * 1024 * 1024)
+  stalledSourceId = (await call<{ id: string }>('connections.create', { name: 'src-stalled', ...base, port: stalled.port })).id
 })
 
 afterAll(async () => {
   await system?.stop(5000)
+  await stalled?.close()
   await query(`DROP DATABASE IF EXISTS \`${dstName}\``).catch(() => undefined)
   await src?.drop()
 })
@@ -226,7 +235,7 @@ describe('sync configs', () => {
   })
 
   it('cancels a running job; the existing target table stays as it was', async () => {
-    const sync = await call<SyncConfig>('syncs.create', {
+    const first = await call<SyncConfig>('syncs.create', {
       name: 'big',
       sourceConnectionId: sourceId,
       targetConnectionId: targetId,
@@ -235,18 +244,27 @@ describe('sync configs', () => {
       tables: [{ source: 'big' }],
       options: { chunkRows: 2000, parallelism: 1 }
     })
-    const first = await system.jobs.wait((await call<{ jobId: string }>('syncs.run', { id: sync.id })).jobId)
-    expect(first.status).toBe('succeeded')
+    expect((await system.jobs.wait((await call<{ jobId: string }>('syncs.run', { id: first.id })).jobId)).status).toBe('succeeded')
     await query(`UPDATE \`${src.name}\`.big SET pad = 'changed' WHERE id < 100`)
     const before = await query(`CHECKSUM TABLE \`${dstName}\`.big`)
-    const { jobId } = await call<{ jobId: string }>('syncs.run', { id: sync.id })
+    // The same copy from the stalled source: it writes its first chunks, then waits for ever.
+    const slow = await call<SyncConfig>('syncs.create', {
+      name: 'big stalled',
+      sourceConnectionId: stalledSourceId,
+      targetConnectionId: targetId,
+      sourceDatabase: src.name,
+      targetDatabase: dstName,
+      tables: [{ source: 'big' }],
+      options: { chunkRows: 2000, parallelism: 1 }
+    })
+    const { jobId } = await call<{ jobId: string }>('syncs.run', { id: slow.id })
     let running: Job | undefined
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 600 && !running?.tables[0]?.rowsWritten; i++) {
       running = await call<Job>('jobs.get', { id: jobId })
-      if (running.tables[0]?.rowsWritten) break
-      await new Promise((r) => setTimeout(r, 20))
+      if (!running.tables[0]?.rowsWritten) await new Promise((r) => setTimeout(r, 50))
     }
     // How the source is read and the target written is known while the job runs.
+    expect(running?.tables[0]?.rowsWritten).toBeGreaterThan(0)
     expect(running?.status).toBe('running')
     expect(running?.consistency).toBe('global')
     expect(running?.writePath).toBe('bulk')
@@ -316,7 +334,8 @@ describe('job limits and retention', () => {
   it('stops a job that runs past sync.job_timeout and marks it failed with TIMEOUT', async () => {
     const sync = await call<SyncConfig>('syncs.create', {
       name: 'slow',
-      sourceConnectionId: sourceId,
+      // Stalled: the copy cannot end before the timeout, however fast the machine.
+      sourceConnectionId: stalledSourceId,
       targetConnectionId: targetId,
       sourceDatabase: src.name,
       targetDatabase: `${dstName}`,
@@ -336,6 +355,8 @@ describe('job limits and retention', () => {
       await call('settings.update', { values: { 'sync.job_timeout': null } })
     }
     // jobs.retry starts a new job from the failed one's config; the failed one stays in the history.
+    // The source connection now goes straight to the server, so the retry can finish.
+    await call('connections.update', { id: stalledSourceId, port: src.addr.port })
     const { jobId } = await call<{ jobId: string }>('jobs.retry', { id: failedId })
     expect(jobId).not.toBe(failedId)
     const retried = await system.jobs.wait(jobId)

@@ -1,9 +1,6 @@
-import { describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { LineBlock } from '../../../src/main/sync/engine/writers'
 
-vi.mock('node:v8', () => ({ setFlagsFromString: vi.fn() }))
-const v8 = await import('node:v8')
-const { capYoungGeneration } = await import('../../../src/main/headless/young-generation')
 
 describe('LineBlock', () => {
   it('collects lines with their newline and hands them out as one buffer', () => {
@@ -40,21 +37,5 @@ describe('LineBlock', () => {
     expect(first.toString()).toBe('abc\n')
     expect(second.toString()).toBe('def\n')
     expect(first.buffer === second.buffer && first.byteOffset === second.byteOffset).toBe(false)
-  })
-})
-
-describe('capYoungGeneration', () => {
-  it('stops V8 from growing the young generation', () => {
-    vi.mocked(v8.setFlagsFromString).mockClear()
-    expect(capYoungGeneration([], '')).toBe(true)
-    expect(v8.setFlagsFromString).toHaveBeenCalledWith('--semi-space-growth-factor=1')
-  })
-
-  it("keeps the user's own semi-space settings", () => {
-    vi.mocked(v8.setFlagsFromString).mockClear()
-    expect(capYoungGeneration(['--max-semi-space-size=64'], '')).toBe(false)
-    expect(capYoungGeneration([], '--max-old-space-size=4096 --semi-space-growth-factor=4')).toBe(false)
-    expect(capYoungGeneration(['--min-semi-space-size=16'], '')).toBe(false)
-    expect(v8.setFlagsFromString).not.toHaveBeenCalled()
   })
 })
