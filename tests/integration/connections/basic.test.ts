@@ -107,8 +107,10 @@ describe('connections against MariaDB', () => {
       const took = Date.now() - started
       expect(report.error?.code).toBe('TIMEOUT')
       expect(silent.accepted()).toBe(1)
+      // The 800 ms asked for, not the 10 s default: the upper bound leaves a busy machine room and
+      // still tells the two apart.
       expect(took).toBeGreaterThanOrEqual(750)
-      expect(took).toBeLessThan(800 + 1500)
+      expect(took).toBeLessThan(6000)
     } finally {
       await silent.close()
     }
