@@ -9,7 +9,7 @@ import {
 
 /**
  * A row filter read the way the server's own lexer reads it, under the sql_mode every engine session
- * pins (engine/endpoint.ts: no ANSI_QUOTES, so "x" is a string; backslash escapes on; utf8mb4, so no
+ * pins (engine/session/endpoint.ts: no ANSI_QUOTES, so "x" is a string; backslash escapes on; utf8mb4, so no
  * multi-byte character can hide a quote or a backslash). Where the server's reading depends on a mode
  * or is subtle, this lexer refuses instead of guessing: comments of every kind (a parser that drops
  * `/*! … *\/` or `/*M! … *\/` would check less than the server runs), `;`, variables, placeholders, a

@@ -3,7 +3,7 @@ import type { Logger } from './logging/logger'
 import type { EventBus } from './events'
 import type { Config } from '../../shared/config-keys'
 import { runFullCopy } from './engine/run'
-import { verifyTables } from './engine/verify-run'
+import { verifyTables } from './engine/compare/verify-run'
 
 /**
  * The sync system's parts, as named in the reference design. Each one owns one job; they are thin

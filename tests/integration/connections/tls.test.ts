@@ -6,7 +6,7 @@ import type { ConnectionInfo, ConnectionTestReport, DatabaseInfo, Job, SyncConfi
 import { adminQuery, call, makeCa, makeSigned, removeDir, startSystem, startTlsServer, tempDir, type TestSystem } from './support'
 import { createTestDatabase, type ServerAddress } from '../../helpers/mariadb'
 import { connect, expectSameTable, leftoverShadows, q } from '../engine/support'
-import type { Endpoint } from '../../../src/main/sync/engine/endpoint'
+import type { Endpoint } from '../../../src/main/sync/engine/session/endpoint'
 import { runFullCopy } from '../../../src/main/sync/engine/run'
 import { DEFAULT_RUN_OPTIONS } from '../../../src/main/sync/engine/types'
 

@@ -1,6 +1,6 @@
 import type { Connection } from 'mysql2/promise'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { openSession } from '../../../src/main/sync/engine/endpoint'
+import { openSession } from '../../../src/main/sync/engine/session/endpoint'
 import { planRun, resolveTasks } from '../../../src/main/sync/engine/plan'
 import { connect, copy, endpoint, expectSameTable, expectSucceeded, leftoverShadows, options, q, sourceAndTarget, type SourceAndTarget } from './support'
 

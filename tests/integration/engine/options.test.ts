@@ -1,8 +1,8 @@
 import type { Connection } from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase } from '../../helpers/mariadb'
-import { checkWhereFilter } from '../../../src/main/sync/engine/where-filter'
-import { verifyTables } from '../../../src/main/sync/engine/verify-run'
+import { checkWhereFilter } from '../../../src/main/sync/engine/read/where-filter'
+import { verifyTables } from '../../../src/main/sync/engine/compare/verify-run'
 import { AppError } from '../../../src/shared/errors'
 import { checksum, connect, copy, endpoint, countRows, expectSameTable, expectSucceeded, leftoverShadows, q, showCreate, type Side } from './support'
 

@@ -1,7 +1,7 @@
 import type { Connection } from 'mysql2/promise'
 import { afterAll, describe, expect, it } from 'vitest'
-import { runLockName } from '../../../src/main/sync/engine/query-tag'
-import { holdRunLock } from '../../../src/main/sync/engine/run-tag'
+import { runLockName } from '../../../src/main/sync/engine/session/query-tag'
+import { holdRunLock } from '../../../src/main/sync/engine/session/run-tag'
 import { startTcpProxy } from '../../helpers/tcp-proxy'
 import { connect, copy, endpoint, expectSameTable, expectSucceeded, leftoverShadows, q, sourceAndTarget } from './support'
 

@@ -1,7 +1,7 @@
 import type { Connection } from 'mysql2/promise'
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { SwapStep } from '../../../src/main/sync/engine/swap'
-import { openSession } from '../../../src/main/sync/engine/endpoint'
+import { openSession } from '../../../src/main/sync/engine/session/endpoint'
 import { resolveTasks } from '../../../src/main/sync/engine/plan'
 import { runFullCopy } from '../../../src/main/sync/engine/run'
 import { checksum, connect, copy, endpoint, expectSameTable, expectSucceeded, leftoverShadows, options, q, sourceAndTarget, type SourceAndTarget } from './support'

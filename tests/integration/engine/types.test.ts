@@ -1,7 +1,7 @@
 import type { Connection } from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type PrivateServer } from '../../helpers/mariadb'
-import { verifyTables } from '../../../src/main/sync/engine/verify-run'
+import { verifyTables } from '../../../src/main/sync/engine/compare/verify-run'
 import {
   connect,
   copy,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { endpointFromUrl } from '../../../src/main/sync/engine/endpoint'
+import { endpointFromUrl } from '../../../src/main/sync/engine/session/endpoint'
 import { CHUNK_ROWS_RANGE, PARALLELISM_RANGE, parseWholeNumber } from '../../../src/shared/bounded-input'
 import { AppError } from '../../../src/shared/errors'
 import { syncOptionsSchema } from '../../../src/shared/syncs'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { LineBlock } from '../../../src/main/sync/engine/writers'
+import { LineBlock } from '../../../src/main/sync/engine/write/writers'
 
 
 describe('LineBlock', () => {

@@ -1,8 +1,8 @@
 import type { Connection } from 'mysql2/promise'
 import { describe, expect, it } from 'vitest'
-import { BulkRows, BulkWriter } from '../../../src/main/sync/engine/bulk-writer'
+import { BulkRows, BulkWriter } from '../../../src/main/sync/engine/write/bulk-writer'
 import { chooseWritePath } from '../../../src/main/sync/engine/run'
-import { lenencSize, rawRowsQuery, readLenenc, sendPacket, writeLenenc } from '../../../src/main/sync/engine/wire'
+import { lenencSize, rawRowsQuery, readLenenc, sendPacket, writeLenenc } from '../../../src/main/sync/engine/session/wire'
 
 /** A text-protocol row packet's payload: each value length-encoded, NULL as 0xFB. */
 function textRow(values: (string | Buffer | null)[]): Buffer {

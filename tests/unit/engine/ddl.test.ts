@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildLoadDdl, diffCreate, normalizeCreate, parseCreateTable } from '../../../src/main/sync/engine/ddl'
+import { buildLoadDdl, diffCreate, normalizeCreate, parseCreateTable } from '../../../src/main/sync/engine/schema/ddl'
 import { globToRegExp } from '../../../src/main/sync/engine/plan'
 
 const CREATE = [

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { sqlQuote, tsvEscape, tsvLineExpr, loadColumnList, rowHashExpr } from '../../../src/main/sync/engine/encoding'
-import { rangePredicate } from '../../../src/main/sync/engine/chunks'
-import type { ColumnInfo, KeyInfo } from '../../../src/main/sync/engine/schema'
+import { sqlQuote, tsvEscape, tsvLineExpr, loadColumnList, rowHashExpr } from '../../../src/main/sync/engine/read/encoding'
+import { rangePredicate } from '../../../src/main/sync/engine/read/chunks'
+import type { ColumnInfo, KeyInfo } from '../../../src/main/sync/engine/schema/table-info'
 
 const col = (name: string, kind: ColumnInfo['kind'], nullable = false): ColumnInfo => ({
   name,

@@ -1,11 +1,11 @@
 import type { Connection } from 'mysql2/promise'
 import { describe, expect, it } from 'vitest'
-import { escapeExpr, rowHashExpr, tsvLineExpr, sqlTupleExpr } from '../../../src/main/sync/engine/encoding'
-import { dropDefiner, retarget, retargetTrigger } from '../../../src/main/sync/engine/objects'
+import { escapeExpr, rowHashExpr, tsvLineExpr, sqlTupleExpr } from '../../../src/main/sync/engine/read/encoding'
+import { dropDefiner, retarget, retargetTrigger } from '../../../src/main/sync/engine/schema/objects'
 import { retargetForeignKey } from '../../../src/main/sync/engine/run'
-import { shadowName } from '../../../src/main/sync/engine/copy-table'
-import { InsertWriter } from '../../../src/main/sync/engine/writers'
-import type { ColumnInfo } from '../../../src/main/sync/engine/schema'
+import { shadowName } from '../../../src/main/sync/engine/modes/full'
+import { InsertWriter } from '../../../src/main/sync/engine/write/writers'
+import type { ColumnInfo } from '../../../src/main/sync/engine/schema/table-info'
 
 const col = (name: string, kind: ColumnInfo['kind'], dataType: string, nullable = false): ColumnInfo => ({
   name,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { checkWhereFilter } from '../../../src/main/sync/engine/where-filter'
+import { checkWhereFilter } from '../../../src/main/sync/engine/read/where-filter'
 import { FILTER_FUNCTIONS, filterCalls, rowFilterProblem } from '../../../src/shared/row-filter'
 import { FUNCTION_SAMPLES, ROW_FILTER_COLUMNS } from '../../fixtures/row-filter-samples'
 import { AppError } from '../../../src/shared/errors'

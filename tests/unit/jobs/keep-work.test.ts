@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { worthRetrying } from '../../../src/main/sync/jobs/job-engine'
-import { errorBody } from '../../../src/main/sync/engine/copy-table'
+import { errorBody } from '../../../src/main/sync/engine/modes/full'
 import { AppError } from '../../../src/shared/errors'
 
 /**

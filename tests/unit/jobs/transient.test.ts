@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { backoffDelay, isConnectionLoss, isTransientError } from '../../../src/main/sync/engine/transient'
-import { errorBody } from '../../../src/main/sync/engine/copy-table'
+import { backoffDelay, isConnectionLoss, isTransientError } from '../../../src/main/sync/engine/session/transient'
+import { errorBody } from '../../../src/main/sync/engine/modes/full'
 import { AppError } from '../../../src/shared/errors'
 
 const driver = (code: string, errno?: number, message = code): Error => Object.assign(new Error(message), { code, errno })

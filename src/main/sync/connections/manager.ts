@@ -13,7 +13,7 @@ import type {
   TableInfo
 } from '../../../shared/connections'
 import type { z } from 'zod'
-import type { Endpoint } from '../engine/endpoint'
+import type { Endpoint } from '../engine/session/endpoint'
 import { AppError } from '../../../shared/errors'
 import type { Deps, Lifecycle } from '../components'
 import type { Redactor } from '../logging/redact'

@@ -1,6 +1,6 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { quoteQualified } from '../mysql/identifiers'
-import { isOneShotTag, liveTags, taggedQueries } from './run-tag'
+import { isOneShotTag, liveTags, taggedQueries } from './session/run-tag'
 import { constraintDefinitions, originalAmong, referencingConstraints, repointConstraint, restoreConstraintName, untaggedName, withReferencedTable } from './swap'
 
 /**

@@ -2,13 +2,13 @@ import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { AppError, type ErrorCode } from '../../../shared/errors'
 import { evaluatePrivileges } from '../connections/grants'
 import { quoteQualified } from '../mysql/identifiers'
-import { clauseConstraintName, renameForeignKeys } from './constraint-names'
-import { expectedTargetDdl, selectColumns } from './copy-table'
-import { buildLoadDdl, diffCreate, parseCreateTable, renderCreate } from './ddl'
+import { clauseConstraintName, renameForeignKeys } from './schema/constraint-names'
+import { expectedTargetDdl, selectColumns } from './modes/full'
+import { buildLoadDdl, diffCreate, parseCreateTable, renderCreate } from './schema/ddl'
 import { taggedName } from './swap'
-import { readTableInfo, tableExists, type TableInfo } from './schema'
+import { readTableInfo, tableExists, type TableInfo } from './schema/table-info'
 import type { RunOptions, TableTask } from './types'
-import { checkFilterOnSource } from './where-filter'
+import { checkFilterOnSource } from './read/where-filter'
 
 /**
  * What a run checks before its first write, and what `syncs.validate`, `syncs.plan` and

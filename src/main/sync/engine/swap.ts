@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { quoteIdent, quoteQualified } from '../mysql/identifiers'
-import { parseCreateTable } from './ddl'
+import { parseCreateTable } from './schema/ddl'
 
 /**
  * Putting loaded tables in place of the target's, so that the target table exists at every moment

@@ -1,5 +1,5 @@
 import { WRITE_PATHS, type JobTable, type SwapMode, type WritePathOption } from '../../../shared/syncs'
-import type { FirstDifference } from './verify'
+import type { FirstDifference } from './compare/verify'
 
 export type OnExists = 'replace' | 'truncate' | 'append' | 'fail'
 

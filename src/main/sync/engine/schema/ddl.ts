@@ -1,4 +1,4 @@
-import { quoteIdent, quoteQualified } from '../mysql/identifiers'
+import { quoteIdent, quoteQualified } from '../../mysql/identifiers'
 
 /**
  * Working with the source's own `SHOW CREATE TABLE`, never a DDL rebuilt by hand: it carries

@@ -1,8 +1,8 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise'
-import type { ErrorBody } from '../../../shared/errors'
-import { quoteIdent, quoteQualified } from '../mysql/identifiers'
-import type { RunSpec } from './run'
-import type { LogLevel, TableResult } from './types'
+import type { ErrorBody } from '../../../../shared/errors'
+import { quoteIdent, quoteQualified } from '../../mysql/identifiers'
+import type { RunSpec } from '../run'
+import type { LogLevel, TableResult } from '../types'
 
 /**
  * Views, triggers and routines, created after the data so no trigger fires during the copy.

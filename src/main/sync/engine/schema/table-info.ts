@@ -1,6 +1,6 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise'
-import { AppError } from '../../../shared/errors'
-import { quoteQualified } from '../mysql/identifiers'
+import { AppError } from '../../../../shared/errors'
+import { quoteQualified } from '../../mysql/identifiers'
 
 /** What the engine needs to know about one table, read from information_schema and SHOW CREATE. */
 

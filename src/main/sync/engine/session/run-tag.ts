@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
-import { AppError } from '../../../shared/errors'
+import { AppError } from '../../../../shared/errors'
 import { openSession, type Endpoint, type SessionRole } from './endpoint'
-import { destroyConnection } from './writers'
+import { destroyConnection } from '../write/writers'
 import { assertTag, runLockName, tagConnection, TAG_RE } from './query-tag'
 
 /**
@@ -14,7 +14,7 @@ import { assertTag, runLockName, tagConnection, TAG_RE } from './query-tag'
  *  - it holds the named lock `db-taxi:run:<tag>` on a session of its own on each server while it
  *    runs. The server releases the lock the moment that session ends, which an idle session does as
  *    soon as its client process dies (SIGKILL included), so a free lock proves the run is dead.
- * Shadow tables carry the tag in their names (shadowName in copy-table.ts).
+ * Shadow tables carry the tag in their names (shadowName in modes/full.ts).
  *
  * Tags are short lower-case words: a one-shot run's (CLI) starts with `x` and is never resumed;
  * a job's is hex taken from its id (runTagOf), and the job may resume its tables later.

@@ -1,4 +1,4 @@
-import { AppError } from '../../../shared/errors'
+import { AppError } from '../../../../shared/errors'
 
 /**
  * Which failures are worth another attempt. Transient: the network or the server let us down for

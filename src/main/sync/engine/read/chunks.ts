@@ -1,6 +1,6 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise'
-import { quoteIdent, quoteQualified } from '../mysql/identifiers'
-import type { ColumnInfo, KeyInfo, TableInfo } from './schema'
+import { quoteIdent, quoteQualified } from '../../mysql/identifiers'
+import type { ColumnInfo, KeyInfo, TableInfo } from '../schema/table-info'
 
 /**
  * Chunks are key ranges `(after, upTo]` over the table's primary or unique key. Key values keep

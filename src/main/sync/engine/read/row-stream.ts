@@ -1,7 +1,7 @@
 import type { Connection } from 'mysql2/promise'
-import { sessionTagPrefix } from './query-tag'
-import { rawRowsQuery, wireConnection } from './wire'
-import { isDead } from './writers'
+import { sessionTagPrefix } from '../session/query-tag'
+import { rawRowsQuery, wireConnection } from '../session/wire'
+import { isDead } from '../write/writers'
 
 /**
  * Streams a query's rows as arrays of raw Buffers, with backpressure: `onRow` may return a promise

@@ -1,9 +1,9 @@
 import type { Connection } from 'mysql2/promise'
-import { quoteIdent, quoteQualified } from '../mysql/identifiers'
-import { asNumber, tsvLineFromValues } from './encoding'
-import type { ColumnInfo } from './schema'
-import { AppError } from '../../../shared/errors'
-import { readLenenc, sendPacket, type OkResult } from './wire'
+import { quoteIdent, quoteQualified } from '../../mysql/identifiers'
+import { asNumber, tsvLineFromValues } from '../read/encoding'
+import type { ColumnInfo } from '../schema/table-info'
+import { AppError } from '../../../../shared/errors'
+import { readLenenc, sendPacket, type OkResult } from '../session/wire'
 import { binarySessionSql, destroyConnection, LoadDataWriter, sampleWarnings, type ChunkSink, type ChunkWriter } from './writers'
 
 /**

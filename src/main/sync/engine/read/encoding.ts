@@ -1,5 +1,5 @@
-import { quoteIdent } from '../mysql/identifiers'
-import type { ColumnInfo } from './schema'
+import { quoteIdent } from '../../mysql/identifiers'
+import type { ColumnInfo } from '../schema/table-info'
 
 /**
  * How rows travel. The fastest path from Node is to not parse rows in Node at all: the source

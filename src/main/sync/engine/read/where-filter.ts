@@ -1,7 +1,7 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise'
-import { AppError } from '../../../shared/errors'
-import { checkWhereFilter, filterCalls } from '../../../shared/row-filter'
-import { quoteQualified } from '../mysql/identifiers'
+import { AppError } from '../../../../shared/errors'
+import { checkWhereFilter, filterCalls } from '../../../../shared/row-filter'
+import { quoteQualified } from '../../mysql/identifiers'
 
 /**
  * The engine's entry to row filters. The check itself (a real parse whose every node must be on an

@@ -1,11 +1,11 @@
 import mysql from 'mysql2/promise'
 import type { Connection, ConnectionOptions } from 'mysql2/promise'
-import { AppError } from '../../../shared/errors'
+import { AppError } from '../../../../shared/errors'
 import { readFileSync } from 'node:fs'
-import type { TlsMode } from '../../../shared/connections'
-import { connectAppError } from '../connections/error-map'
-import type { ResolvedConnection } from '../connections/model'
-import { driverOptions } from '../connections/session'
+import type { TlsMode } from '../../../../shared/connections'
+import { connectAppError } from '../../connections/error-map'
+import type { ResolvedConnection } from '../../connections/model'
+import { driverOptions } from '../../connections/session'
 import { connectRequestingBulk } from './wire'
 
 /**

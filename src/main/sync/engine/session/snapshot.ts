@@ -2,7 +2,7 @@ import type { Connection } from 'mysql2/promise'
 import type { Endpoint } from './endpoint'
 import { openRunSession } from './run-tag'
 import { wireConnection } from './wire'
-import { destroyConnection, isDead } from './writers'
+import { destroyConnection, isDead } from '../write/writers'
 
 /**
  * Source readers that see one consistent point. With the RELOAD privilege, all readers start

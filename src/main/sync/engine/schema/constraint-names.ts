@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { MAX_IDENTIFIER_LENGTH, quoteIdent } from '../mysql/identifiers'
+import { MAX_IDENTIFIER_LENGTH, quoteIdent } from '../../mysql/identifiers'
 
 /**
  * Foreign key names are unique per database (InnoDB refuses a second `orders_ibfk_1` with

@@ -1,8 +1,8 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise'
-import { quoteQualified } from '../mysql/identifiers'
-import { keyToJson, orderBy, rangePredicate, type ChunkRange } from './chunks'
-import { rowHashExpr } from './encoding'
-import type { ColumnInfo, KeyInfo } from './schema'
+import { quoteQualified } from '../../mysql/identifiers'
+import { keyToJson, orderBy, rangePredicate, type ChunkRange } from '../read/chunks'
+import { rowHashExpr } from '../read/encoding'
+import type { ColumnInfo, KeyInfo } from '../schema/table-info'
 
 /**
  * Verification by chunk checksums: COUNT(*) and BIT_XOR of a per-row hash, computed on source and

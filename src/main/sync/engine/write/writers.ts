@@ -1,11 +1,11 @@
 import { PassThrough } from 'node:stream'
 import type { Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise'
-import { AppError } from '../../../shared/errors'
-import { quoteIdent, quoteQualified } from '../mysql/identifiers'
-import { loadColumnList } from './encoding'
-import type { ColumnInfo } from './schema'
-import type { WritePath } from './types'
-import { wireConnection, type WireConnection } from './wire'
+import { AppError } from '../../../../shared/errors'
+import { quoteIdent, quoteQualified } from '../../mysql/identifiers'
+import { loadColumnList } from '../read/encoding'
+import type { ColumnInfo } from '../schema/table-info'
+import type { WritePath } from '../types'
+import { wireConnection, type WireConnection } from '../session/wire'
 
 /**
  * Target-side writers. Both accept rows already rendered in their input format (by the source
