@@ -10,7 +10,7 @@ import { bindJobNotifications, type Notifier } from './notifications'
 import { SafeStorageSecretBox, type SafeStorageLike } from './safe-storage-box'
 import { applyContentSecurityPolicy, CONTENT_SECURITY_POLICY, denyPermissions, DEV_CONTENT_SECURITY_POLICY } from './security'
 import { resolveSqliteBinding } from './sqlite-binding'
-import { createMainWindow, focusWindow } from './window'
+import { createMainWindow, focusWindow, isAbortedLoad, routeUrl } from './window'
 
 /** How long quitting waits for running jobs to drain before the store is closed regardless. */
 export const STOP_TIMEOUT_MS = 10_000
@@ -77,7 +77,15 @@ export async function runDesktop(d: DesktopDeps): Promise<void> {
 
   const liveWindow = (): BrowserWindow | null => (win && !win.isDestroyed() ? win : null)
 
-  const openWindow = (): void => {
+  // A page that does not load leaves an empty window: say why, once per load (a navigation that a
+  // newer one replaced is not a failure).
+  const loadFailed = (err: unknown): void => {
+    if (isAbortedLoad(err)) return
+    system?.logger.error('the window could not load the app page', { err })
+    d.dialog.showErrorBox('DB-Taxi could not show its window', `The app page did not load: ${err instanceof Error ? err.message : String(err)}`)
+  }
+
+  const openWindow = (url?: string): void => {
     const logger = system?.logger
     if (!appPage || !logger || liveWindow()) return
     const created = createMainWindow({
@@ -86,12 +94,23 @@ export async function runDesktop(d: DesktopDeps): Promise<void> {
       preloadPath: d.paths.preload,
       shell: d.shell,
       logger,
-      onLoadFailed: (err) => logger.error('the window could not load the app page', { err })
+      url,
+      onLoadFailed: loadFailed
     })
     created.on('closed', () => {
       if (win === created) win = null
     })
     win = created
+  }
+
+  /** A notification's click: the window at the job, opened if it was closed, brought to the front. */
+  const showJob = (jobId: string): void => {
+    if (!appPage || currentPhase() !== 'running') return
+    const url = routeUrl(appPage, `/jobs/${encodeURIComponent(jobId)}`)
+    const existing = liveWindow()
+    if (!existing) return openWindow(url)
+    focusWindow(existing)
+    existing.loadURL(url).catch(loadFailed)
   }
 
   const shutdown = async (exitCode: number): Promise<void> => {
@@ -177,7 +196,7 @@ export async function runDesktop(d: DesktopDeps): Promise<void> {
           return null
         }
       },
-      openJob: () => openWindow()
+      openJob: (jobId) => showJob(jobId)
     })
     const prevDispose = disposeIpc
     disposeIpc = () => {

@@ -19,10 +19,10 @@ export interface JobNotificationDeps {
   openJob?(jobId: string): void
 }
 
-const TEXT: Partial<Record<JobStatusEvent['status'], { title: string; urgent: boolean }>> = {
-  succeeded: { title: 'Sync finished', urgent: false },
-  failed: { title: 'Sync failed', urgent: true },
-  interrupted: { title: 'Sync interrupted', urgent: true }
+const TEXT: Partial<Record<JobStatusEvent['status'], { title: string; urgent: boolean; body: (name: string) => string }>> = {
+  succeeded: { title: 'Sync finished', urgent: false, body: (name) => `${name} is done and verified.` },
+  failed: { title: 'Sync failed', urgent: true, body: (name) => `${name} failed.` },
+  interrupted: { title: 'Sync interrupted', urgent: true, body: (name) => `${name} was interrupted; it resumes at the next start.` }
 }
 
 export function bindJobNotifications(d: JobNotificationDeps): () => void {
@@ -31,7 +31,8 @@ export function bindJobNotifications(d: JobNotificationDeps): () => void {
     const kind = TEXT[e.status]
     if (!kind) return
     const name = d.syncName(e.syncId) ?? 'A sync'
-    const body = e.error ? `${name}: ${e.error.message}` : `${name} is done and verified.`
+    // The error says what went wrong; without one, the status does (never "verified" for a failure).
+    const body = e.error ? `${name}: ${e.error.message}` : kind.body(name)
     d.notifier.show({ title: kind.title, body, urgent: kind.urgent, onClick: d.openJob ? () => d.openJob!(e.jobId) : undefined })
   })
 }

@@ -48,8 +48,15 @@ function fakeSystem() {
     events: new EventBus(),
     start: vi.fn(async () => {}),
     stop: vi.fn(async (_ms?: number) => {}),
-    status: vi.fn(() => ({ version: 'test' }))
+    status: vi.fn(() => ({ version: 'test' })),
+    syncs: { get: vi.fn((id: string) => ({ name: id === 's1' ? 'Nightly orders' : id })) }
   }
+}
+
+/** Electron's Notification as the app wraps it (main.ts): what was shown, and a click on it. */
+function fakeNotifier() {
+  const shown: { title: string; body: string; urgent: boolean; onClick?: () => void }[] = []
+  return { shown, notifier: { isSupported: () => true, show: (n: (typeof shown)[number]) => void shown.push(n) } }
 }
 
 describe('runDesktop', () => {
@@ -81,7 +88,7 @@ describe('runDesktop', () => {
     createSystem = vi.fn((_opts: SyncSystemOptions) => system as unknown as SyncSystem)
   })
 
-  const run = (env: NodeJS.ProcessEnv = {}) =>
+  const run = (env: NodeJS.ProcessEnv = {}, extra: Partial<DesktopDeps> = {}) =>
     runDesktop({
       app: app as unknown as DesktopDeps['app'],
       BrowserWindow: FakeBrowserWindowClass,
@@ -100,7 +107,8 @@ describe('runDesktop', () => {
       electronVersion: '45.5.0',
       platform: 'linux',
       paths: { preload: '/app/out/preload/index.cjs', rendererDir },
-      createSystem: createSystem as unknown as DesktopDeps['createSystem']
+      createSystem: createSystem as unknown as DesktopDeps['createSystem'],
+      ...extra
     })
 
   it('quits at once when another instance holds the lock', async () => {
@@ -220,6 +228,142 @@ describe('runDesktop', () => {
     expect(system.stop).toHaveBeenCalled()
     expect(app.exit).toHaveBeenCalledWith(1)
     expect(FakeBrowserWindow.created).toHaveLength(0)
+  })
+
+  it('rejects an ELECTRON_RENDERER_URL that is not http(s): error box, exit 2, no core, no window', async () => {
+    await run({ ELECTRON_RENDERER_URL: 'file:///etc/passwd' })
+    expect(dialog.showErrorBox).toHaveBeenCalledWith('DB-Taxi: invalid configuration', expect.stringContaining('ELECTRON_RENDERER_URL must be an http(s) URL'))
+    expect(app.exit).toHaveBeenCalledWith(2)
+    expect(createSystem).not.toHaveBeenCalled()
+    expect(FakeBrowserWindow.created).toHaveLength(0)
+  })
+
+  it('a quit before the app is ready exits 0 without starting the core', async () => {
+    let ready!: () => void
+    app.whenReady = vi.fn(() => new Promise<void>((r) => (ready = r)))
+    const running = run()
+    app.quit()
+    await vi.waitFor(() => expect(app.exit).toHaveBeenCalledWith(0))
+    ready()
+    await running
+    expect(createSystem).not.toHaveBeenCalled()
+    expect(FakeBrowserWindow.created).toHaveLength(0)
+    expect(app.exit).toHaveBeenCalledTimes(1)
+  })
+
+  it('a quit while the core is starting stops it and exits 0; no window opens and IPC is not bound', async () => {
+    let started!: () => void
+    system.start.mockImplementationOnce(() => new Promise<void>((r) => (started = r)))
+    const running = run()
+    await vi.waitFor(() => expect(system.start).toHaveBeenCalled())
+    app.quit()
+    await vi.waitFor(() => expect(app.exit).toHaveBeenCalledWith(0))
+    expect(system.stop).toHaveBeenCalledWith(STOP_TIMEOUT_MS)
+    started()
+    await running
+    expect(FakeBrowserWindow.created).toHaveLength(0)
+    expect(ipcMain.handlers.has(INVOKE_CHANNEL)).toBe(false)
+    expect(app.exit).toHaveBeenCalledTimes(1)
+  })
+
+  it('a stop that never ends: the app still exits once the bound has passed, and says why', async () => {
+    vi.useFakeTimers()
+    const err = vi.spyOn(console, 'error').mockImplementation(() => {})
+    try {
+      system.stop.mockImplementationOnce(() => new Promise<void>(() => {}))
+      await run()
+      app.emit('before-quit', { preventDefault: vi.fn() })
+      await vi.advanceTimersByTimeAsync(STOP_TIMEOUT_MS + 1_000)
+      expect(app.exit).not.toHaveBeenCalled()
+      await vi.advanceTimersByTimeAsync(1_500)
+      expect(app.exit).toHaveBeenCalledWith(0)
+      expect(String(err.mock.calls[0]?.[1])).toMatch(/did not finish within 12000 ms/)
+    } finally {
+      err.mockRestore()
+      vi.useRealTimers()
+    }
+  })
+
+  it('activate (macOS dock click) reopens the window once it was closed, and never opens a second one', async () => {
+    await run({}, { platform: 'darwin' })
+    const first = FakeBrowserWindow.created[0]!
+    app.emit('activate')
+    expect(FakeBrowserWindow.created).toHaveLength(1)
+    first.close()
+    app.emit('window-all-closed')
+    expect(app.quit).not.toHaveBeenCalled() // macOS apps stay open without windows
+    app.emit('activate')
+    expect(FakeBrowserWindow.created).toHaveLength(2)
+    expect(FakeBrowserWindow.created[1]!.loaded).toEqual(['app://db-taxi/index.html'])
+  })
+
+  it('activate during start-up opens nothing (the window comes when the core is up)', async () => {
+    let started!: () => void
+    system.start.mockImplementationOnce(() => new Promise<void>((r) => (started = r)))
+    const running = run({}, { platform: 'darwin' })
+    await vi.waitFor(() => expect(system.start).toHaveBeenCalled())
+    app.emit('activate')
+    expect(FakeBrowserWindow.created).toHaveLength(0)
+    started()
+    await running
+    expect(FakeBrowserWindow.created).toHaveLength(1)
+  })
+
+  it('a page that does not load: logged and shown in an error box; an aborted (replaced) load is not', async () => {
+    const failing = vi.spyOn(FakeBrowserWindow.prototype, 'loadURL').mockImplementation(function (this: FakeBrowserWindow, url: string) {
+      this.loaded.push(url)
+      return Promise.reject(Object.assign(new Error('ERR_CONNECTION_REFUSED (-102) loading http://localhost:5173/'), { code: 'ERR_CONNECTION_REFUSED', errno: -102 }))
+    })
+    try {
+      await run({ ELECTRON_RENDERER_URL: 'http://localhost:5173' })
+      await vi.waitFor(() => expect(dialog.showErrorBox).toHaveBeenCalledWith('DB-Taxi could not show its window', expect.stringContaining('ERR_CONNECTION_REFUSED')))
+      expect(system.logger.error).toHaveBeenCalledWith('the window could not load the app page', expect.anything())
+      failing.mockImplementation(() => Promise.reject(Object.assign(new Error('ERR_ABORTED (-3)'), { code: 'ERR_ABORTED', errno: -3 })))
+      FakeBrowserWindow.created[0]!.close()
+      dialog.showErrorBox.mockClear()
+      app.emit('activate')
+      await new Promise((r) => setTimeout(r, 0))
+      expect(FakeBrowserWindow.created).toHaveLength(2)
+      expect(dialog.showErrorBox).not.toHaveBeenCalled()
+    } finally {
+      failing.mockRestore()
+    }
+  })
+
+  it('notifies a failed job; clicking brings the window to the front at the job', async () => {
+    const { shown, notifier } = fakeNotifier()
+    await run({}, { notifier })
+    const win = FakeBrowserWindow.created[0]!
+    win.minimized = true
+    system.events.emit('job.status', { jobId: 'job/1', syncId: 's1', status: 'failed', error: { code: 'AUTH_FAILED', message: 'login refused' } })
+    expect(shown).toMatchObject([{ title: 'Sync failed', body: 'Nightly orders: login refused', urgent: true }])
+    shown[0]!.onClick!()
+    expect(win).toMatchObject({ minimized: false, visible: true, focused: true })
+    expect(win.loaded.at(-1)).toBe('app://db-taxi/index.html#/jobs/job%2F1')
+    expect(FakeBrowserWindow.created).toHaveLength(1)
+  })
+
+  it('a click on a notification after the window was closed opens a new window at the job', async () => {
+    const { shown, notifier } = fakeNotifier()
+    await run({}, { notifier, platform: 'darwin' })
+    FakeBrowserWindow.created[0]!.close()
+    system.events.emit('job.status', { jobId: 'j2', syncId: 's1', status: 'succeeded' })
+    shown[0]!.onClick!()
+    expect(FakeBrowserWindow.created).toHaveLength(2)
+    expect(FakeBrowserWindow.created[1]!.loaded).toEqual(['app://db-taxi/index.html#/jobs/j2'])
+  })
+
+  it('notifications stop once the app is quitting, and a late click opens nothing', async () => {
+    const { shown, notifier } = fakeNotifier()
+    await run({}, { notifier })
+    system.events.emit('job.status', { jobId: 'j3', syncId: 's1', status: 'failed' })
+    app.emit('before-quit', { preventDefault: vi.fn() })
+    await vi.waitFor(() => expect(app.exit).toHaveBeenCalledWith(0))
+    system.events.emit('job.status', { jobId: 'j4', syncId: 's1', status: 'failed' })
+    expect(shown.map((n) => n.body)).toEqual(['Nightly orders failed.'])
+    FakeBrowserWindow.created[0]!.close()
+    shown[0]!.onClick!()
+    expect(FakeBrowserWindow.created).toHaveLength(1)
   })
 })
 

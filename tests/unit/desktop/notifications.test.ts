@@ -2,9 +2,18 @@ import { describe, expect, it } from 'vitest'
 import { bindJobNotifications, type Notifier } from '../../../src/main/desktop/notifications'
 import { EventBus } from '../../../src/main/sync/events'
 
-function fake(supported = true): Notifier & { shown: { title: string; body: string; urgent: boolean }[] } {
+function fake(supported = true): Notifier & { shown: { title: string; body: string; urgent: boolean }[]; clicks: (() => void)[] } {
   const shown: { title: string; body: string; urgent: boolean }[] = []
-  return { shown, isSupported: () => supported, show: (n) => void shown.push({ title: n.title, body: n.body, urgent: n.urgent }) }
+  const clicks: (() => void)[] = []
+  return {
+    shown,
+    clicks,
+    isSupported: () => supported,
+    show: (n) => {
+      shown.push({ title: n.title, body: n.body, urgent: n.urgent })
+      if (n.onClick) clicks.push(n.onClick)
+    }
+  }
 }
 
 describe('job notifications', () => {
@@ -17,13 +26,20 @@ describe('job notifications', () => {
     events.emit('job.status', { jobId: 'j1', syncId: 's1', status: 'succeeded' })
     events.emit('job.status', { jobId: 'j2', syncId: 'gone', status: 'failed', error: { code: 'AUTH_FAILED', message: 'login refused' } })
     events.emit('job.status', { jobId: 'j3', syncId: 's1', status: 'cancelled' })
+    events.emit('job.status', { jobId: 'j5', syncId: 's1', status: 'failed' })
+    events.emit('job.status', { jobId: 'j6', syncId: 's1', status: 'interrupted' })
     expect(notifier.shown).toEqual([
       { title: 'Sync finished', body: 'Nightly orders is done and verified.', urgent: false },
-      { title: 'Sync failed', body: 'A sync: login refused', urgent: true }
+      { title: 'Sync failed', body: 'A sync: login refused', urgent: true },
+      { title: 'Sync failed', body: 'Nightly orders failed.', urgent: true },
+      { title: 'Sync interrupted', body: 'Nightly orders was interrupted; it resumes at the next start.', urgent: true }
     ])
+    // A click opens the job it tells about.
+    for (const n of notifier.clicks) n()
+    expect(opened).toEqual(['j1', 'j2', 'j5', 'j6'])
     off()
     events.emit('job.status', { jobId: 'j4', syncId: 's1', status: 'failed' })
-    expect(notifier.shown).toHaveLength(2)
+    expect(notifier.shown).toHaveLength(4)
   })
 
   it('stays silent where notifications are not supported', () => {

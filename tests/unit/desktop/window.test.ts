@@ -56,8 +56,16 @@ describe('focusWindow', () => {
     win.minimized = true
     focusWindow(asWindow(win))
     expect(win).toMatchObject({ minimized: false, visible: true, focused: true })
-    expect(() => focusWindow(null)).not.toThrow()
-    win.destroyed = true
-    expect(() => focusWindow(asWindow(win))).not.toThrow()
+    // No window (none yet, or closed): nothing to bring up, and nothing else is touched.
+    focusWindow(null)
+    expect(win).toMatchObject({ minimized: false, visible: true, focused: true })
+    // A destroyed window is left alone: calling into it would throw in Electron.
+    const gone = new FakeBrowserWindow({})
+    gone.minimized = true
+    gone.destroyed = true
+    const calls = vi.spyOn(gone, 'focus')
+    focusWindow(asWindow(gone))
+    expect(gone).toMatchObject({ minimized: true, visible: false, focused: false })
+    expect(calls).not.toHaveBeenCalled()
   })
 })
