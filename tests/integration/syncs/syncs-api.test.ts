@@ -235,28 +235,23 @@ describe('sync configs', () => {
   })
 
   it('cancels a running job; the existing target table stays as it was', async () => {
-    const first = await call<SyncConfig>('syncs.create', {
-      name: 'big',
-      sourceConnectionId: sourceId,
-      targetConnectionId: targetId,
-      sourceDatabase: src.name,
-      targetDatabase: dstName,
-      tables: [{ source: 'big' }],
-      options: { chunkRows: 2000, parallelism: 1 }
-    })
+    // The same copy of `big` twice: straight from the source, then from the stalled one.
+    const bigCopy = (name: string, sourceConnectionId: string): Promise<SyncConfig> =>
+      call<SyncConfig>('syncs.create', {
+        name,
+        sourceConnectionId,
+        targetConnectionId: targetId,
+        sourceDatabase: src.name,
+        targetDatabase: dstName,
+        tables: [{ source: 'big' }],
+        options: { chunkRows: 2000, parallelism: 1 }
+      })
+    const first = await bigCopy('big', sourceId)
     expect((await system.jobs.wait((await call<{ jobId: string }>('syncs.run', { id: first.id })).jobId)).status).toBe('succeeded')
     await query(`UPDATE \`${src.name}\`.big SET pad = 'changed' WHERE id < 100`)
     const before = await query(`CHECKSUM TABLE \`${dstName}\`.big`)
-    // The same copy from the stalled source: it writes its first chunks, then waits for ever.
-    const slow = await call<SyncConfig>('syncs.create', {
-      name: 'big stalled',
-      sourceConnectionId: stalledSourceId,
-      targetConnectionId: targetId,
-      sourceDatabase: src.name,
-      targetDatabase: dstName,
-      tables: [{ source: 'big' }],
-      options: { chunkRows: 2000, parallelism: 1 }
-    })
+    // From the stalled source it writes its first chunks, then waits for ever.
+    const slow = await bigCopy('big stalled', stalledSourceId)
     const { jobId } = await call<{ jobId: string }>('syncs.run', { id: slow.id })
     let running: Job | undefined
     for (let i = 0; i < 600 && !running?.tables[0]?.rowsWritten; i++) {
