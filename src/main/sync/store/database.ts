@@ -10,8 +10,8 @@ export type Db = Database.Database
 export interface OpenStoreOptions {
   path: string
   /**
-   * Path of a better_sqlite3.node built for the current runtime. The desktop app passes the copy
-   * built for Electron's ABI (scripts/desktop.mjs); Node (tests, CLI) uses node_modules' own build.
+   * Path of another better_sqlite3.node (DB_TAXI_SQLITE_BINDING in the desktop app). Normally unset:
+   * better-sqlite3's prebuilt N-API binary loads in Node and Electron alike.
    */
   nativeBinding?: string
   migrations?: Migration[]

@@ -158,6 +158,32 @@ INSERT INTO job_tables_v2 SELECT job_id, position, source_table, target_table, m
 DROP TABLE job_tables;
 ALTER TABLE job_tables_v2 RENAME TO job_tables;
 `
+  },
+  {
+    version: 3,
+    name: 'watermarks of incremental runs',
+    // One row per (who reads, source table, target table): a saved sync's own rows go with it
+    // (sync_id cascades); one-shot CLI runs share scope 'cli' and are told apart by the servers'
+    // identities. value is the cursor as the source server renders it (JSON array of text), never a
+    // JS Date, so DATETIME(6) keeps its microseconds.
+    sql: `
+CREATE TABLE watermarks (
+  scope           TEXT NOT NULL,
+  sync_id         TEXT REFERENCES sync_configs(id) ON DELETE CASCADE,
+  source_server   TEXT NOT NULL,
+  source_database TEXT NOT NULL,
+  source_table    TEXT NOT NULL,
+  target_server   TEXT NOT NULL,
+  target_database TEXT NOT NULL,
+  target_table    TEXT NOT NULL,
+  cursor_columns  TEXT NOT NULL,
+  value           TEXT NOT NULL,
+  job_id          TEXT,
+  updated_at      INTEGER NOT NULL,
+  PRIMARY KEY (scope, source_server, source_database, source_table, target_server, target_database, target_table)
+);
+CREATE INDEX watermarks_by_sync ON watermarks(sync_id);
+`
   }
 ]
 
