@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react'
+import { lazy, Suspense, useEffect, useState } from 'react'
 import { Alert, Button, EmptyState, Group, Loader, Stack, Text, Title } from '@mantine/core'
 import type { SyncConfig } from '../../../shared/syncs'
 import { toErrorBody } from '../api/client'
@@ -7,7 +7,6 @@ import { ErrorAlert } from '../components/ErrorAlert'
 import { DeleteSyncModal } from '../components/syncs/DeleteSyncModal'
 import { RunDialogs, type RunDialog } from '../components/syncs/RunDialogs'
 import { SyncsTable } from '../components/syncs/SyncsTable'
-import { SyncWizard } from '../components/syncs/SyncWizard'
 import { useInterval } from '../hooks/useInterval'
 import { editSyncHash, hashFor, jobHash, newSyncHash, syncsView } from '../routing/routes'
 import { useConnections } from '../stores/connections'
@@ -15,6 +14,10 @@ import { useConnectivity } from '../stores/connectivity'
 import { useRoute } from '../stores/route'
 import { useSyncs } from '../stores/syncs'
 import { needsConfirmation } from '../syncs/summary'
+
+// The wizard carries the row-filter parser (node-sql-parser, ~380 KB): loaded when a sync is
+// created or edited, not with every page of the app.
+const SyncWizard = lazy(() => import('../components/syncs/SyncWizard').then((m) => ({ default: m.SyncWizard })))
 
 /** Schedules move on and jobs end without this page doing anything; a slow poll keeps it current. */
 const POLL_MS = 10_000
@@ -54,7 +57,8 @@ function WizardRoute({ id }: { id: string | null }) {
   }
   if (editing === 'loading') return <Loader />
   return (
-    <SyncWizard
+    <Suspense fallback={<Loader />}>
+      <SyncWizard
       key={id ?? 'new'}
       editing={editing}
       onCancel={() => {
@@ -65,7 +69,8 @@ function WizardRoute({ id }: { id: string | null }) {
         useSyncs.getState().upsert(s)
         go(hashFor('syncs'))
       }}
-    />
+      />
+    </Suspense>
   )
 }
 
