@@ -10,7 +10,7 @@ import { bindJobNotifications, type Notifier } from './notifications'
 import { SafeStorageSecretBox, type SafeStorageLike } from './safe-storage-box'
 import { applyContentSecurityPolicy, CONTENT_SECURITY_POLICY, denyPermissions, DEV_CONTENT_SECURITY_POLICY } from './security'
 import { resolveSqliteBinding } from './sqlite-binding'
-import { createMainWindow, focusWindow, isAbortedLoad, routeUrl } from './window'
+import { createMainWindow, focusWindow, loadPage, routeUrl } from './window'
 
 /** How long quitting waits for running jobs to drain before the store is closed regardless. */
 export const STOP_TIMEOUT_MS = 10_000
@@ -77,12 +77,13 @@ export async function runDesktop(d: DesktopDeps): Promise<void> {
 
   const liveWindow = (): BrowserWindow | null => (win && !win.isDestroyed() ? win : null)
 
-  // A page that does not load leaves an empty window: say why, once per load (a navigation that a
-  // newer one replaced is not a failure).
-  const loadFailed = (err: unknown): void => {
-    if (isAbortedLoad(err)) return
+  // A page that does not load leaves an empty window: say why, once per failed load (createMainWindow
+  // reports neither frames of the page nor loads a newer one replaced). Once quitting, only logged:
+  // the error box is modal and would hold the shutdown until dismissed.
+  const loadFailed = (err: Error): void => {
     system?.logger.error('the window could not load the app page', { err })
-    d.dialog.showErrorBox('DB-Taxi could not show its window', `The app page did not load: ${err instanceof Error ? err.message : String(err)}`)
+    if (currentPhase() === 'stopping') return
+    d.dialog.showErrorBox('DB-Taxi could not show its window', `The app page did not load: ${err.message}`)
   }
 
   const openWindow = (url?: string): void => {
@@ -110,7 +111,7 @@ export async function runDesktop(d: DesktopDeps): Promise<void> {
     const existing = liveWindow()
     if (!existing) return openWindow(url)
     focusWindow(existing)
-    existing.loadURL(url).catch(loadFailed)
+    loadPage(existing, url)
   }
 
   const shutdown = async (exitCode: number): Promise<void> => {
@@ -130,8 +131,13 @@ export async function runDesktop(d: DesktopDeps): Promise<void> {
   d.app.on('window-all-closed', () => {
     if (d.platform !== 'darwin') d.app.quit()
   })
+  // A dock click on macOS: the window back on screen (Electron leaves a minimized one minimized when
+  // no window is visible), or a new one if it was closed.
   d.app.on('activate', () => {
-    if (phase === 'running') openWindow()
+    if (phase !== 'running') return
+    const existing = liveWindow()
+    if (existing) focusWindow(existing)
+    else openWindow()
   })
   d.app.on('before-quit', (event) => {
     // Hold the quit until the core has drained its jobs and closed the store; app.exit() at the end
@@ -158,6 +164,12 @@ export async function runDesktop(d: DesktopDeps): Promise<void> {
     system = (d.createSystem ?? createSyncSystem)({ layers, mode: 'desktop', sqliteBinding, secretBox })
     await system.start()
   } catch (err) {
+    // A quit during start-up is already stopping the core and exits when done; a start that fails
+    // meanwhile (often because of that stop) is no error to show the user who asked to quit.
+    if (currentPhase() === 'stopping') {
+      console.error('DB-Taxi: starting failed while quitting:', err)
+      return
+    }
     phase = 'stopping'
     const isConfig = err instanceof ConfigError
     d.dialog.showErrorBox(

@@ -12,7 +12,12 @@ export class FakeWebContents extends EventEmitter {
     return this.destroyed
   }
   send(channel: string, ...args: unknown[]): void {
+    alive(this)
     this.sent.push({ channel, args })
+  }
+  /** Chromium reporting a failed load (a reload from the menu, a frame of the page, or loadURL's own). */
+  failLoad(url: string, errorCode: number, errorDescription: string, isMainFrame = true): void {
+    this.emit('did-fail-load', {}, errorCode, errorDescription, url, isMainFrame, 1, 1)
   }
   setWindowOpenHandler(handler: (details: { url: string }) => { action: string }): void {
     this.windowOpenHandler = handler
@@ -25,8 +30,23 @@ export class FakeWebContents extends EventEmitter {
   }
 }
 
+/** Like Electron: a destroyed window or webContents throws on any call but isDestroyed(). */
+function alive(o: { destroyed: boolean }): void {
+  if (o.destroyed) throw new TypeError('Object has been destroyed')
+}
+
+/**
+ * How the fake's loads end. 'ok': they resolve. A failure plays Electron (lib/browser/api/web-contents.ts):
+ * did-fail-load on the main frame, then loadURL rejects with the same failure (message, errno, code,
+ * url); with `event: false` only the rejection comes (the window was closed during the load, or the
+ * load stopped without finishing).
+ */
+export type FakeLoadOutcome = 'ok' | { errorCode: number; errorDescription: string; event?: boolean }
+
 export class FakeBrowserWindow extends EventEmitter {
   static created: FakeBrowserWindow[] = []
+  /** For every load of every window until changed; tests set it back to 'ok' in beforeEach. */
+  static loadOutcome: FakeLoadOutcome = 'ok'
   readonly webContents = new FakeWebContents()
   destroyed = false
   visible = false
@@ -41,25 +61,42 @@ export class FakeBrowserWindow extends EventEmitter {
     return this.destroyed
   }
   loadURL(url: string): Promise<void> {
+    alive(this)
     this.loaded.push(url)
-    return Promise.resolve()
+    const outcome = FakeBrowserWindow.loadOutcome
+    if (outcome === 'ok') return Promise.resolve()
+    // After loadURL has returned, as in Electron (a microtask: fake timers leave it alone).
+    return Promise.resolve().then(() => {
+      if (outcome.event !== false) this.webContents.failLoad(url, outcome.errorCode, outcome.errorDescription)
+      throw Object.assign(new Error(`${outcome.errorDescription} (${outcome.errorCode}) loading '${url}'`), {
+        errno: outcome.errorCode,
+        code: outcome.errorDescription,
+        url
+      })
+    })
   }
   show(): void {
+    alive(this)
     this.visible = true
   }
   isVisible(): boolean {
+    alive(this)
     return this.visible
   }
   isMinimized(): boolean {
+    alive(this)
     return this.minimized
   }
   restore(): void {
+    alive(this)
     this.minimized = false
   }
   focus(): void {
+    alive(this)
     this.focused = true
   }
   close(): void {
+    alive(this)
     this.destroyed = true
     this.webContents.destroyed = true
     this.emit('closed')

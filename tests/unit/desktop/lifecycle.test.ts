@@ -72,6 +72,7 @@ describe('runDesktop', () => {
 
   beforeEach(() => {
     FakeBrowserWindow.created = []
+    FakeBrowserWindow.loadOutcome = 'ok'
     app = new FakeApp()
     ipcMain = new FakeIpcMain()
     protocol = new FakeProtocol()
@@ -210,6 +211,8 @@ describe('runDesktop', () => {
     await run()
     app.emit('before-quit', { preventDefault: vi.fn() })
     await vi.waitFor(() => expect(app.exit).toHaveBeenCalledWith(0))
+    expect(err).toHaveBeenCalledWith('DB-Taxi: stopping the sync system failed:', expect.objectContaining({ message: 'boom' }))
+    expect(app.exit).toHaveBeenCalledTimes(1)
     err.mockRestore()
   })
 
@@ -230,13 +233,19 @@ describe('runDesktop', () => {
     expect(FakeBrowserWindow.created).toHaveLength(0)
   })
 
-  it('rejects an ELECTRON_RENDERER_URL that is not http(s): error box, exit 2, no core, no window', async () => {
-    await run({ ELECTRON_RENDERER_URL: 'file:///etc/passwd' })
-    expect(dialog.showErrorBox).toHaveBeenCalledWith('DB-Taxi: invalid configuration', expect.stringContaining('ELECTRON_RENDERER_URL must be an http(s) URL'))
-    expect(app.exit).toHaveBeenCalledWith(2)
-    expect(createSystem).not.toHaveBeenCalled()
-    expect(FakeBrowserWindow.created).toHaveLength(0)
-  })
+  it.each(['file:///etc/passwd', 'localhost:5173', 'not a url', 'javascript:alert(1)'])(
+    'rejects ELECTRON_RENDERER_URL=%s: says why in an error box, exits 2; no core, no IPC, no app://, no window',
+    async (rendererUrl) => {
+      await run({ ELECTRON_RENDERER_URL: rendererUrl })
+      expect(dialog.showErrorBox.mock.calls).toEqual([['DB-Taxi: invalid configuration', `ELECTRON_RENDERER_URL must be an http(s) URL, got "${rendererUrl}"`]])
+      expect(app.exit.mock.calls).toEqual([[2]])
+      expect(createSystem).not.toHaveBeenCalled()
+      expect(ipcMain.handlers.size).toBe(0)
+      expect(protocol.handlers.size).toBe(0)
+      expect(session.state.headersListener).toBeNull()
+      expect(FakeBrowserWindow.created).toHaveLength(0)
+    }
+  )
 
   it('a quit before the app is ready exits 0 without starting the core', async () => {
     let ready!: () => void
@@ -264,6 +273,33 @@ describe('runDesktop', () => {
     expect(FakeBrowserWindow.created).toHaveLength(0)
     expect(ipcMain.handlers.has(INVOKE_CHANNEL)).toBe(false)
     expect(app.exit).toHaveBeenCalledTimes(1)
+  })
+
+  it('a quit while the core is starting, which then fails to start: no error box, one stop, exit 0 once', async () => {
+    let failStart!: (err: Error) => void
+    system.start.mockImplementationOnce(() => new Promise<void>((_, reject) => (failStart = reject)))
+    let stopped!: () => void
+    system.stop.mockImplementationOnce(() => new Promise<void>((r) => (stopped = r)))
+    const err = vi.spyOn(console, 'error').mockImplementation(() => {})
+    try {
+      const running = run()
+      await vi.waitFor(() => expect(system.start).toHaveBeenCalled())
+      app.quit()
+      // Stopping closes the store under the start, which fails because of it.
+      failStart(new Error('The database connection is not open'))
+      await running
+      expect(dialog.showErrorBox).not.toHaveBeenCalled()
+      expect(err).toHaveBeenCalledWith('DB-Taxi: starting failed while quitting:', expect.objectContaining({ message: 'The database connection is not open' }))
+      expect(app.exit).not.toHaveBeenCalled()
+      stopped()
+      await vi.waitFor(() => expect(app.exit).toHaveBeenCalled())
+      expect(app.exit.mock.calls).toEqual([[0]])
+      expect(system.stop).toHaveBeenCalledTimes(1)
+      expect(FakeBrowserWindow.created).toHaveLength(0)
+      expect(ipcMain.handlers.size).toBe(0)
+    } finally {
+      err.mockRestore()
+    }
   })
 
   it('a stop that never ends: the app still exits once the bound has passed, and says why', async () => {
@@ -297,6 +333,31 @@ describe('runDesktop', () => {
     expect(FakeBrowserWindow.created[1]!.loaded).toEqual(['app://db-taxi/index.html'])
   })
 
+  it('activate brings a minimized or hidden window back on screen instead of opening a second one', async () => {
+    await run({}, { platform: 'darwin' })
+    const win = FakeBrowserWindow.created[0]!
+    win.minimized = true
+    app.emit('activate', {}, false)
+    expect(win).toMatchObject({ minimized: false, visible: true, focused: true })
+    expect(FakeBrowserWindow.created).toHaveLength(1)
+  })
+
+  it('activate while quitting opens nothing and touches no window', async () => {
+    let stopped!: () => void
+    system.stop.mockImplementationOnce(() => new Promise<void>((r) => (stopped = r)))
+    await run({}, { platform: 'darwin' })
+    const win = FakeBrowserWindow.created[0]!
+    win.minimized = true
+    app.emit('before-quit', { preventDefault: vi.fn() })
+    app.emit('activate', {}, false)
+    win.close()
+    app.emit('activate', {}, false)
+    expect(FakeBrowserWindow.created).toHaveLength(1)
+    expect(win).toMatchObject({ minimized: true, focused: false })
+    stopped()
+    await vi.waitFor(() => expect(app.exit).toHaveBeenCalledWith(0))
+  })
+
   it('activate during start-up opens nothing (the window comes when the core is up)', async () => {
     let started!: () => void
     system.start.mockImplementationOnce(() => new Promise<void>((r) => (started = r)))
@@ -309,25 +370,97 @@ describe('runDesktop', () => {
     expect(FakeBrowserWindow.created).toHaveLength(1)
   })
 
-  it('a page that does not load: logged and shown in an error box; an aborted (replaced) load is not', async () => {
-    const failing = vi.spyOn(FakeBrowserWindow.prototype, 'loadURL').mockImplementation(function (this: FakeBrowserWindow, url: string) {
-      this.loaded.push(url)
-      return Promise.reject(Object.assign(new Error('ERR_CONNECTION_REFUSED (-102) loading http://localhost:5173/'), { code: 'ERR_CONNECTION_REFUSED', errno: -102 }))
+  /** Lets pending microtasks and I/O callbacks run (the fake's failed loads settle on microtasks). */
+  const settle = () => new Promise((r) => setImmediate(r))
+  const refused = { errorCode: -102, errorDescription: 'ERR_CONNECTION_REFUSED' }
+
+  it('a page that does not load (did-fail-load): the window is shown anyway, the failure logged and said in one error box', async () => {
+    FakeBrowserWindow.loadOutcome = refused
+    await run({ ELECTRON_RENDERER_URL: 'http://localhost:5173' })
+    await settle()
+    // Once: loadURL's rejection repeats what did-fail-load said.
+    expect(dialog.showErrorBox.mock.calls).toEqual([
+      ['DB-Taxi could not show its window', "The app page did not load: ERR_CONNECTION_REFUSED (-102) loading 'http://localhost:5173/'"]
+    ])
+    expect(system.logger.error).toHaveBeenCalledWith('the window could not load the app page', {
+      err: expect.objectContaining({ errno: -102, code: 'ERR_CONNECTION_REFUSED', url: 'http://localhost:5173/' })
     })
-    try {
-      await run({ ELECTRON_RENDERER_URL: 'http://localhost:5173' })
-      await vi.waitFor(() => expect(dialog.showErrorBox).toHaveBeenCalledWith('DB-Taxi could not show its window', expect.stringContaining('ERR_CONNECTION_REFUSED')))
-      expect(system.logger.error).toHaveBeenCalledWith('the window could not load the app page', expect.anything())
-      failing.mockImplementation(() => Promise.reject(Object.assign(new Error('ERR_ABORTED (-3)'), { code: 'ERR_ABORTED', errno: -3 })))
-      FakeBrowserWindow.created[0]!.close()
-      dialog.showErrorBox.mockClear()
-      app.emit('activate')
-      await new Promise((r) => setTimeout(r, 0))
-      expect(FakeBrowserWindow.created).toHaveLength(2)
-      expect(dialog.showErrorBox).not.toHaveBeenCalled()
-    } finally {
-      failing.mockRestore()
-    }
+    // Never ready to show, but on screen: the user can reload it or close it (and so quit).
+    const win = FakeBrowserWindow.created[0]!
+    expect(win.visible).toBe(true)
+    expect(FakeBrowserWindow.created).toHaveLength(1)
+    expect(app.exit).not.toHaveBeenCalled()
+  })
+
+  it('a reload that fails is reported too (no loadURL of the app involved); a frame of the page or an aborted load is not', async () => {
+    await run({ ELECTRON_RENDERER_URL: 'http://localhost:5173' })
+    const win = FakeBrowserWindow.created[0]!
+    win.webContents.failLoad('http://localhost:5173/', -3, 'ERR_ABORTED')
+    win.webContents.failLoad('http://localhost:5173/frame.html', -105, 'ERR_NAME_NOT_RESOLVED', false)
+    expect(dialog.showErrorBox).not.toHaveBeenCalled()
+    expect(system.logger.error).not.toHaveBeenCalled()
+    win.webContents.failLoad('http://localhost:5173/', -102, 'ERR_CONNECTION_REFUSED')
+    expect(dialog.showErrorBox).toHaveBeenCalledTimes(1)
+    expect(dialog.showErrorBox).toHaveBeenCalledWith('DB-Taxi could not show its window', expect.stringContaining('ERR_CONNECTION_REFUSED (-102)'))
+  })
+
+  it('a load that only rejects (the window closed during it, or a newer load replaced it) is no failure', async () => {
+    const { shown, notifier } = fakeNotifier()
+    FakeBrowserWindow.loadOutcome = { errorCode: -2, errorDescription: 'ERR_FAILED', event: false }
+    await run({}, { notifier })
+    // A notification's click loads the job into the window: that load replaced by a newer one.
+    FakeBrowserWindow.loadOutcome = { errorCode: -3, errorDescription: 'ERR_ABORTED', event: false }
+    system.events.emit('job.status', { jobId: 'j1', syncId: 's1', status: 'failed' })
+    shown[0]!.onClick!()
+    await settle()
+    expect(FakeBrowserWindow.created[0]!.loaded).toEqual(['app://db-taxi/index.html', 'app://db-taxi/index.html#/jobs/j1'])
+    expect(dialog.showErrorBox).not.toHaveBeenCalled()
+    expect(system.logger.error).not.toHaveBeenCalled()
+  })
+
+  it('a load that fails once quitting has begun is logged, not put in a (modal) error box', async () => {
+    let stopped!: () => void
+    system.stop.mockImplementationOnce(() => new Promise<void>((r) => (stopped = r)))
+    await run({ ELECTRON_RENDERER_URL: 'http://localhost:5173' })
+    app.emit('before-quit', { preventDefault: vi.fn() })
+    FakeBrowserWindow.created[0]!.webContents.failLoad('http://localhost:5173/', -102, 'ERR_CONNECTION_REFUSED')
+    expect(system.logger.error).toHaveBeenCalledWith('the window could not load the app page', expect.objectContaining({ err: expect.objectContaining({ errno: -102 }) }))
+    expect(dialog.showErrorBox).not.toHaveBeenCalled()
+    stopped()
+    await vi.waitFor(() => expect(app.exit).toHaveBeenCalledWith(0))
+  })
+
+  it('notifies through the app as the rules say: finished, failed, interrupted; nothing for other statuses; a deleted sync is "A sync"', async () => {
+    const { shown, notifier } = fakeNotifier()
+    system.syncs.get.mockImplementation((id: string) => {
+      if (id === 's1') return { name: 'Nightly orders' }
+      throw new Error(`no sync ${id}`)
+    })
+    await run({}, { notifier })
+    for (const status of ['queued', 'running', 'cancelled'] as const) system.events.emit('job.status', { jobId: `j-${status}`, syncId: 's1', status })
+    expect(shown).toEqual([])
+    system.events.emit('job.status', { jobId: 'j1', syncId: 's1', status: 'succeeded' })
+    system.events.emit('job.status', { jobId: 'j2', syncId: 'deleted', status: 'failed', error: { code: 'AUTH_FAILED', message: 'login refused' } })
+    system.events.emit('job.status', { jobId: 'j3', syncId: null, status: 'interrupted' })
+    expect(shown.map(({ title, body, urgent }) => ({ title, body, urgent }))).toEqual([
+      { title: 'Sync finished', body: 'Nightly orders is done and verified.', urgent: false },
+      { title: 'Sync failed', body: 'A sync: login refused', urgent: true },
+      { title: 'Sync interrupted', body: 'A sync was interrupted; it resumes at the next start.', urgent: true }
+    ])
+    expect(system.syncs.get).toHaveBeenCalledWith('deleted')
+    // Each click goes to its own job.
+    shown[1]!.onClick!()
+    expect(FakeBrowserWindow.created[0]!.loaded.at(-1)).toBe('app://db-taxi/index.html#/jobs/j2')
+    shown[0]!.onClick!()
+    expect(FakeBrowserWindow.created[0]!.loaded.at(-1)).toBe('app://db-taxi/index.html#/jobs/j1')
+  })
+
+  it('shows no notification where the system does not support them, and still runs', async () => {
+    const show = vi.fn()
+    await run({}, { notifier: { isSupported: () => false, show } })
+    system.events.emit('job.status', { jobId: 'j1', syncId: 's1', status: 'failed' })
+    expect(show).not.toHaveBeenCalled()
+    expect(FakeBrowserWindow.created).toHaveLength(1)
   })
 
   it('notifies a failed job; clicking brings the window to the front at the job', async () => {

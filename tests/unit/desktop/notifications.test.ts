@@ -42,6 +42,15 @@ describe('job notifications', () => {
     expect(notifier.shown).toHaveLength(4)
   })
 
+  it('without openJob a notification has no click action', () => {
+    const events = new EventBus()
+    const notifier = fake()
+    bindJobNotifications({ events, notifier, syncName: () => 'Nightly orders' })
+    events.emit('job.status', { jobId: 'j1', syncId: 's1', status: 'failed' })
+    expect(notifier.shown).toEqual([{ title: 'Sync failed', body: 'Nightly orders failed.', urgent: true }])
+    expect(notifier.clicks).toEqual([])
+  })
+
   it('stays silent where notifications are not supported', () => {
     const events = new EventBus()
     const notifier = fake(false)
