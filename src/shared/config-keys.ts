@@ -132,6 +132,15 @@ export const CONFIG_KEYS = {
     description: 'A job still running after this long is stopped and marked failed.',
     editable: true
   },
+  'sync.incremental_lag': {
+    kind: 'duration',
+    default: 60_000,
+    min: 0,
+    max: TIMER_DAYS,
+    description:
+      'How far an incremental watermark stays below the newest cursor value read, beyond the oldest open transaction, for clocks that disagree; rows in that window are read again (unchanged ones are not rewritten).',
+    editable: true
+  },
   'sync.resume_interrupted': {
     kind: 'bool',
     default: true,

@@ -17,7 +17,14 @@ export const ON_EXISTS = ['replace', 'truncate', 'append', 'fail'] as const
  */
 export const WRITE_PATHS = ['auto', 'bulk', 'load-data', 'insert'] as const
 export type WritePathOption = (typeof WRITE_PATHS)[number]
-export const TABLE_MODES = ['full'] as const
+/**
+ * How a table is kept current: `full` copies it whole each run; `incremental` reads only rows whose
+ * cursor (one column, or several compared as a tuple) is at or past the last run's watermark and
+ * upserts them (deletes are not seen); `diff` compares both sides by chunk checksums and carries
+ * inserts, updates and deletes.
+ */
+export const TABLE_MODES = ['full', 'incremental'] as const
+export type TableMode = (typeof TABLE_MODES)[number]
 /**
  * When replaced tables are switched in: `together` (the default) in one RENAME of every table once
  * all are loaded and verified, so a failure leaves every target table as it was and readers see all
@@ -32,9 +39,16 @@ export const tableMappingSchema = z
     target: ident.optional(),
     where: z.string().max(10_000).optional(),
     excludeColumns: z.array(ident).max(4096).optional(),
-    mode: z.enum(TABLE_MODES).optional()
+    mode: z.enum(TABLE_MODES).optional(),
+    /** Incremental only: the cursor column(s), compared as a tuple in this order. */
+    cursor: z.array(ident).min(1).max(8).optional()
   })
   .strict()
+  .superRefine((t, ctx) => {
+    if (t.cursor && t.mode !== 'incremental') ctx.addIssue({ code: 'custom', path: ['cursor'], message: 'a cursor is only used by mode incremental' })
+    if (t.mode === 'incremental' && !t.cursor) ctx.addIssue({ code: 'custom', path: ['cursor'], message: 'mode incremental needs a cursor column' })
+    if (t.cursor && new Set(t.cursor).size !== t.cursor.length) ctx.addIssue({ code: 'custom', path: ['cursor'], message: 'a cursor column is named twice' })
+  })
 
 export const syncOptionsSchema = z
   .object({
@@ -122,7 +136,17 @@ export interface SyncValidation {
 export interface SyncPlanTable {
   source: string
   target: string
-  action: 'create' | 'replace' | 'truncate' | 'append' | 'fail' | 'skip'
+  mode: TableMode
+  /** Incremental: the cursor column(s). */
+  cursor?: string[]
+  /**
+   * Incremental: where the next run reads from (`cursor >= watermark`, one value per cursor column,
+   * as the source renders it); null when the next run is a full copy (no watermark yet, or the
+   * target table is missing or was replaced).
+   */
+  watermark?: string[] | null
+  /** `upsert`: an incremental table reading past its watermark into the table as it is. */
+  action: 'create' | 'replace' | 'truncate' | 'append' | 'fail' | 'skip' | 'upsert'
   targetExists: boolean
   rowsEstimated: number
   keyless: boolean
@@ -162,7 +186,7 @@ export interface SyncPlan {
 export interface JobTable {
   source: string
   target: string
-  mode: 'full'
+  mode: TableMode
   status: TableStatus
   rowsEstimated: number
   rowsRead: number
@@ -170,6 +194,10 @@ export interface JobTable {
   inserted: number
   updated: number
   deleted: number
+  /** Rows verification found different from the source and put right (incremental: updates that missed the cursor, late rows). */
+  repaired?: number
+  /** Incremental: the watermark the run read from (null: it was a full copy) and the one it recorded. */
+  watermark?: { before: string[] | null; after: string[] | null }
   bytes: number
   keyless: boolean
   verified: boolean | null

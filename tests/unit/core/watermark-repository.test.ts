@@ -62,9 +62,24 @@ describe('WatermarkRepository', () => {
     expect(repo.get(key({ scope: 'cli', syncId: null }))?.value).toEqual(['40'])
   })
 
-  it('refuses a watermark whose values do not match its cursor columns', () => {
-    expect(() => repo.save(key(), { cursorColumns: ['a', 'b'], value: ['1'], jobId: null })).toThrow(/one value per cursor column/)
-    expect(() => repo.save(key(), { cursorColumns: [], value: [], jobId: null })).toThrow(/one value per cursor column/)
+  it('refuses a watermark with more values than cursor columns, or none; a held-back tuple keeps its leading value', () => {
+    expect(() => repo.save(key(), { cursorColumns: ['a'], value: ['1', '2'], jobId: null })).toThrow(/a value for its leading cursor column/)
+    expect(() => repo.save(key(), { cursorColumns: [], value: [], jobId: null })).toThrow(/a value for its leading cursor column/)
+    expect(() => repo.save(key(), { cursorColumns: ['a', 'b'], value: [], jobId: null })).toThrow(/a value for its leading cursor column/)
     expect(repo.get(key())).toBeNull()
+    repo.save(key(), { cursorColumns: ['a', 'b'], value: ['1'], jobId: null })
+    expect(repo.get(key())).toMatchObject({ cursorColumns: ['a', 'b'], value: ['1'] })
+  })
+
+  it('serves the engine a store per scope: load, save and reset by table pair', () => {
+    const store = repo.store('cli', null, 'job-1')
+    const ref = { sourceServer: 's1', targetServer: 't1', sourceDatabase: 'shop', targetDatabase: 'copy', source: 'orders', target: 'orders' }
+    expect(store.load(ref)).toBeNull()
+    store.save(ref, { cursorColumns: ['updated_at'], value: ['2026-01-01 00:00:00.000001'] })
+    expect(store.load(ref)).toEqual({ cursorColumns: ['updated_at'], value: ['2026-01-01 00:00:00.000001'] })
+    expect(repo.store('sync:x', null).load(ref)).toBeNull()
+    expect(store.load({ ...ref, targetServer: 't2' })).toBeNull()
+    store.reset(ref)
+    expect(store.load(ref)).toBeNull()
   })
 })

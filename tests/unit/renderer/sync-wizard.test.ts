@@ -289,6 +289,7 @@ describe('sync summaries', () => {
     const t = (target: string, action: SyncPlanTable['action'], targetExists: boolean): SyncPlanTable => ({
       source: target,
       target,
+      mode: 'full',
       action,
       targetExists,
       rowsEstimated: 1,

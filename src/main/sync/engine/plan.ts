@@ -1,13 +1,15 @@
 import type { Connection } from 'mysql2/promise'
 import { AppError } from '../../../shared/errors'
 import { checkWhereFilter } from './read/where-filter'
-import { databaseExists, listTables, readTableInfo, tableExists } from './schema/table-info'
+import { databaseExists, listTables, readTableInfo, tableExists, type TableInfo } from './schema/table-info'
 import { buildLoadDdl } from './schema/ddl'
 import { findLeftovers, type LeftoverRun } from './leftovers'
 import { preflight, type PreflightProblem } from './preflight'
 import { oneShotTag } from './session/run-tag'
 import { serverIdentity } from './run'
-import type { OnExists, RunOptions, TableTask } from './types'
+import type { TableMode } from '../../../shared/syncs'
+import type { OnExists, RunOptions, StoredWatermark, TableTask, WatermarkStore } from './types'
+import { cursorColumns, incrementalProblem } from './modes/incremental'
 
 /**
  * Turning a selection (explicit tables, or all tables with include/exclude globs) into the task
@@ -15,7 +17,7 @@ import type { OnExists, RunOptions, TableTask } from './types'
  */
 
 export interface TableSelection {
-  tables?: { source: string; target?: string; where?: string; excludeColumns?: string[]; mode?: 'full' }[]
+  tables?: { source: string; target?: string; where?: string; excludeColumns?: string[]; mode?: TableMode; cursor?: string[] }[]
   allTables?: { include?: string[]; exclude?: string[] }
 }
 
@@ -54,7 +56,11 @@ export async function resolveTasks(sourceMeta: Connection, sourceDb: string, sel
 }
 
 function toTask(t: NonNullable<TableSelection['tables']>[number]): TableTask {
-  const task: TableTask = { source: t.source, target: t.target || t.source, excludeColumns: t.excludeColumns ?? [], mode: 'full' }
+  const task: TableTask = { source: t.source, target: t.target || t.source, excludeColumns: t.excludeColumns ?? [], mode: t.mode ?? 'full' }
+  if (task.mode === 'incremental') {
+    if (!t.cursor?.length) throw new AppError('VALIDATION', `${t.source}: mode incremental needs a cursor column.`)
+    task.cursor = [...t.cursor]
+  }
   if (t.where !== undefined && t.where.trim() !== '') task.where = checkWhereFilter(t.where, t.source)
   return task
 }
@@ -62,7 +68,11 @@ function toTask(t: NonNullable<TableSelection['tables']>[number]): TableTask {
 export interface TablePlan {
   source: string
   target: string
-  action: 'create' | 'replace' | 'truncate' | 'append' | 'fail' | 'skip'
+  mode: TableMode
+  cursor?: string[]
+  /** Incremental: where the next run reads from; null when it copies the table whole. */
+  watermark?: string[] | null
+  action: 'create' | 'replace' | 'truncate' | 'append' | 'fail' | 'skip' | 'upsert'
   targetExists: boolean
   rowsEstimated: number
   keyless: boolean
@@ -78,7 +88,8 @@ export async function planTables(
   sourceDb: string,
   targetDb: string,
   tasks: TableTask[],
-  onExists: OnExists
+  onExists: OnExists,
+  watermarkOf: (t: TableTask) => StoredWatermark | null = () => null
 ): Promise<TablePlan[]> {
   const out: TablePlan[] = []
   for (const t of tasks) {
@@ -89,10 +100,28 @@ export async function planTables(
     if (!info.key) notes.push('no primary or unique NOT NULL key: copied in one stream')
     if (t.where) notes.push(`only rows where ${t.where}`)
     if (t.excludeColumns.length) notes.push(`without column(s) ${t.excludeColumns.join(', ')}`)
+    let action: TablePlan['action'] = exists ? onExists : 'create'
+    const incremental: Pick<TablePlan, 'cursor' | 'watermark'> = {}
+    if (t.mode === 'incremental') {
+      const w = watermarkOf(t)
+      const usable = w && w.cursorColumns.join('\0') === (t.cursor ?? []).join('\0') ? w.value : null
+      incremental.cursor = t.cursor
+      incremental.watermark = exists ? usable : null
+      if (exists && usable) {
+        action = 'upsert'
+        notes.push(`reads rows where (${(t.cursor ?? []).slice(0, usable.length).join(', ')}) >= (${usable.join(', ')}) and upserts them`)
+      } else {
+        if (exists && onExists !== 'fail') action = 'replace'
+        notes.push(`${usable && !exists ? 'the target table is missing: ' : ''}copied whole this time, then read from the watermark the copy records`)
+      }
+      notes.push(...incrementalNotes(info, t))
+    }
     out.push({
       source: t.source,
       target: t.target,
-      action: exists ? onExists : 'create',
+      mode: t.mode,
+      ...incremental,
+      action,
       targetExists: exists,
       rowsEstimated: info.rowsEstimate,
       keyless: !info.key,
@@ -103,6 +132,23 @@ export async function planTables(
     })
   }
   return out
+}
+
+/** What an operator should know about a table's incremental reads: its cursor's blind spots. */
+export function incrementalNotes(info: TableInfo, t: TableTask): string[] {
+  const notes: string[] = []
+  const problem = incrementalProblem(info, t)
+  if (problem) return [problem]
+  const cursor = cursorColumns(info, t)
+  if (cursor[0]!.kind !== 'temporal') {
+    notes.push(
+      `${cursor[0]!.name} is not a time: updates are read only when they change it, and a row that gets a lower value and commits after a run (a long transaction) is missed by the reads; the run's verification finds both and repairs them`
+    )
+  }
+  const nullable = cursor.filter((c) => c.nullable).map((c) => c.name)
+  if (nullable.length) notes.push(`rows whose ${nullable.join(', ')} is NULL are never read by incremental runs (NULL is never >= a watermark); verification repairs them`)
+  notes.push('deletes on the source are not carried by incremental runs (a full run carries them)')
+  return notes
 }
 
 export interface RunPlan {
@@ -128,13 +174,28 @@ export async function planRun(
   targetDb: string,
   tasks: TableTask[],
   options: RunOptions,
-  resumable?: (tag: string) => boolean | undefined
+  resumable?: (tag: string) => boolean | undefined,
+  watermarks?: WatermarkStore
 ): Promise<RunPlan> {
   const targetDbExists = await databaseExists(targetMeta, targetDb)
-  const tables = await planTables(sourceMeta, targetMeta, sourceDb, targetDb, tasks, options.onExists)
-  const checked = await preflight({ sourceMeta, targetMeta, sourceDb, targetDb, targetDbExists, tasks, options, runTag: oneShotTag() })
+  const sourceServer = await serverIdentity(sourceMeta)
+  const targetServer = await serverIdentity(targetMeta)
+  const watermarkOf = (t: TableTask): StoredWatermark | null =>
+    watermarks?.load({ sourceServer, targetServer, sourceDatabase: sourceDb, targetDatabase: targetDb, source: t.source, target: t.target }) ?? null
+  const tables = await planTables(sourceMeta, targetMeta, sourceDb, targetDb, tasks, options.onExists, watermarkOf)
+  const checked = await preflight({
+    sourceMeta,
+    targetMeta,
+    sourceDb,
+    targetDb,
+    targetDbExists,
+    tasks,
+    options,
+    runTag: oneShotTag(),
+    readsPastWatermark: (t) => tables.find((p) => p.source === t.source)?.action === 'upsert'
+  })
   // On one server, the target's processlist already shows the source's statements.
-  const sameServer = (await serverIdentity(sourceMeta)) === (await serverIdentity(targetMeta))
+  const sameServer = sourceServer === targetServer
   const leftovers = targetDbExists ? await findLeftovers(targetMeta, targetDb, { source: sameServer ? undefined : sourceMeta, resumable }) : []
   return { tables, problems: checked.problems, notes: checked.notes, leftovers, swap: options.swap ?? 'together' }
 }

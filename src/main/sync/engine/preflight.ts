@@ -9,6 +9,7 @@ import { taggedName } from './swap'
 import { readTableInfo, tableExists, type TableInfo } from './schema/table-info'
 import type { RunOptions, TableTask } from './types'
 import { checkFilterOnSource } from './read/where-filter'
+import { incrementalProblem } from './modes/incremental'
 
 /**
  * What a run checks before its first write, and what `syncs.validate`, `syncs.plan` and
@@ -41,6 +42,8 @@ export interface PreflightInput {
   allTargets?: string[]
   options: RunOptions
   runTag: string
+  /** Incremental tables that have a watermark for their cursor: they read past it instead of being copied whole. */
+  readsPastWatermark?(task: TableTask): boolean
 }
 
 export interface PreflightResult {
@@ -77,6 +80,10 @@ export async function preflight(input: PreflightInput): Promise<PreflightResult>
     } catch (err) {
       add('VALIDATION', (err as Error).message)
     }
+    if (task.mode === 'incremental') {
+      const p = incrementalProblem(info, task)
+      if (p) add('VALIDATION', p)
+    }
     if (task.where !== undefined) {
       try {
         await checkFilterOnSource(input.sourceMeta, input.sourceDb, task.source, task.where, info.columns.map((c) => c.name))
@@ -85,11 +92,15 @@ export async function preflight(input: PreflightInput): Promise<PreflightResult>
       }
     }
     const exists = input.targetDbExists && (await tableExists(input.targetMeta, input.targetDb, task.target))
-    let creates = !exists || options.onExists === 'replace'
-    if (exists && options.onExists === 'fail') {
+    // An incremental table reading past its watermark writes into the table as it is (as append
+    // does); one without a watermark is copied whole first, replacing what is there.
+    const readsPast = task.mode === 'incremental' && exists && (input.readsPastWatermark?.(task) ?? false)
+    const onExists = task.mode !== 'incremental' ? options.onExists : readsPast ? 'append' : options.onExists === 'fail' ? 'fail' : 'replace'
+    let creates = !exists || onExists === 'replace'
+    if (exists && onExists === 'fail') {
       add('TARGET_EXISTS', `Target table ${input.targetDb}.${task.target} exists and onExists is "fail".`)
     }
-    if (exists && (options.onExists === 'truncate' || options.onExists === 'append')) {
+    if (exists && (onExists === 'truncate' || onExists === 'append')) {
       const [rows] = await input.targetMeta.query<RowDataPacket[]>(`SHOW CREATE TABLE ${quoteQualified(input.targetDb, task.target)}`)
       const diffs = diffCreate(expectedTargetDdl(info, task), String(rows[0]?.['Create Table'] ?? ''))
       if (diffs.length > 0) {
@@ -97,7 +108,8 @@ export async function preflight(input: PreflightInput): Promise<PreflightResult>
         else {
           add(
             'SCHEMA_MISMATCH',
-            `Target table ${input.targetDb}.${task.target} differs from the source: ${diffs.slice(0, 3).join('; ')}${diffs.length > 3 ? ` (and ${diffs.length - 3} more)` : ''}.`,
+            `Target table ${input.targetDb}.${task.target} differs from the source: ${diffs.slice(0, 3).join('; ')}${diffs.length > 3 ? ` (and ${diffs.length - 3} more)` : ''}.` +
+              (readsPast ? ' An incremental run cannot apply rows to the old definition: run with recreateOnMismatch to copy the table whole with the new one.' : ''),
             { differences: diffs }
           )
         }
@@ -206,6 +218,8 @@ async function missingPrivileges(input: PreflightInput, creates: boolean): Promi
     ['insert', 'INSERT'],
     ['delete', 'DELETE']
   ]
+  // Upserts (incremental) change rows in place.
+  if (input.tasks.some((t) => t.mode === 'incremental')) need.push(['update', 'UPDATE'])
   if (creates) need.push(['create', 'CREATE'], ['drop', 'DROP'], ['alter', 'ALTER'])
   else if (input.options.onExists === 'truncate') need.push(['drop', 'DROP'])
   const missing = need.filter(([k]) => !held[k]).map(([, name]) => name)

@@ -2,6 +2,7 @@ import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { AppError } from '../../../shared/errors'
 import { quoteIdent, quoteQualified } from '../mysql/identifiers'
 import { copyTable, errorBody, type DdlSessions, type TableContext, type WriterPool, type WriterSlot } from './modes/full'
+import { syncIncremental, type IncrementalContext, type IncrementalOutcome, type OpenTransactions } from './modes/incremental'
 import { openSession, type Endpoint } from './session/endpoint'
 import { clearLeftovers, describeCleared, describeLeftovers, findLeftovers, finishOwnSwap, type ClearedLeftovers, type LeftoverRun } from './leftovers'
 import { preflight, preflightError } from './preflight'
@@ -15,7 +16,7 @@ import type { SqlDialect } from './read/encoding'
 import { isTransientError } from './session/transient'
 import { BulkWriter } from './write/bulk-writer'
 import type { SwapMode } from '../../../shared/syncs'
-import { pendingResult, type RunHooks, type RunOptions, type TableResult, type TableTask, type WritePath, type WritePathOption } from './types'
+import { pendingResult, type RunHooks, type RunOptions, type StoredWatermark, type TableResult, type TableTask, type WatermarkRef, type WritePath, type WritePathOption } from './types'
 import { bulkOperations } from './session/wire'
 
 /**
@@ -327,7 +328,9 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
     if (!(await databaseExists(sourceMeta, spec.sourceDatabase))) {
       throw new AppError('TABLE_NOT_FOUND', `Source database ${spec.sourceDatabase} does not exist on ${spec.source.label}.`)
     }
-    const sameServer = (await serverIdentity(sourceMeta)) === (await serverIdentity(targetMeta))
+    const sourceServer = await serverIdentity(sourceMeta)
+    const targetServer = await serverIdentity(targetMeta)
+    const sameServer = sourceServer === targetServer
     if (sameServer && spec.sourceDatabase === spec.targetDatabase) {
       const same = spec.tables.find((t) => t.source === t.target)
       if (same) throw new AppError('SAME_TABLE', `Source and target are the same table (${spec.sourceDatabase}.${same.source}) on the same server.`)
@@ -349,7 +352,11 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
       tasks: spec.tables.filter((t) => !spec.done?.has(t.source)),
       allTargets: spec.tables.map((t) => t.target),
       options: spec.options,
-      runTag
+      runTag,
+      readsPastWatermark: (t) => {
+        const w = hooks.watermarks?.load({ sourceServer, targetServer, sourceDatabase: spec.sourceDatabase, targetDatabase: spec.targetDatabase, source: t.source, target: t.target })
+        return Boolean(w && w.cursorColumns.join('\0') === (t.cursor ?? []).join('\0'))
+      }
     })
     for (const n of checked.notes) log('info', n)
     if (checked.problems.length) throw preflightError(checked.problems)
@@ -386,6 +393,9 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
     // The run's one moment for NOW() and its kin in row filters (see startSnapshot).
     const [clockRows] = await sourceMeta.query<RowDataPacket[]>('SELECT UNIX_TIMESTAMP(NOW(6)) AS t')
     const clock = String(clockRows[0]?.t)
+    // At the same moment: a transaction open when the readers take their snapshot either was open
+    // now or started after now (and its rows carry cursor values from after now).
+    const openTransactions = spec.tables.some((t) => t.mode === 'incremental') ? await readOpenTransactions(sourceMeta) : { oldestAgeSeconds: 0 }
     readers = await openReaders(source, parallel, { wantGlobal: parallel > 1 || spec.tables.length > 1, clock })
     summary.consistency = readers.consistency
     log(
@@ -401,7 +411,27 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
     if (swapMode === 'together' && spec.tables.length > 1) log('info', 'tables are switched in together once every table is loaded and verified (swap: together)')
     signal?.throwIfAborted()
 
-    const ctx: TableContext = {
+    const watermarkRef = (t: TableTask): WatermarkRef => ({
+      sourceServer,
+      targetServer,
+      sourceDatabase: spec.sourceDatabase,
+      targetDatabase: spec.targetDatabase,
+      source: t.source,
+      target: t.target
+    })
+    /** A table is in place: its watermark moves on (incremental), or is forgotten (copied whole under another mode). */
+    const settleWatermark = (task: TableTask, w: StoredWatermark | undefined): void => {
+      if (!hooks.watermarks) return
+      try {
+        if (task.mode !== 'incremental') hooks.watermarks.reset(watermarkRef(task))
+        else if (w) hooks.watermarks.save(watermarkRef(task), w)
+      } catch (err) {
+        log('error', `could not record the watermark of ${task.source}: ${errorBody(err).message}`)
+      }
+    }
+    const ctx: IncrementalContext = {
+      watermarkRef,
+      openTransactions,
       sourceDb: spec.sourceDatabase,
       targetDb: spec.targetDatabase,
       sourceMeta,
@@ -424,16 +454,17 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
       const cp = spec.done?.has(task.source) ? hooks.checkpoints?.load(task.source) : null
       if (cp?.foreignKeys?.length) fks.push({ source: task.source, table: task.target, clauses: cp.foreignKeys.map((c) => retargetForeignKey(c, renames)) })
     }
-    const ready: { i: number; task: TableTask; pair: SwapPair; foreignKeys: string[] }[] = []
+    const ready: { i: number; task: TableTask; pair: SwapPair; foreignKeys: string[]; watermark?: StoredWatermark }[] = []
     const todo = spec.tables.map((t, i) => ({ t, i })).filter(({ t }) => !spec.done?.has(t.source))
     let next = 0
     const tableWorker = async (): Promise<void> => {
       while (next < todo.length) {
         if (signal?.aborted) return
         const { t: task, i } = todo[next++]!
-        const outcome = await copyTable(task, ctx)
+        const outcome: IncrementalOutcome = task.mode === 'incremental' ? await syncIncremental(task, ctx) : await copyTable(task, ctx)
         summary.tables[i] = outcome.result
-        if (outcome.pendingSwap) ready.push({ i, task, pair: outcome.pendingSwap, foreignKeys: outcome.foreignKeys })
+        if (outcome.result.status === 'done') settleWatermark(task, outcome.watermark)
+        if (outcome.pendingSwap) ready.push({ i, task, pair: outcome.pendingSwap, foreignKeys: outcome.foreignKeys, watermark: outcome.watermark })
         else if (outcome.foreignKeys.length) fks.push({ source: task.source, table: task.target, clauses: outcome.foreignKeys.map((c) => retargetForeignKey(c, renames)) })
       }
     }
@@ -454,6 +485,7 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
         await callOff(ctx, ready, summary, `Not switched in: ${why}, and the run switches its tables in together (swap: together); the target table was left as it was.`, cause)
       } else {
         swapError = await switchInTogether(ctx, ready, summary, log)
+        for (const r of ready) if (summary.tables[r.i]!.status === 'done') settleWatermark(r.task, r.watermark)
         // After a swap that did not finish, the old tables still hold the constraint names.
         for (const r of swapError ? [] : ready) {
           if (summary.tables[r.i]!.status === 'done' && r.foreignKeys.length) fks.push({ source: r.task.source, table: r.task.target, clauses: r.foreignKeys.map((c) => retargetForeignKey(c, renames)) })
@@ -524,6 +556,31 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
     await Promise.all(locks.map((l) => l.release()))
     summary.finishedAt = Date.now()
     summary.durationMs = summary.finishedAt - startedAt
+  }
+}
+
+/**
+ * The age of the oldest transaction on the source that had written rows (its rows may commit after
+ * the run reads, with cursor values from when it wrote them). innodb_trx shows its start in the
+ * server's system time zone, so the age is taken in that zone; the engine's session zone is put back.
+ * InnoDB refreshes that view only after it went unread for 100 ms, so a young transaction may not
+ * show (nor any, while something reads the view more often): the lag window (sync.incremental_lag)
+ * covers that.
+ */
+async function readOpenTransactions(conn: Connection): Promise<OpenTransactions> {
+  try {
+    await conn.query("SET SESSION time_zone = 'SYSTEM'")
+    const [rows] = await conn.query<RowDataPacket[]>(
+      'SELECT COALESCE(MAX(TIMESTAMPDIFF(MICROSECOND, trx_started, NOW(6))), 0) / 1e6 AS age FROM information_schema.INNODB_TRX WHERE trx_rows_modified > 0 AND trx_mysql_thread_id <> CONNECTION_ID()'
+    )
+    // Meta sessions answer raw bytes.
+    const age = Number(String(rows[0]?.age ?? 0))
+    if (!Number.isFinite(age)) return { oldestAgeSeconds: null, unreadable: `unexpected transaction age ${String(rows[0]?.age)}` }
+    return { oldestAgeSeconds: Math.max(0, Math.ceil(age)) }
+  } catch (err) {
+    return { oldestAgeSeconds: null, unreadable: errorBody(err).message }
+  } finally {
+    await conn.query("SET SESSION time_zone = '+00:00'")
   }
 }
 

@@ -1,4 +1,4 @@
-import { WRITE_PATHS, type JobTable, type SwapMode, type WritePathOption } from '../../../shared/syncs'
+import { WRITE_PATHS, type JobTable, type SwapMode, type TableMode, type WritePathOption } from '../../../shared/syncs'
 import type { FirstDifference } from './compare/verify'
 
 export type OnExists = 'replace' | 'truncate' | 'append' | 'fail'
@@ -9,7 +9,9 @@ export interface TableTask {
   target: string
   where?: string
   excludeColumns: string[]
-  mode: 'full'
+  mode: TableMode
+  /** Incremental: the cursor column(s), compared as a tuple. */
+  cursor?: string[]
 }
 
 export interface RunOptions {
@@ -24,6 +26,36 @@ export interface RunOptions {
   writePath?: WritePathOption
   /** When loaded tables are switched in (see SWAP_MODES); default `together`. */
   swap?: SwapMode
+  /**
+   * Incremental: how far (seconds) a temporal watermark is held back below the largest cursor value
+   * read, beyond the age of the oldest open writing transaction, for clocks that disagree (the
+   * application's and the server's). Rows in that window are read again next time (upserts, unchanged).
+   */
+  lagSeconds?: number
+}
+
+/** What identifies a table's watermark within the run's store (the run adds the servers' identities). */
+export interface WatermarkRef {
+  sourceServer: string
+  targetServer: string
+  sourceDatabase: string
+  targetDatabase: string
+  source: string
+  target: string
+}
+
+export interface StoredWatermark {
+  cursorColumns: string[]
+  /** One value per leading cursor column (a held-back tuple keeps only its first column). */
+  value: string[]
+}
+
+/** Where incremental runs keep their watermarks (saved syncs: per sync; one-shot CLI runs: the data dir). */
+export interface WatermarkStore {
+  load(ref: WatermarkRef): StoredWatermark | null
+  save(ref: WatermarkRef, w: StoredWatermark): void
+  /** A table copied whole under another mode forgets its watermark. */
+  reset(ref: WatermarkRef): void
 }
 
 /**
@@ -43,6 +75,7 @@ export const DEFAULT_RUN_OPTIONS: RunOptions = {
   recreateOnMismatch: false,
   verify: true,
   swap: 'together',
+  lagSeconds: 60,
   objects: { views: false, triggers: false, routines: false }
 }
 
@@ -131,16 +164,18 @@ export interface RunHooks {
    * them, undefined (not this store's) keeps them and reports them (leftovers.ts).
    */
   resumable?(tag: string): boolean | undefined
+  /** Incremental tables' watermarks; without it every incremental table is copied whole each run. */
+  watermarks?: WatermarkStore
   /** Called before each statement of the final swap (swap.ts SwapStep); fault tests throw here. */
   swapStep?(step: import('./swap').SwapStep, detail: string): void | Promise<void>
 }
 
 /** A table's result before any work: every counter at zero, status pending. */
-export function pendingResult(task: Pick<TableTask, 'source' | 'target'>): TableResult {
+export function pendingResult(task: Pick<TableTask, 'source' | 'target'> & { mode?: TableTask['mode'] }): TableResult {
   return {
     source: task.source,
     target: task.target,
-    mode: 'full',
+    mode: task.mode ?? 'full',
     status: 'pending',
     rowsEstimated: 0,
     rowsRead: 0,

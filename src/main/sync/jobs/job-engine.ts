@@ -13,6 +13,7 @@ import { backoffDelay, isTransientError } from '../engine/session/transient'
 import { DEFAULT_RUN_OPTIONS, type RunHooks, type RunOptions, type TableCheckpoint, type TableResult, type TableTask } from '../engine/types'
 import { quoteQualified } from '../mysql/identifiers'
 import { JobRepository } from '../store/job-repository'
+import { syncScope, WatermarkRepository } from '../store/watermark-repository'
 import type { SyncRepository } from '../store/sync-repository'
 
 /**
@@ -32,6 +33,8 @@ const PROGRESS_EVERY_MS = 250
 
 export class JobEngine implements Lifecycle {
   readonly repo: JobRepository
+  /** Where incremental tables of saved syncs read from next (per sync and table pair). */
+  readonly watermarks: WatermarkRepository
   private accepting = false
   private readonly queue: string[] = []
   private readonly running = new Map<string, Running>()
@@ -43,6 +46,7 @@ export class JobEngine implements Lifecycle {
 
   constructor(private readonly deps: Deps) {
     this.repo = new JobRepository(deps.db)
+    this.watermarks = new WatermarkRepository(deps.db)
   }
 
   /** Wiring done by the composition root after the managers exist. */
@@ -372,7 +376,7 @@ export class JobEngine implements Lifecycle {
     const connections = this.connections!
     connections.assertWritableTarget(sync.targetConnectionId)
     const [source, target] = await Promise.all([connections.endpoint(sync.sourceConnectionId), connections.endpoint(sync.targetConnectionId)])
-    const options = runOptions(sync, this.deps.config()['sync.batch_size'])
+    const options = runOptions(sync, this.deps.config()['sync.batch_size'], this.deps.config()['sync.incremental_lag'])
     let tasks = this.repo.snapshotTasks<TableTask>(jobId)
     if (!tasks) {
       const meta = await openSession(source, 'meta')
@@ -397,6 +401,7 @@ export class JobEngine implements Lifecycle {
       { source, target, sourceDatabase: sync.sourceDatabase, targetDatabase: sync.targetDatabase, tables: tasks, options, runTag: runTagOf(jobId), done },
       {
         ...hooks,
+        watermarks: this.watermarks.store(syncScope(sync.id), sync.id, jobId),
         // Shadow tables of this store's jobs that may still continue are theirs (leftovers.ts).
         resumable: (tag) => this.repo.tagMayResume(tag),
         checkpoints: {
@@ -508,9 +513,10 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   })
 }
 
-export function runOptions(sync: SyncConfig, batchSize: number): RunOptions {
+export function runOptions(sync: SyncConfig, batchSize: number, lagMs = 60_000): RunOptions {
   const o = sync.options ?? {}
   return {
+    lagSeconds: lagMs / 1000,
     ...DEFAULT_RUN_OPTIONS,
     chunkRows: o.chunkRows ?? Math.max(batchSize, 1),
     parallelism: o.parallelism ?? DEFAULT_RUN_OPTIONS.parallelism,

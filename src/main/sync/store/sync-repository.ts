@@ -21,6 +21,8 @@ interface MappingRow {
   where_filter: string | null
   exclude_columns: string
   mode: string
+  /** Per-mapping settings as JSON: `cursor` (incremental). */
+  options: string
 }
 
 /** Sync configurations and their table mappings in the metadata store. */
@@ -82,15 +84,17 @@ export class SyncRepository {
 
   private writeMappings(syncId: string, tables: TableMapping[]): void {
     const ins = this.db.prepare(
-      `INSERT INTO table_mappings (sync_id, position, source_table, target_table, where_filter, exclude_columns, mode)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`
+      `INSERT INTO table_mappings (sync_id, position, source_table, target_table, where_filter, exclude_columns, mode, options)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
     )
-    tables.forEach((t, i) => ins.run(syncId, i, t.source, t.target ?? null, t.where ?? null, JSON.stringify(t.excludeColumns ?? []), t.mode ?? 'full'))
+    tables.forEach((t, i) =>
+      ins.run(syncId, i, t.source, t.target ?? null, t.where ?? null, JSON.stringify(t.excludeColumns ?? []), t.mode ?? 'full', JSON.stringify(t.cursor ? { cursor: t.cursor } : {}))
+    )
   }
 
   private toConfig(r: SyncRow): SyncConfig {
     const maps = this.db
-      .prepare('SELECT source_table, target_table, where_filter, exclude_columns, mode FROM table_mappings WHERE sync_id = ? ORDER BY position')
+      .prepare('SELECT source_table, target_table, where_filter, exclude_columns, mode, options FROM table_mappings WHERE sync_id = ? ORDER BY position')
       .all(r.id) as MappingRow[]
     const tables: TableMapping[] = maps.map((m) => {
       const t: TableMapping = { source: m.source_table }
@@ -98,7 +102,9 @@ export class SyncRepository {
       if (m.where_filter) t.where = m.where_filter
       const ex = JSON.parse(m.exclude_columns) as string[]
       if (ex.length) t.excludeColumns = ex
-      t.mode = m.mode as 'full'
+      t.mode = m.mode as TableMapping['mode']
+      const o = JSON.parse(m.options || '{}') as { cursor?: string[] }
+      if (o.cursor?.length) t.cursor = o.cursor
       return t
     })
     const cfg: SyncConfig = {

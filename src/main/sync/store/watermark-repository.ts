@@ -1,4 +1,5 @@
 import type { Db } from './database'
+import type { WatermarkRef, WatermarkStore } from '../engine/types'
 
 /**
  * Where an incremental run of a table reads from next time (issue 13): the largest cursor value it
@@ -51,8 +52,9 @@ export class WatermarkRepository {
    * nothing about the new cursor (the caller starts such a table over with a full copy first).
    */
   save(key: WatermarkKey, w: { cursorColumns: string[]; value: string[]; jobId: string | null }, now = Date.now()): void {
-    if (w.cursorColumns.length === 0 || w.cursorColumns.length !== w.value.length) {
-      throw new Error(`a watermark needs one value per cursor column (${w.cursorColumns.length} columns, ${w.value.length} values)`)
+    // A held-back tuple keeps its leading column only (modes/incremental.ts holdBack).
+    if (w.cursorColumns.length === 0 || w.value.length === 0 || w.value.length > w.cursorColumns.length) {
+      throw new Error(`a watermark needs a value for its leading cursor column(s) (${w.cursorColumns.length} columns, ${w.value.length} values)`)
     }
     this.db
       .prepare(
@@ -67,6 +69,28 @@ export class WatermarkRepository {
   /** Forgets one table's watermark (`--reset-watermark`, a mapping whose cursor changed). */
   reset(key: WatermarkKey): boolean {
     return this.db.prepare(`DELETE FROM watermarks WHERE ${KEY_WHERE}`).run(params(key)).changes > 0
+  }
+
+  /** The engine's view of the watermarks of one scope (a saved sync, or the CLI's one-shot runs). */
+  store(scope: string, syncId: string | null, jobId: string | null = null): WatermarkStore {
+    const key = (r: WatermarkRef): WatermarkKey => ({
+      scope,
+      syncId,
+      sourceServer: r.sourceServer,
+      sourceDatabase: r.sourceDatabase,
+      sourceTable: r.source,
+      targetServer: r.targetServer,
+      targetDatabase: r.targetDatabase,
+      targetTable: r.target
+    })
+    return {
+      load: (r) => {
+        const w = this.get(key(r))
+        return w ? { cursorColumns: w.cursorColumns, value: w.value } : null
+      },
+      save: (r, w) => this.save(key(r), { ...w, jobId }),
+      reset: (r) => void this.reset(key(r))
+    }
   }
 
   /** Every watermark of a saved sync (its plan shows where each table reads from). */

@@ -13,6 +13,7 @@ import { checkWhereFilter } from '../engine/read/where-filter'
 import type { JobEngine } from '../jobs/job-engine'
 import { runOptions } from '../jobs/job-engine'
 import { SyncRepository } from '../store/sync-repository'
+import { syncScope } from '../store/watermark-repository'
 import type { Scheduler } from '../jobs/scheduler'
 import { validateSchedule } from '../jobs/schedule-rules'
 
@@ -155,14 +156,18 @@ export class SyncManager {
       const tasks = await resolveTasks(src, sync.sourceDatabase, { tables: sync.tables, allTables: sync.allTables })
       tables = tasks.map((t) => ({ source: t.source, target: t.target }))
       if (tasks.length === 0) problems.push({ code: 'VALIDATION', message: 'No table matches the selection.' })
-      const same = (await serverIdentity(src)) === (await serverIdentity(dst)) && sync.sourceDatabase === sync.targetDatabase
+      const sourceServer = await serverIdentity(src)
+      const targetServer = await serverIdentity(dst)
+      const same = sourceServer === targetServer && sync.sourceDatabase === sync.targetDatabase
+      // A draft has no watermarks yet: its incremental tables would be copied whole first.
+      const marks = this.jobs.watermarks.store(syncScope('id' in sync && typeof sync.id === 'string' ? sync.id : ''), null)
       for (const t of tasks) {
         if (same && t.source === t.target) {
           problems.push({ code: 'SAME_TABLE', message: `${t.source} would be copied onto itself (same server, database and table).`, table: t.source })
         }
       }
       // The checks a run makes before its first write.
-      const options = runOptions({ ...sync, options: sync.options } as SyncConfig, this.deps.config()['sync.batch_size'])
+      const options = runOptions({ ...sync, options: sync.options } as SyncConfig, this.deps.config()['sync.batch_size'], this.deps.config()['sync.incremental_lag'])
       const checked = await preflight({
         sourceMeta: src,
         targetMeta: dst,
@@ -171,7 +176,11 @@ export class SyncManager {
         targetDbExists: await databaseExists(dst, sync.targetDatabase),
         tasks,
         options,
-        runTag: oneShotTag()
+        runTag: oneShotTag(),
+        readsPastWatermark: (t) => {
+          const w = marks.load({ sourceServer, targetServer, sourceDatabase: sync.sourceDatabase, targetDatabase: sync.targetDatabase, source: t.source, target: t.target })
+          return Boolean(w && w.cursorColumns.join('\0') === (t.cursor ?? []).join('\0'))
+        }
       })
       problems.push(...checked.problems)
     } catch (err) {
@@ -194,8 +203,8 @@ export class SyncManager {
       await src.query('SET SESSION TRANSACTION READ ONLY')
       dst = await openSession(target, 'write')
       const tasks = await resolveTasks(src, sync.sourceDatabase, { tables: sync.tables, allTables: sync.allTables })
-      const options = runOptions(sync, this.deps.config()['sync.batch_size'])
-      const plan = await planRun(src, dst, sync.sourceDatabase, sync.targetDatabase, tasks, options, (tag) => this.jobs.repo.tagMayResume(tag))
+      const options = runOptions(sync, this.deps.config()['sync.batch_size'], this.deps.config()['sync.incremental_lag'])
+      const plan = await planRun(src, dst, sync.sourceDatabase, sync.targetDatabase, tasks, options, (tag) => this.jobs.repo.tagMayResume(tag), this.jobs.watermarks.store(syncScope(sync.id), sync.id))
       return {
         syncId: sync.id,
         sourceDatabase: sync.sourceDatabase,

@@ -77,7 +77,8 @@ export const PLAN_ACTION_COLOR: Record<SyncPlanTable['action'], string> = {
   truncate: 'red',
   append: 'blue',
   fail: 'red',
-  skip: 'gray'
+  skip: 'gray',
+  upsert: 'teal'
 }
 
 /** Existing target tables a run will change or refuse; the Run button asks first when there are any. */

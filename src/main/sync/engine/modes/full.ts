@@ -4,12 +4,12 @@ import { AppError, type ErrorBody } from '../../../../shared/errors'
 import { quoteIdent, quoteQualified } from '../../mysql/identifiers'
 import { keyFromJson, keyToJson, orderBy, planChunks, rangePredicate, rangesPartitionExactly, type ChunkRange, type KeyTuple } from '../read/chunks'
 import { buildLoadDdl, diffCreate, parseCreateTable, renderCreate, type LoadDdl } from '../schema/ddl'
-import { rawExpr, sqlTupleExpr, sqlTupleFromValues, tsvLineExpr, tsvLineFromValues, type SqlDialect } from '../read/encoding'
-import { abortReason, streamRawRows, streamRows } from '../read/row-stream'
+import type { SqlDialect } from '../read/encoding'
 import { readTableInfo, tableExists, type ColumnInfo, type TableInfo } from '../schema/table-info'
 import type { ReaderGroup } from '../session/snapshot'
 import { chunkSum, earlier, firstDifference, tableCount, type FirstDifference } from '../compare/verify'
-import type { ChunkSink, ChunkWriter } from '../write/writers'
+import { raceAbort, transferRows, type WriterPool, type WriterSlot } from '../write/transfer'
+import { acquire } from '../table-sessions'
 import { isConnectionLoss, isTransientError } from '../session/transient'
 import { executeSwap, planSwap, taggedName, type SwapPair } from '../swap'
 import { renameForeignKeys } from '../schema/constraint-names'
@@ -22,23 +22,8 @@ import { pendingResult, type OnExists, type RunHooks, type RunOptions, type Tabl
  * every table is loaded.
  */
 
-/**
- * A target session that writes chunks, and one that checks them. They are the same session on the
- * LOAD DATA path; the INSERT path writes over a `binary` session, where text in statements is taken
- * as raw bytes, so its checksum queries (which carry key values and names as text) use a second,
- * ordinary utf8mb4 session.
- */
-export interface WriterSlot {
-  writer: ChunkWriter
-  conn: Connection
-  check: Connection
-}
-
-export interface WriterPool {
-  acquire(): Promise<WriterSlot>
-  /** Gives a slot back; one whose sessions died is replaced by the pool. */
-  release(w: WriterSlot): void
-}
+export type { WriterPool, WriterSlot } from '../write/transfer'
+export { raceAbort }
 
 /** Target sessions for long DDL, so one table's index build does not hold up the shared metadata session. */
 export interface DdlSessions {
@@ -101,26 +86,6 @@ function settle<T>(p: Promise<T>): Promise<PromiseSettledResult<T>> {
  */
 export function shadowName(kind: 'new' | 'old', runTag: string, table: string): string {
   return taggedName(kind, runTag, table)
-}
-
-/** Resolves with `p`, or rejects as soon as `signal` aborts (the work itself is stopped elsewhere). */
-export function raceAbort<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return p
-  if (signal.aborted) return Promise.reject(abortReason(signal))
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortReason(signal))
-    signal.addEventListener('abort', onAbort, { once: true })
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(v)
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(e instanceof Error ? e : new Error(String(e)))
-      }
-    )
-  })
 }
 
 export async function copyTable(task: TableTask, ctx: TableContext): Promise<TableOutcome> {
@@ -697,14 +662,6 @@ interface ChunkCounts {
   bytes: number
 }
 
-/** Waits for a pooled session, unless `signal` aborts first; a session that arrives later goes back. */
-function acquire<T>(p: Promise<T>, signal: AbortSignal | undefined, giveBack: (v: T) => void): Promise<T> {
-  return raceAbort(p, signal).catch((err: unknown) => {
-    if (signal?.aborted) p.then(giveBack, () => undefined)
-    throw err
-  })
-}
-
 async function copyRange(
   ctx: TableContext,
   task: TableTask,
@@ -720,77 +677,22 @@ async function copyRange(
   let w: WriterSlot | undefined
   try {
     w = await acquire(ctx.writers.acquire(), signal, (x) => ctx.writers.release(x))
-    const writer = w.writer
-    const asSql = writer.path === 'insert'
     const pred = info.key ? rangePredicate(info.key, range) : { sql: '1=1', params: [] }
-    const filter = task.where ? ` AND (${task.where})` : ''
-    const order = info.key ? ` ORDER BY ${orderBy(info.key)}` : ''
-    const from = quoteQualified(ctx.sourceDb, task.source)
-    const lineExpr = asSql ? sqlTupleExpr(columns) : tsvLineExpr(columns, ctx.dialect)
-
-    type Pass = { read: number; written: number; bytes: number; skipped: number; warnings: number; warningSample?: string[] }
-    // One pass over the chunk into one writer statement (or transaction); all in or nothing.
-    const into = async (stream: (sink: ChunkSink, counts: Pass) => Promise<number>): Promise<Pass> => {
-      const sink: ChunkSink = await raceAbort(writer.begin(ctx.targetDb, loadTable, columns), signal)
-      const counts: Pass = { read: 0, written: 0, bytes: 0, skipped: 0, warnings: 0 }
-      try {
-        counts.read = await stream(sink, counts)
-        const ended = await raceAbort(sink.end(), signal)
-        counts.written = ended.rowsWritten
-        counts.warnings = ended.warnings
-        counts.warningSample = ended.warningSample
-        return counts
-      } catch (err) {
-        await sink.abort(err as Error).catch(() => undefined)
-        throw err
-      }
-    }
-    /** Rows the source rendered (or `render` builds) in the writer's line format. */
-    const pass = (sql: string, render: (row: (Buffer | null)[]) => Buffer | null): Promise<Pass> =>
-      into((sink, counts) =>
-        streamRows(
-          reader,
-          sql,
-          pred.params,
-          (row) => {
-            const line = render(row)
-            if (line === null) {
-              counts.skipped++
-              return
-            }
-            counts.bytes += line.length
-            return sink.push(line, 0, line.length)
-          },
-          signal
-        )
-      )
-
-    let r: Pass
-    if (writer.input === 'row') {
-      // Plain columns as the server's bytes, each text-protocol row handed to the writer as it is.
-      const sql = reader.format(`SELECT ${columns.map(rawExpr).join(', ')} FROM ${from} WHERE ${pred.sql}${filter}${order}`, pred.params)
-      r = await into((sink, counts) =>
-        streamRawRows(
-          reader,
-          sql,
-          (buf, start, end) => {
-            counts.bytes += end - start
-            return sink.push(buf, start, end)
-          },
-          signal
-        )
-      )
-    } else r = await pass(`SELECT ${lineExpr} FROM ${from} WHERE ${pred.sql}${filter}${order}`, (row) => row[0] ?? null)
-    if (r.skipped > 0) {
-      // The server could not render these rows in one value (larger than its max_allowed_packet):
-      // redo the chunk with the values fetched one by one and rendered here. Rare: rows of many MB.
-      ctx.hooks.log?.('info', `chunk ${range.index}: ${r.skipped} row(s) too large to render on the source; re-reading the chunk value by value`, task.source)
-      if (append) throw new AppError('COPY_FAILED', `Rows of ${task.source} are too large to render on the source; they cannot be appended safely. Use replace or truncate.`)
-      await clearRange(ctx, info, loadTable, range)
-      r = await pass(`SELECT ${columns.map(rawExpr).join(', ')} FROM ${from} WHERE ${pred.sql}${filter}${order}`, (row) =>
-        asSql ? sqlTupleFromValues(columns, row) : tsvLineFromValues(columns, row)
-      )
-    }
+    const r = await transferRows({
+      reader,
+      slot: w,
+      sourceDb: ctx.sourceDb,
+      sourceTable: task.source,
+      targetDb: ctx.targetDb,
+      loadTable,
+      columns,
+      dialect: ctx.dialect,
+      where: { sql: task.where ? `${pred.sql} AND (${task.where})` : pred.sql, params: pred.params },
+      order: info.key ? orderBy(info.key) : '',
+      signal,
+      clear: append ? null : async () => void (await clearRange(ctx, info, loadTable, range)),
+      log: (m) => ctx.hooks.log?.('info', `chunk ${range.index}: ${m}`, task.source)
+    })
     result.rowsRead += r.read
     result.rowsWritten += r.written
     if (r.warnings > 0) {

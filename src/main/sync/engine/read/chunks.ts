@@ -24,13 +24,13 @@ export interface Predicate {
 }
 
 /** `(a, b) > (x, y)` spelled out as ORs, which every MySQL and MariaDB version turns into index ranges. */
-function tupleCompare(cols: string[], values: KeyTuple, op: '>' | '<='): Predicate {
-  const strict = op === '>' ? '>' : '<'
+export function tupleCompare(cols: string[], values: KeyTuple, op: '>' | '<=' | '>='): Predicate {
+  const strict = op === '<=' ? '<' : '>'
   const parts: string[] = []
   const params: KeyValue[] = []
   for (let i = 0; i < cols.length; i++) {
     const eqs = cols.slice(0, i).map((c) => `${c} = ?`)
-    const last = i === cols.length - 1 && op === '<=' ? '<=' : strict
+    const last = i === cols.length - 1 && op !== '>' ? op : strict
     parts.push(`(${[...eqs, `${cols[i]} ${last} ?`].join(' AND ')})`)
     params.push(...values.slice(0, i), values[i]!)
   }
@@ -72,7 +72,8 @@ export function keyTypeCast(field: { buffer(): Buffer | null }): unknown {
   return field.buffer()
 }
 
-function toKey(key: KeyInfo, row: unknown[]): KeyTuple {
+/** A key tuple from raw key values read with keySelectExpr and keyTypeCast. */
+export function toKey(key: KeyInfo, row: unknown[]): KeyTuple {
   return key.columns.map((c, i) => {
     const v = row[i] as Buffer
     if (numericKey(c)) return BigInt(v.toString('latin1'))
@@ -90,6 +91,12 @@ export interface PlanOptions {
   startAfter?: KeyTuple | null
   /** Index of the first range planned (chunks before it were copied by an earlier attempt). */
   firstIndex?: number
+  /**
+   * Boundaries always from the index, under `where`: for reads of a small, filtered part of a
+   * table (an incremental run's rows past its watermark), where arithmetic ranges between the
+   * table's MIN and MAX would be mostly empty.
+   */
+  byIndex?: boolean
 }
 
 /**
@@ -113,7 +120,7 @@ export async function* planChunks(conn: Connection, table: TableInfo, opts: Plan
   const startAfter = opts.startAfter ?? null
   const firstIndex = opts.firstIndex ?? 0
 
-  if (key.columns.length === 1 && key.columns[0]!.kind === 'int') {
+  if (!opts.byIndex && key.columns.length === 1 && key.columns[0]!.kind === 'int') {
     const [rows] = await conn.query<RowDataPacket[]>({
       sql: `SELECT MIN(${kcols}) AS lo, MAX(${kcols}) AS hi FROM ${from}`,
       typeCast: keyTypeCast as never

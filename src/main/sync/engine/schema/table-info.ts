@@ -15,6 +15,8 @@ export interface ColumnInfo {
   kind: ColumnKind
   /** Character set of text columns; null for binary, numbers and dates. */
   charset: string | null
+  /** Collation of text columns (how keys compare: case, accents, trailing spaces); null for others. */
+  collation?: string | null
 }
 
 export interface KeyInfo {
@@ -95,7 +97,7 @@ export async function readTableInfo(conn: Connection, db: string, table: string)
 
   const [cols] = await conn.query<RowDataPacket[]>(
     `SELECT COLUMN_NAME AS name, DATA_TYPE AS dataType, COLUMN_TYPE AS columnType, IS_NULLABLE AS nullable,
-            EXTRA AS extra, CHARACTER_SET_NAME AS charset
+            EXTRA AS extra, CHARACTER_SET_NAME AS charset, COLLATION_NAME AS collation
        FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
     [db, table]
   )
@@ -107,7 +109,8 @@ export async function readTableInfo(conn: Connection, db: string, table: string)
     // MySQL 8 marks expression defaults as DEFAULT_GENERATED: those are ordinary columns.
     generated: /\b(VIRTUAL|STORED|PERSISTENT) GENERATED\b/i.test(str(c.extra)),
     kind: columnKind(str(c.dataType)),
-    charset: c.charset === null ? null : str(c.charset)
+    charset: c.charset === null ? null : str(c.charset),
+    collation: c.collation === null ? null : str(c.collation)
   }))
 
   const [stats] = await conn.query<RowDataPacket[]>(

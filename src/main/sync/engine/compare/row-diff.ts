@@ -1,0 +1,90 @@
+import type { RowDataPacket } from 'mysql2/promise'
+import { quoteIdent, quoteQualified } from '../../mysql/identifiers'
+import { keySelectExpr, keyTypeCast, rangePredicate, toKey, type ChunkRange, type KeyTuple } from '../read/chunks'
+import { rowHashExpr } from '../read/encoding'
+import type { ColumnInfo, KeyInfo } from '../schema/table-info'
+import type { Side } from './verify'
+
+/**
+ * Row-level comparison of one key range: both sides' (key, row hash) are read and matched by key
+ * as the server matches keys, which is not byte equality. Under a case- and accent-insensitive
+ * collation 'a' and 'A' are one key; under a PAD SPACE collation so are 'a' and 'a  '. Text keys
+ * are matched by their collation weights (WEIGHT_STRING) with trailing spaces trimmed where the
+ * collation pads; a matched pair whose bytes differ shows as `different` (the row hash covers the
+ * key columns), so a repair writes the source's bytes. Matching by map, not by merging in order,
+ * needs no JavaScript copy of any collation's ordering.
+ */
+
+export interface RangeDiff {
+  /** Source rows the target lacks. */
+  missing: KeyTuple[]
+  /** Rows both hold whose contents differ (key bytes included). */
+  different: KeyTuple[]
+  /** Target rows the source (under its filter) does not hold. */
+  extra: KeyTuple[]
+}
+
+/** Whether a collation ignores trailing spaces (PAD SPACE); NO PAD ones are MariaDB's `_nopad_` and MySQL 8's UCA 9.0.0. */
+export function padsSpace(collation: string | null | undefined): boolean {
+  return !collation || !/nopad|_0900_|^binary$/i.test(collation)
+}
+
+/** The expression keys are matched by: equal exactly when the server takes the two keys as one. */
+export function keyMatchExpr(c: ColumnInfo): string {
+  const q = quoteIdent(c.name)
+  if (c.kind === 'string') return `HEX(WEIGHT_STRING(${padsSpace(c.collation) ? `TRIM(TRAILING ' ' FROM ${q})` : q}))`
+  if (c.kind === 'binary') return `HEX(${q})`
+  return keySelectExpr(c)
+}
+
+interface Row {
+  key: KeyTuple
+  hash: string
+}
+
+async function readSide(side: Side, columns: ColumnInfo[], key: KeyInfo, range: Pick<ChunkRange, 'after' | 'upTo'>): Promise<Map<string, Row>> {
+  const p = rangePredicate(key, range)
+  const where = side.where ? ` AND (${side.where})` : ''
+  const n = key.columns.length
+  const [rows] = await side.conn.query<RowDataPacket[]>({
+    sql:
+      `SELECT ${key.columns.map(keySelectExpr).join(', ')}, ${key.columns.map(keyMatchExpr).join(', ')}, ${rowHashExpr(columns)} ` +
+      `FROM ${quoteQualified(side.database, side.table)} WHERE ${p.sql}${where}`,
+    values: p.params,
+    rowsAsArray: true,
+    typeCast: keyTypeCast as never
+  })
+  const out = new Map<string, Row>()
+  for (const r of rows as unknown as Buffer[][]) {
+    const match = r
+      .slice(n, 2 * n)
+      .map((b) => b.toString('latin1'))
+      .join('\u0000')
+    out.set(match, { key: toKey(key, r.slice(0, n)), hash: r[2 * n]!.toString('latin1') })
+  }
+  return out
+}
+
+/** Compares one key range of source and target row by row (both read at once). */
+export async function diffRange(source: Side, target: Side, columns: ColumnInfo[], key: KeyInfo, range: Pick<ChunkRange, 'after' | 'upTo'>): Promise<RangeDiff> {
+  const [a, b] = await Promise.all([readSide(source, columns, key, range), readSide(target, columns, key, range)])
+  const out: RangeDiff = { missing: [], different: [], extra: [] }
+  for (const [k, row] of a) {
+    const other = b.get(k)
+    if (!other) out.missing.push(row.key)
+    else if (other.hash !== row.hash) out.different.push(row.key)
+  }
+  for (const [k, row] of b) if (!a.has(k)) out.extra.push(row.key)
+  return out
+}
+
+/**
+ * `(k1, k2) IN ((?, ?), ...)` for a batch of keys, or `k IN (?, ...)` for one column: how rows are
+ * fetched from the source for a repair, and deleted from the target.
+ */
+export function keyInPredicate(key: KeyInfo, keys: KeyTuple[]): { sql: string; params: unknown[] } {
+  const cols = key.columns.map((c) => quoteIdent(c.name))
+  if (cols.length === 1) return { sql: `${cols[0]} IN (${keys.map(() => '?').join(', ')})`, params: keys.map((k) => k[0]) }
+  const one = `(${cols.map(() => '?').join(', ')})`
+  return { sql: `(${cols.join(', ')}) IN (${keys.map(() => one).join(', ')})`, params: keys.flat() }
+}

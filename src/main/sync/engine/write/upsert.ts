@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto'
+import type { Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise'
+import { quoteIdent, quoteQualified } from '../../mysql/identifiers'
+import type { KeyInfo } from '../schema/table-info'
+import { wireConnection } from '../session/wire'
+import { transferRows, type TransferCounts, type TransferSpec } from './transfer'
+import { binarySessionSql } from './writers'
+
+/**
+ * Upserts into a live target table. The rows of a chunk are loaded through the run's fast write
+ * path (array binding, LOAD DATA or multi-row INSERT) into a TEMPORARY staging table of the writer
+ * session, then put in place by one `INSERT ... SELECT ... ON DUPLICATE KEY UPDATE`: one atomic
+ * statement per chunk, every write path alike, and exact counts of what it inserted, changed and
+ * found unchanged. Never REPLACE: it deletes the old row first, which fires ON DELETE cascades and
+ * triggers on the target and changes nothing a reader would want changed.
+ */
+
+export interface UpsertCounts extends TransferCounts {
+  inserted: number
+  updated: number
+  /** Rows the target already held exactly so (read again at the watermark, or after a crash). */
+  unchanged: number
+}
+
+/** CLIENT_FOUND_ROWS: affected rows count rows found unchanged as 1 (mysql2 sets it by default). */
+const FOUND_ROWS = 2
+
+/** A name for the staging table of `target` (temporary tables live per session; one per target table). */
+export function stagingName(target: string): string {
+  return `_dbt_stage_${createHash('sha1').update(target).digest('hex').slice(0, 16)}`
+}
+
+/**
+ * Loads the selected source rows (spec.where) into the staging table and upserts them into
+ * `spec.loadTable`, which must hold the key the rows are matched on (`key`). On a failure nothing
+ * of the chunk is in the target.
+ */
+export async function upsertRows(spec: Omit<TransferSpec, 'clear'>, key: KeyInfo): Promise<UpsertCounts> {
+  const conn = spec.slot.conn
+  // The INSERT and bulk paths write over a `binary` session (text in statements is raw bytes).
+  const sql = spec.slot.writer.path === 'load-data' ? (s: string): string => s : binarySessionSql
+  const target = quoteQualified(spec.targetDb, spec.loadTable)
+  const stageName = stagingName(spec.loadTable)
+  const stage = quoteQualified(spec.targetDb, stageName)
+  const cols = spec.columns.map((c) => quoteIdent(c.name)).join(', ')
+  await conn.query(sql(`DROP TEMPORARY TABLE IF EXISTS ${stage}`))
+  // Built from the target's own columns, so a value converts exactly as it would into the target;
+  // no keys (nothing to check while loading) and none of the target's partitions or versioning.
+  await conn.query(sql(`CREATE TEMPORARY TABLE ${stage} AS SELECT ${cols} FROM ${target} LIMIT 0`))
+  try {
+    const loaded = await transferRows({
+      ...spec,
+      loadTable: stageName,
+      clear: async () => void (await conn.query(sql(`DELETE FROM ${stage}`)))
+    })
+    if (loaded.written === 0) return { ...loaded, inserted: 0, updated: 0, unchanged: 0 }
+    const on = key.columns.map((c) => `t.${quoteIdent(c.name)} = s.${quoteIdent(c.name)}`).join(' AND ')
+    const [found] = await conn.query<RowDataPacket[]>(sql(`SELECT COUNT(*) AS n FROM ${stage} AS s JOIN ${target} AS t ON ${on}`))
+    const existing = Number(String(found[0]?.n))
+    // Key columns too: under a case-insensitive collation 'A' finds 'a', and the target must end up
+    // holding the source's bytes.
+    const assign = spec.columns.map((c) => `${quoteIdent(c.name)} = s.${quoteIdent(c.name)}`).join(', ')
+    // Write sessions load with unique_checks off (nothing to clash in a fresh table); an upsert must
+    // see every unique key, or a secondary one could end up holding a duplicate.
+    await conn.query('SET SESSION unique_checks = 1')
+    let res: ResultSetHeader
+    try {
+      ;[res] = await conn.query<ResultSetHeader>(sql(`INSERT INTO ${target} (${cols}) SELECT ${cols} FROM ${stage} AS s ON DUPLICATE KEY UPDATE ${assign}`))
+    } finally {
+      await conn.query('SET SESSION unique_checks = 0').catch(() => undefined)
+    }
+    return { ...loaded, ...classify(conn, loaded.written, existing, res.affectedRows) }
+  } finally {
+    await conn.query(sql(`DROP TEMPORARY TABLE IF EXISTS ${stage}`)).catch(() => undefined)
+  }
+}
+
+/**
+ * Splits an upsert's affected rows into inserted, changed and unchanged. ON DUPLICATE KEY UPDATE
+ * counts 1 per inserted row and 2 per changed row, and per unchanged row 1 with CLIENT_FOUND_ROWS
+ * (0 without); the rows that existed before were counted by a join just before.
+ */
+export function classify(conn: Connection | { foundRows: boolean }, rows: number, existing: number, affected: number): Pick<UpsertCounts, 'inserted' | 'updated' | 'unchanged'> {
+  const foundRows = 'foundRows' in conn ? conn.foundRows : (Number((wireConnection(conn) as unknown as { config: { clientFlags: number } }).config.clientFlags) & FOUND_ROWS) !== 0
+  const inserted = Math.max(0, rows - existing)
+  const updated = Math.max(0, Math.min(existing, foundRows ? affected - rows : (affected - inserted) / 2))
+  return { inserted, updated, unchanged: existing - updated }
+}
