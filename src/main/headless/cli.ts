@@ -84,13 +84,12 @@ export function buildProgram(setExit: (code: number) => void): Command {
       setExit(EXIT.OK)
     })
 
-  registerSyncCommands(program, setExit)
-
   const common = {
     withCommon,
     layersFrom: (o: Record<string, unknown>) => layersFor(commonFlags(o as CommonOptions), (o as CommonOptions).config),
     setExit
   }
+  registerSyncCommands(program, common)
   registerConnectionCommands(program, common)
   registerRunCommand(program, common)
 

@@ -5,10 +5,12 @@ import { CONNECT_FAILURE_CODES } from '../sync/connections/error-map'
 import { endpointFromUrl, openSession, type Endpoint } from '../sync/engine/session/endpoint'
 import { planRun, resolveTasks, type RunPlan, type TableSelection } from '../sync/engine/plan'
 import { describeLeftovers } from '../sync/engine/leftovers'
-import { runFullCopy, type RunSummary } from '../sync/engine/run'
+import { runFullCopy, serverIdentity, type RunSummary } from '../sync/engine/run'
 import { verifyTables } from '../sync/engine/compare/verify-run'
 import { DEFAULT_RUN_OPTIONS, WRITE_PATH_OPTIONS, type OnExists, type RunOptions, type TableResult, type WritePathOption } from '../sync/engine/types'
-import { SWAP_MODES, type SwapMode } from '../../shared/syncs'
+import { SWAP_MODES, TABLE_MODES, type SwapMode, type TableMode } from '../../shared/syncs'
+import type { ConfigLayers } from '../sync/config/layers'
+import type { CliWatermarks } from './cli-watermarks'
 import { Redactor } from '../sync/logging/redact'
 import { cancelOnSignals } from './cancel-signals'
 import { EXIT } from './exit-codes'
@@ -28,7 +30,9 @@ interface SyncFlags {
   targetDb?: string
   where: string[]
   excludeColumns: string[]
-  mode: string
+  mode: string[]
+  cursor: string[]
+  resetWatermark?: boolean
   onExists: string
   parallel?: string
   chunkRows?: string
@@ -93,8 +97,47 @@ function targetDatabase(flag: string | undefined): string | undefined {
   return flag
 }
 
-export function selectionFromFlags(o: Pick<SyncFlags, 'tables' | 'all' | 'where' | 'excludeColumns'>): TableSelection {
+function modeName(flag: string, v: string): TableMode {
+  if (v === 'diff') throw new AppError('VALIDATION', `${flag} diff is not available yet; use full or incremental`)
+  if (!(TABLE_MODES as readonly string[]).includes(v)) throw new AppError('VALIDATION', `${flag} must be one of ${TABLE_MODES.join(', ')} (or TABLE=MODE), got ${shown(v)}`)
+  return v as TableMode
+}
+
+function cursorList(flag: string, v: string): string[] {
+  const cols = v.split(',').map((c) => c.trim())
+  if (cols.length === 0 || cols.some((c) => c === '')) throw new AppError('VALIDATION', `${flag} expects COL or COL,COL (optionally TABLE=...), got ${shown(v)}`)
+  return cols
+}
+
+/**
+ * `--mode incremental` for every table, or `--mode TABLE=MODE` for one; `--cursor COL[,COL]` for every
+ * incremental table, or `--cursor TABLE=COL[,COL]` for one. A per-table value wins.
+ */
+export function modesFromFlags(o: Pick<SyncFlags, 'mode' | 'cursor'>): {
+  defaults: { mode: TableMode; cursor?: string[] }
+  perTable: Map<string, { mode?: TableMode; cursor?: string[] }>
+} {
+  const perTable = new Map<string, { mode?: TableMode; cursor?: string[] }>()
+  const defaults: { mode: TableMode; cursor?: string[] } = { mode: 'full' }
+  const at = (t: string): { mode?: TableMode; cursor?: string[] } => perTable.get(t) ?? perTable.set(t, {}).get(t)!
+  for (const m of o.mode) {
+    if (m.includes('=')) {
+      const [t, v] = splitAssignment('--mode', m)
+      at(t).mode = modeName('--mode', v)
+    } else defaults.mode = modeName('--mode', m)
+  }
+  for (const c of o.cursor) {
+    if (c.includes('=')) {
+      const [t, v] = splitAssignment('--cursor', c)
+      at(t).cursor = cursorList('--cursor', v)
+    } else defaults.cursor = cursorList('--cursor', c)
+  }
+  return { defaults, perTable }
+}
+
+export function selectionFromFlags(o: Pick<SyncFlags, 'tables' | 'all' | 'where' | 'excludeColumns'> & Partial<Pick<SyncFlags, 'mode' | 'cursor'>>): TableSelection {
   if (!o.tables === !o.all) throw new AppError('VALIDATION', 'pass either --tables a,b or --all')
+  const modes = modesFromFlags({ mode: o.mode ?? [], cursor: o.cursor ?? [] })
   const where = new Map(o.where.map((w) => splitAssignment('--where', w)))
   const exclude = new Map(
     o.excludeColumns.map((e) => {
@@ -104,14 +147,24 @@ export function selectionFromFlags(o: Pick<SyncFlags, 'tables' | 'all' | 'where'
       return [t, list] as const
     })
   )
-  const names = o.all ? [...new Set([...where.keys(), ...exclude.keys()])] : o.tables!.split(',').map((t) => t.trim()).filter(Boolean)
+  const names = o.all ? [...new Set([...where.keys(), ...exclude.keys(), ...modes.perTable.keys()])] : o.tables!.split(',').map((t) => t.trim()).filter(Boolean)
   if (!o.all && names.length === 0) throw new AppError('VALIDATION', `--tables names no table, got ${shown(o.tables!)}`)
   const tables = names.map((name) => {
     const [source, target] = name.includes(':') ? name.split(':', 2) as [string, string] : [name, undefined]
     if (source === '' || target === '') throw new AppError('VALIDATION', `--tables: "${name}" has an empty table name; write source or source:target`)
-    return { source, target, where: where.get(source), excludeColumns: exclude.get(source) }
+    const own = modes.perTable.get(source) ?? {}
+    const mode = own.mode ?? modes.defaults.mode
+    const cursor = mode === 'incremental' ? (own.cursor ?? modes.defaults.cursor) : undefined
+    if (mode === 'incremental' && !cursor) throw new AppError('VALIDATION', `${source} is incremental but has no cursor: pass --cursor ${source}=COLUMN (or --cursor COLUMN for every table)`)
+    if (mode !== 'incremental' && own.cursor) throw new AppError('VALIDATION', `--cursor ${source}=... is only used by mode incremental`)
+    return { source, target, where: where.get(source), excludeColumns: exclude.get(source), mode, ...(cursor ? { cursor } : {}) }
   })
-  return o.all ? { allTables: {}, tables } : { tables }
+  for (const t of modes.perTable.keys()) {
+    if (!names.includes(t)) throw new AppError('VALIDATION', `--mode or --cursor names ${t}, which --tables does not list`)
+  }
+  const defaults = modes.defaults.mode === 'incremental' ? { mode: modes.defaults.mode, cursor: modes.defaults.cursor } : undefined
+  if (o.all && defaults && !defaults.cursor) throw new AppError('VALIDATION', '--all --mode incremental needs a cursor for every table: pass --cursor COLUMN')
+  return o.all ? { allTables: {}, tables, ...(defaults ? { defaults } : {}) } : { tables }
 }
 
 function exitFor(err: unknown): number {
@@ -145,7 +198,11 @@ function formatSummary(s: RunSummary): string {
   const lines = s.tables.map((t) => {
     const v = t.verified === true ? 'verified' : t.verified === false ? 'NOT IDENTICAL' : 'not verified'
     const err = t.error ? `  ${t.error.code}: ${t.error.message}` : ''
-    return `${t.status.padEnd(8)} ${t.source} -> ${t.target}: ${t.rowsWritten} rows, ${(t.bytes / 1e6).toFixed(1)} MB, ${((t.durationMs ?? 0) / 1000).toFixed(2)} s, ${v}${t.keyless ? ' (no key)' : ''}${err}`
+    const incremental =
+      t.mode === 'incremental' && t.watermark?.before
+        ? ` (${t.inserted} inserted, ${t.updated} updated${t.repaired ? `, ${t.repaired} repaired` : ''}; watermark ${t.watermark.after?.join(', ') ?? '-'})`
+        : ''
+    return `${t.status.padEnd(8)} ${t.source} -> ${t.target}: ${t.rowsWritten} rows${incremental}, ${(t.bytes / 1e6).toFixed(1)} MB, ${((t.durationMs ?? 0) / 1000).toFixed(2)} s, ${v}${t.keyless ? ' (no key)' : ''}${err}`
   })
   for (const o of s.objects ?? []) {
     if (o.status !== 'created') lines.push(`${o.status.padEnd(8)} ${o.kind} ${o.name}${o.error ? `  ${o.error.message}` : ''}`)
@@ -156,9 +213,17 @@ function formatSummary(s: RunSummary): string {
   return lines.join('\n')
 }
 
-export function registerSyncCommands(program: Command, setExit: (code: number) => void): void {
-  program
-    .command('sync')
+export interface SyncCommandDeps {
+  /** Adds --config, --data-dir, --log-level, --log-format. */
+  withCommon: (cmd: Command) => Command
+  layersFrom: (opts: Record<string, unknown>) => Promise<ConfigLayers>
+  setExit: (code: number) => void
+}
+
+export function registerSyncCommands(program: Command, deps: SyncCommandDeps): void {
+  const { setExit } = deps
+  deps
+    .withCommon(program.command('sync'))
     .description('Copy tables from a source to a target server, then verify them.')
     .option('--source <url>', 'mysql://user:pass@host:port/db (or DBT_SOURCE_URL)')
     .option('--target <url>', 'mysql://user:pass@host:port/db (or DBT_TARGET_URL)')
@@ -167,7 +232,9 @@ export function registerSyncCommands(program: Command, setExit: (code: number) =
     .option('--target-db <name>', 'target database (wins over the target URL)')
     .option('--where <table=expr>', 'copy only matching rows (repeatable)', collect, [])
     .option('--exclude-columns <table=c1,c2>', 'leave columns out (repeatable)', collect, [])
-    .option('--mode <mode>', 'full', 'full')
+    .option('--mode <mode>', `${TABLE_MODES.join(' or ')}; TABLE=MODE for one table (repeatable)`, collect, [])
+    .option('--cursor <cols>', 'incremental: the cursor column(s), COL[,COL]; TABLE=COL[,COL] for one table (repeatable)', collect, [])
+    .option('--reset-watermark', "incremental: forget the tables' watermarks and copy them whole first")
     .option('--on-exists <what>', 'replace, truncate, append or fail', 'replace')
     .option('--parallel <n>', `parallel readers and writers (${PARALLELISM_RANGE.min} to ${PARALLELISM_RANGE.max})`, String(DEFAULT_RUN_OPTIONS.parallelism))
     .option('--chunk-rows <n>', `rows per chunk (${CHUNK_ROWS_RANGE.min} to ${CHUNK_ROWS_RANGE.max})`, String(DEFAULT_RUN_OPTIONS.chunkRows))
@@ -178,9 +245,9 @@ export function registerSyncCommands(program: Command, setExit: (code: number) =
     .option('--swap <when>', `when replaced tables are switched in: ${SWAP_MODES.join(' (default), ')}`, 'together')
     .option('--dry-run', 'print the plan and change nothing')
     .option('--json', 'print one JSON summary on stdout')
-    .action(async (o: SyncFlags) => {
+    .action(async (o: SyncFlags & Record<string, unknown>) => {
       capYoungGeneration()
-      setExit(await runSyncCommand(o))
+      setExit(await runSyncCommand(o, () => deps.layersFrom(o)))
     })
 
   program
@@ -202,12 +269,12 @@ export function registerSyncCommands(program: Command, setExit: (code: number) =
     })
 }
 
-async function runSyncCommand(o: SyncFlags): Promise<number> {
+async function runSyncCommand(o: SyncFlags, layers: () => Promise<ConfigLayers>): Promise<number> {
   const redactor = new Redactor()
   const ac = new AbortController()
   const signals = cancelOnSignals((signal) => ac.abort(new AppError('CANCELLED', `Interrupted by ${signal}.`)))
+  let marks: CliWatermarks | null = null
   try {
-    if (o.mode !== 'full') throw new AppError('VALIDATION', `--mode ${shown(o.mode)} is not available yet; use full`)
     if (!['replace', 'truncate', 'append', 'fail'].includes(o.onExists)) {
       throw new AppError('VALIDATION', `--on-exists must be replace, truncate, append or fail, got "${o.onExists}"`)
     }
@@ -233,13 +300,24 @@ async function runSyncCommand(o: SyncFlags): Promise<number> {
     let tasks
     try {
       tasks = await resolveTasks(sourceMeta, sourceDb, selection)
+      if (tasks.some((t) => t.mode === 'incremental')) {
+        const { openCliWatermarks } = await import('./cli-watermarks')
+        marks = openCliWatermarks(await layers())
+        options.lagSeconds = marks.lagSeconds
+        if (o.resetWatermark) {
+          const ids = { sourceServer: await serverIdentity(sourceMeta), targetServer: await identityOf(target) }
+          for (const t of tasks) {
+            if (t.mode === 'incremental') marks.store.reset({ ...ids, sourceDatabase: sourceDb, targetDatabase: targetDb, source: t.source, target: t.target })
+          }
+        }
+      } else if (o.resetWatermark) throw new AppError('VALIDATION', '--reset-watermark is for incremental tables; none of the run is')
       if (o.dryRun) {
         // A write session, as the run's: the preflight tries each definition as a TEMPORARY table
         // under the run's session settings (visible to no one, gone with the session).
         const targetMeta = await openSession(target, 'write')
         try {
           await sourceMeta.query('SET SESSION TRANSACTION READ ONLY')
-          const plan = await planRun(sourceMeta, targetMeta, sourceDb, targetDb, tasks, options)
+          const plan = await planRun(sourceMeta, targetMeta, sourceDb, targetDb, tasks, options, undefined, marks?.store)
           process.stdout.write(
             o.json
               ? JSON.stringify(
@@ -274,6 +352,7 @@ async function runSyncCommand(o: SyncFlags): Promise<number> {
       { source, target, sourceDatabase: sourceDb, targetDatabase: targetDb, tables: tasks, options },
       {
         signal: ac.signal,
+        ...(marks ? { watermarks: marks.store } : {}),
         log: (level, message, table) => {
           if (level === 'debug') return
           bar?.clear()
@@ -309,7 +388,18 @@ async function runSyncCommand(o: SyncFlags): Promise<number> {
     process.stderr.write(redactor.text(`db-taxi: ${err instanceof AppError ? `${err.code}: ` : ''}${(err as Error).message}`) + '\n')
     return exitFor(err)
   } finally {
+    marks?.close()
     signals.dispose()
+  }
+}
+
+/** The target server's identity (watermarks are kept per server pair). */
+async function identityOf(ep: Endpoint): Promise<string> {
+  const c = await openSession(ep, 'meta')
+  try {
+    return await serverIdentity(c)
+  } finally {
+    await c.end().catch(() => c.destroy())
   }
 }
 

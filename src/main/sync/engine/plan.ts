@@ -19,6 +19,8 @@ import { cursorColumns, incrementalProblem } from './modes/incremental'
 export interface TableSelection {
   tables?: { source: string; target?: string; where?: string; excludeColumns?: string[]; mode?: TableMode; cursor?: string[] }[]
   allTables?: { include?: string[]; exclude?: string[] }
+  /** Mode and cursor of tables the list does not name (all-tables selections); full by default. */
+  defaults?: { mode?: TableMode; cursor?: string[] }
 }
 
 /** `orders_*`, `tmp?`: shell-style globs, matched against whole table names, case-sensitively. */
@@ -37,7 +39,7 @@ export async function resolveTasks(sourceMeta: Connection, sourceDb: string, sel
     const overrides = new Map((sel.tables ?? []).map((t) => [t.source, t]))
     tasks = baseTables
       .filter((t) => (inc.length === 0 || inc.some((r) => r.test(t.name))) && !exc.some((r) => r.test(t.name)))
-      .map((t) => toTask(overrides.get(t.name) ?? { source: t.name }))
+      .map((t) => toTask(overrides.get(t.name) ?? { source: t.name, ...sel.defaults }))
   } else {
     const names = new Set(present.map((t) => t.name))
     const missing = (sel.tables ?? []).filter((t) => !names.has(t.source)).map((t) => t.source)
