@@ -516,8 +516,8 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 export function runOptions(sync: SyncConfig, batchSize: number, lagMs = 60_000): RunOptions {
   const o = sync.options ?? {}
   return {
-    lagSeconds: lagMs / 1000,
     ...DEFAULT_RUN_OPTIONS,
+    lagSeconds: lagMs / 1000,
     chunkRows: o.chunkRows ?? Math.max(batchSize, 1),
     parallelism: o.parallelism ?? DEFAULT_RUN_OPTIONS.parallelism,
     onExists: o.onExists ?? 'replace',

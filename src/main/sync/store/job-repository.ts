@@ -38,6 +38,8 @@ interface TableRow {
   checkpoint: string | null
   started_at: number | null
   finished_at: number | null
+  repaired: number
+  watermark: string | null
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
@@ -227,6 +229,7 @@ export class JobRepository {
       .prepare(
         `UPDATE job_tables SET status = ?, rows_estimated = ?, rows_read = ?, rows_written = ?, inserted = ?, updated = ?, deleted = ?,
            bytes = ?, keyless = ?, verified = ?, first_difference = ?, error = ?, started_at = COALESCE(started_at, ?), finished_at = ?,
+           repaired = ?, watermark = ?,
            checkpoint = json_set(COALESCE(checkpoint, '{}'), '$.notes', json(?))
          WHERE job_id = ? AND position = ?`
       )
@@ -245,6 +248,8 @@ export class JobRepository {
         t.error ? JSON.stringify(t.error) : null,
         t.startedAt ?? null,
         t.finishedAt ?? null,
+        t.repaired ?? 0,
+        t.watermark ? JSON.stringify(t.watermark) : null,
         JSON.stringify(t.notes ?? []),
         jobId,
         position
@@ -327,7 +332,7 @@ export class JobRepository {
         const out: JobTable = {
           source: t.source_table,
           target: t.target_table,
-          mode: 'full',
+          mode: t.mode as JobTable['mode'],
           status: t.status,
           rowsEstimated: t.rows_estimated,
           rowsRead: t.rows_read,
@@ -339,6 +344,8 @@ export class JobRepository {
           keyless: t.keyless === 1,
           verified: t.verified === null ? null : t.verified === 1
         }
+        if (t.mode === 'incremental') out.repaired = t.repaired
+        if (t.watermark) out.watermark = JSON.parse(t.watermark) as JobTable['watermark']
         if (t.first_difference) out.firstDifference = JSON.parse(t.first_difference)
         if (t.error) out.error = JSON.parse(t.error) as ErrorBody
         const cp = t.checkpoint ? (JSON.parse(t.checkpoint) as { notes?: string[]; resume?: { chunks?: number } }) : {}

@@ -184,6 +184,16 @@ CREATE TABLE watermarks (
 );
 CREATE INDEX watermarks_by_sync ON watermarks(sync_id);
 `
+  },
+  {
+    version: 4,
+    name: 'per-table repairs and watermarks of a job',
+    // What verification put right, and the watermark an incremental table read from and recorded
+    // (JSON {before, after}, each an array of the source's text or null).
+    sql: `
+ALTER TABLE job_tables ADD COLUMN repaired INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE job_tables ADD COLUMN watermark TEXT;
+`
   }
 ]
 
