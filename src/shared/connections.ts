@@ -273,3 +273,18 @@ export interface ColumnInfo {
 }
 
 export const SYSTEM_DATABASES = ['information_schema', 'performance_schema', 'mysql', 'sys'] as const
+
+/**
+ * `connections.cursors`: a column an incremental sync could read a table by, and why (issue 13):
+ * ranked best first by schema/cursor-candidates.ts.
+ */
+export interface CursorCandidate {
+  columns: string[]
+  /** `changes`: moves on every update; `grows`: new rows only (appends). */
+  sees: 'changes' | 'grows'
+  rank: number
+  /** One sentence for the wizard and the plan. */
+  reason: string
+  /** What the operator should know before choosing it (not indexed, nullable, appends only). */
+  caveats: string[]
+}

@@ -15,6 +15,7 @@ import {
   type ConnectionDeleteResult,
   type ConnectionInfo,
   type ConnectionTestReport,
+  type CursorCandidate,
   type DatabaseInfo,
   type TableInfo
 } from './connections'
@@ -135,6 +136,8 @@ export const methods = {
   'connections.databases': { input: databasesSchema, output: [] as DatabaseInfo[] },
   'connections.tables': { input: tablesSchema, output: [] as TableInfo[] },
   'connections.columns': { input: columnsSchema, output: [] as ColumnInfo[] },
+  /** Columns an incremental sync could read the table by, best first, each with why and what to know. */
+  'connections.cursors': { input: columnsSchema, output: [] as CursorCandidate[] },
   // Sync configs (src/shared/syncs.ts has the shapes).
   'syncs.list': { input: empty, output: [] as SyncConfig[] },
   'syncs.get': { input: syncIdSchema, output: {} as SyncConfig },

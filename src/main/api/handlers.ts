@@ -29,6 +29,7 @@ export function createHandlers(system: SyncSystem): Handlers {
     'connections.databases': (input) => system.connections.databases(input),
     'connections.tables': (input) => system.connections.tables(input),
     'connections.columns': (input) => system.connections.columns(input),
+    'connections.cursors': (input) => system.connections.cursors(input),
     'syncs.list': () => system.syncs.list(),
     'syncs.get': (input) => system.syncs.get(input.id),
     'syncs.create': (input) => system.syncs.create(input),

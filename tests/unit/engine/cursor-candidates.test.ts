@@ -23,7 +23,7 @@ describe('rankCursorCandidates', () => {
     ])
     expect(ranked[0]!.reason).toMatch(/ON UPDATE CURRENT_TIMESTAMP/)
     expect(ranked[0]!.caveats).toEqual([])
-    expect(ranked[2]!.caveats.join(' ')).toMatch(/updates to existing rows are not seen.*deletes/)
+    expect(ranked[2]!.caveats.join(' ')).toMatch(/updates to existing rows are not read.*deletes are never carried/)
   })
 
   it('prefers an indexed, NOT NULL column within a rank and says why the others are worse', () => {

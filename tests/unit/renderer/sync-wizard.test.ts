@@ -120,7 +120,8 @@ describe('saved config -> wizard state and back', () => {
     targetDatabase: 'reporting',
     tables: [
       { source: 'orders', target: 'orders_copy', where: 'id > 1', mode: 'full' },
-      { source: 'items', target: 'items', mode: 'full', excludeColumns: ['blob'] }
+      { source: 'items', target: 'items', mode: 'full', excludeColumns: ['blob'] },
+      { source: 'events', mode: 'incremental', cursor: ['updated_at', 'id'] }
     ],
     options: { chunkRows: 1000, onExists: 'append', objects: { views: true } },
     schedule: { kind: 'cron', cron: '0 3 * * *', timezone: 'UTC', catchUp: true, enabled: false, description: 'At 03:00', nextRunAt: null, lastRunAt: null },
@@ -131,15 +132,22 @@ describe('saved config -> wizard state and back', () => {
 
   it('round-trips', () => {
     const s = wizardFromConfig(saved)
-    expect(s.selected).toEqual(['orders', 'items'])
-    expect(s.overrides.items).toEqual({ target: '', where: '', excludeColumns: ['blob'] })
+    expect(s.selected).toEqual(['orders', 'items', 'events'])
+    expect(s.overrides.items).toEqual({ target: '', where: '', excludeColumns: ['blob'], mode: 'full', cursor: [] })
+    expect(s.overrides.events).toEqual({ target: '', where: '', excludeColumns: [], mode: 'incremental', cursor: ['updated_at', 'id'] })
     expect(s.options).toMatchObject({ chunkRows: 1000, parallelism: '', onExists: 'append', views: true, triggers: false, verify: true })
     expect(s.schedule).toEqual({ kind: 'cron', cron: '0 3 * * *', timezone: 'UTC', every: '6h', catchUp: true, enabled: false })
     const input = toCreateInput(s)
     expect(input.tables).toEqual([
       { source: 'orders', target: 'orders_copy', where: 'id > 1' },
-      { source: 'items', excludeColumns: ['blob'] }
+      { source: 'items', excludeColumns: ['blob'] },
+      { source: 'events', mode: 'incremental', cursor: ['updated_at', 'id'] }
     ])
+    // An incremental table needs its cursor, and a cursor cannot be a column left out.
+    const noCursor = { ...s, overrides: { ...s.overrides, events: { ...s.overrides.events!, cursor: [] } } }
+    expect(stepErrors(noCursor, 'tables')).toEqual({ 'tables.events.cursor': 'Choose the cursor column the table is read by' })
+    const excluded = { ...s, overrides: { ...s.overrides, events: { ...s.overrides.events!, excludeColumns: ['id'] } } }
+    expect(stepErrors(excluded, 'tables')).toEqual({ 'tables.events.cursor': 'The cursor cannot be a column left out' })
     expect(input.schedule).toEqual({ kind: 'cron', cron: '0 3 * * *', timezone: 'UTC', catchUp: true, enabled: false })
   })
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type mysql from 'mysql2/promise'
 import type {
+  CursorCandidate,
   connectionCreateSchema,
   connectionUpdateSchema,
   ColumnInfo,
@@ -19,6 +20,7 @@ import type { Deps, Lifecycle } from '../components'
 import type { Redactor } from '../logging/redact'
 import { createDefaultSecretBox, SecretBoxError, SecretKeyError, type SecretBox } from '../secrets'
 import { listColumns, listDatabases, listTables } from './browser'
+import { cursorCandidates } from '../engine/schema/cursor-candidates'
 import { HealthMonitor, type CheckResult } from './health'
 import { IDLE_HEALTH, joinSecrets, mergeConnection, splitSecrets, toInfo, type ResolvedConnection, type Secrets, type StoredConnection } from './model'
 import { PoolHandle } from './pool-handle'
@@ -229,6 +231,12 @@ export class ConnectionManager implements Lifecycle {
 
   async columns(input: { id: string; database: string; table: string }): Promise<ColumnInfo[]> {
     return this.browse(input.id, (p) => listColumns(p, input.database, input.table))
+  }
+
+  /** Cursor columns an incremental sync could use for the table, best first (the wizard's suggestion). */
+  async cursors(input: { id: string; database: string; table: string }): Promise<CursorCandidate[]> {
+    await this.columns(input)
+    return this.browse(input.id, (p) => cursorCandidates(p, input.database, input.table))
   }
 
   /** Connections whose pool is currently up (connected or degraded). */

@@ -158,6 +158,7 @@ export function configLines(config: SyncConfig | undefined): string[] {
     const parts = [t.target && t.target !== t.source ? `${t.source} → ${t.target}` : t.source]
     if (t.where) parts.push(`where ${t.where}`)
     if (t.excludeColumns?.length) parts.push(`without ${t.excludeColumns.join(', ')}`)
+    if (t.mode === 'incremental') parts.push(`incremental by ${(t.cursor ?? []).join(', ')}`)
     lines.push(parts.join('; '))
   }
   const o = config.options ?? {}

@@ -1,7 +1,7 @@
 import type { MethodInput } from '../../../shared/contract'
 import type { ErrorBody } from '../../../shared/errors'
 import { rowFilterProblem } from '../../../shared/row-filter'
-import type { ON_EXISTS, ScheduleInput, SyncConfig, TableMapping, SwapMode, WritePathOption } from '../../../shared/syncs'
+import type { ON_EXISTS, ScheduleInput, SyncConfig, TableMapping, TableMode, SwapMode, WritePathOption } from '../../../shared/syncs'
 
 /**
  * The sync wizard's state and its conversion to and from the contract (`syncs.create/update`,
@@ -18,6 +18,10 @@ export interface TableOverride {
   target: string
   where: string
   excludeColumns: string[]
+  /** How the table is kept current: copied whole, or only rows past the cursor's watermark. */
+  mode: TableMode
+  /** Incremental: the cursor column(s), in tuple order. */
+  cursor: string[]
 }
 
 export interface WizardState {
@@ -62,7 +66,7 @@ export type StepId = (typeof STEPS)[number]
 
 export type FieldErrors = Record<string, string>
 
-export const EMPTY_OVERRIDE: TableOverride = { target: '', where: '', excludeColumns: [] }
+export const EMPTY_OVERRIDE: TableOverride = { target: '', where: '', excludeColumns: [], mode: 'full', cursor: [] }
 
 export function emptyWizard(): WizardState {
   return {
@@ -94,7 +98,13 @@ export function emptyWizard(): WizardState {
 }
 
 function overrideOf(m: TableMapping): TableOverride {
-  return { target: m.target && m.target !== m.source ? m.target : '', where: m.where ?? '', excludeColumns: m.excludeColumns ?? [] }
+  return {
+    target: m.target && m.target !== m.source ? m.target : '',
+    where: m.where ?? '',
+    excludeColumns: m.excludeColumns ?? [],
+    mode: m.mode ?? 'full',
+    cursor: m.cursor ?? []
+  }
 }
 
 export function wizardFromConfig(c: SyncConfig): WizardState {
@@ -140,7 +150,7 @@ export function wizardFromConfig(c: SyncConfig): WizardState {
 }
 
 const isSet = (o: TableOverride | undefined): o is TableOverride =>
-  !!o && (o.target.trim() !== '' || o.where.trim() !== '' || o.excludeColumns.length > 0)
+  !!o && (o.target.trim() !== '' || o.where.trim() !== '' || o.excludeColumns.length > 0 || o.mode !== 'full')
 
 /** One table mapping as the contract wants it: only what differs from "copy as is". */
 export function toMapping(source: string, o: TableOverride | undefined): TableMapping {
@@ -150,6 +160,10 @@ export function toMapping(source: string, o: TableOverride | undefined): TableMa
   if (target !== '' && target !== source) m.target = target
   if (o.where.trim() !== '') m.where = o.where.trim()
   if (o.excludeColumns.length > 0) m.excludeColumns = [...o.excludeColumns]
+  if (o.mode === 'incremental') {
+    m.mode = 'incremental'
+    m.cursor = [...o.cursor]
+  }
   return m
 }
 
@@ -266,6 +280,8 @@ export function stepErrors(s: WizardState, step: StepId, tableNames: string[] | 
       if (m.target !== undefined) checkIdent(e, `tables.${m.source}.target`, m.target, 'A table name')
       const filter = m.where === undefined ? undefined : filterError(m.source, m.where)
       if (filter !== undefined) e[`tables.${m.source}.where`] = filter
+      if (m.mode === 'incremental' && !m.cursor?.length) e[`tables.${m.source}.cursor`] = 'Choose the cursor column the table is read by'
+      else if (m.cursor?.some((c) => m.excludeColumns?.includes(c))) e[`tables.${m.source}.cursor`] = 'The cursor cannot be a column left out'
       const other = seen.get(target)
       if (other !== undefined) e[`tables.${m.source}.target`] = `${other} is copied into ${target} already`
       seen.set(target, m.source)
@@ -305,7 +321,7 @@ export function firstStepWithError(errors: FieldErrors): StepId | null {
 
 /** Source table named by a field key `tables.<source>.<field>`. */
 export function tableOfField(path: string): string | null {
-  const m = /^tables\.(.+)\.(target|where|excludeColumns)$/.exec(path)
+  const m = /^tables\.(.+)\.(target|where|excludeColumns|mode|cursor)$/.exec(path)
   return m ? m[1]! : null
 }
 
@@ -346,7 +362,7 @@ export function saveErrorsOf(error: ErrorBody, sent: Pick<SyncCreateInput, 'tabl
       if (typeof issue.path !== 'string' || typeof issue.message !== 'string') continue
       const m = /^tables\.(\d+)\.(\w+)/.exec(issue.path)
       const table = m ? sent.tables?.[Number(m[1])]?.source : undefined
-      if (m && table !== undefined && ['target', 'where', 'excludeColumns'].includes(m[2]!)) put(`tables.${table}.${m[2]}`, capitalize(issue.message))
+      if (m && table !== undefined && ['target', 'where', 'excludeColumns', 'mode', 'cursor'].includes(m[2]!)) put(`tables.${table}.${m[2]}`, capitalize(issue.message))
       else if (FIELD_KEYS.has(issue.path)) put(issue.path, capitalize(issue.message))
       else if (issue.path.startsWith('allTables')) put('allTables', capitalize(issue.message))
       else if (issue.path.startsWith('schedule')) put(issue.path.startsWith('schedule.every') ? 'schedule.every' : 'schedule.cron', capitalize(issue.message))

@@ -205,6 +205,7 @@ async function firstCopy(task: TableTask, ctx: IncrementalContext, info: TableIn
   const held = await holdBack(ctx.sourceMeta, cursor, max, ctx.options.lagSeconds ?? 0, ctx.openTransactions)
   r.watermark.after = held.value
   describeHold(r, held.heldSeconds, max, ctx.openTransactions)
+  ctx.hooks.log?.('info', `copied whole; the next run reads from ${held.value.join(', ')}`, task.source)
   return { ...outcome, watermark: { cursorColumns: cursor.map((c) => c.name), value: held.value } }
 }
 
@@ -278,6 +279,11 @@ async function readPastWatermark(
       watermark = { cursorColumns: cursor.map((c) => c.name), value }
     }
     result.status = 'done'
+    log(
+      'info',
+      `${result.inserted} inserted, ${result.updated} updated${result.repaired ? `, ${result.repaired} repaired` : ''}; ` +
+        (watermark ? `watermark ${stored.value.join(', ')} -> ${watermark.value.join(', ')}` : `nothing at or past the watermark ${stored.value.join(', ')}`)
+    )
     return { result, foreignKeys: [], watermark }
   } catch (err) {
     await ctx.readers.finishTable(task.source).catch(() => undefined)

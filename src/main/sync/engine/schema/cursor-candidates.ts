@@ -1,4 +1,5 @@
-import type { Connection, RowDataPacket } from 'mysql2/promise'
+import type { Connection, Pool, RowDataPacket } from 'mysql2/promise'
+import type { CursorCandidate } from '../../../../shared/connections'
 
 /**
  * Which column an incremental sync should read a table by (its cursor), and why: the wizard offers
@@ -26,16 +27,7 @@ export interface ColumnFacts {
   indexed: boolean
 }
 
-export interface CursorCandidate {
-  columns: string[]
-  /** `changes`: moves on every update; `grows`: new rows only (appends). */
-  sees: 'changes' | 'grows'
-  rank: number
-  /** One sentence for the wizard and the plan. */
-  reason: string
-  /** What the operator should know before choosing it (not indexed, nullable, appends only). */
-  caveats: string[]
-}
+export type { CursorCandidate }
 
 const TIME = new Set(['timestamp', 'datetime'])
 const UPDATED = /(^|_)(updated|modified|changed|last_?(update|change|modified)|mtime|touched)(_?(at|on|time|ts|date))?$/i
@@ -67,9 +59,9 @@ export function rankCursorCandidates(columns: ColumnFacts[], primaryKey: string[
       continue
     }
     const caveats: string[] = []
-    if (sees === 'grows') caveats.push('updates to existing rows are not seen; deletes are never seen by incremental (use diff)')
+    if (sees === 'grows') caveats.push("updates to existing rows are not read (the run's verification repairs them); deletes are never carried by incremental runs")
     if (!c.indexed) caveats.push(`${c.name} leads no index: every run reads the whole table to find the changed rows (add an index on ${c.name})`)
-    if (c.nullable) caveats.push(`${c.name} may be NULL: rows where it is NULL are never read (make it NOT NULL, or use diff)`)
+    if (c.nullable) caveats.push(`${c.name} may be NULL: rows where it is NULL are never read by the cursor (make it NOT NULL; verification repairs them)`)
     out.push({ columns: [c.name], sees, rank, reason, caveats })
   }
   const score = (x: CursorCandidate, c: ColumnFacts): number => x.rank * 4 + (c.indexed ? 0 : 2) + (c.nullable ? 1 : 0)
@@ -78,7 +70,7 @@ export function rankCursorCandidates(columns: ColumnFacts[], primaryKey: string[
 }
 
 /** The table's cursor candidates, best first, read from information_schema on the source. */
-export async function cursorCandidates(conn: Connection, db: string, table: string): Promise<CursorCandidate[]> {
+export async function cursorCandidates(conn: Connection | Pool, db: string, table: string): Promise<CursorCandidate[]> {
   const [cols] = await conn.query<RowDataPacket[]>(
     `SELECT c.COLUMN_NAME AS name, c.DATA_TYPE AS dataType, c.EXTRA AS extra, c.IS_NULLABLE = 'YES' AS nullable, c.COLUMN_KEY = 'PRI' AS pk,
             EXISTS (SELECT 1 FROM information_schema.STATISTICS s

@@ -34,7 +34,8 @@ export function TablesProgress({ tables, active }: { tables: LiveTable[]; active
             const p = tableProgress(t)
             const chunks = chunksText(t.chunksDone)
             const eta = etaSeconds(t)
-            const extra = (t.notes?.length ?? 0) > 0 || t.error
+            const changes = changesText(t)
+            const extra = (t.notes?.length ?? 0) > 0 || t.error || changes
             return (
               <Fragment key={t.source}>
                 <Table.Tr data-testid={`job-table-${t.source}`} data-status={t.status} style={extra ? { borderBottom: 'none' } : undefined}>
@@ -49,6 +50,13 @@ export function TablesProgress({ tables, active }: { tables: LiveTable[]; active
                           </Text>
                         )}
                       </Text>
+                      {t.mode === 'incremental' && (
+                        <Tooltip label="Only rows at or past the watermark of the cursor are read and upserted; verification repairs what the cursor did not show." withArrow multiline w={280}>
+                          <Badge size="xs" variant="light" color="teal" data-testid={`job-table-mode-${t.source}`}>
+                            incremental
+                          </Badge>
+                        </Tooltip>
+                      )}
                       {t.keyless && (
                         <Tooltip label="No usable key: copied in one stream and verified as a whole." withArrow multiline w={260}>
                           <Badge size="xs" variant="light" color="orange">
@@ -108,6 +116,11 @@ export function TablesProgress({ tables, active }: { tables: LiveTable[]; active
                   <Table.Tr>
                     <Table.Td colSpan={7} pt={0}>
                       <Stack gap={2} pl="md">
+                        {changes && (
+                          <Text size="xs" data-testid={`job-table-changes-${t.source}`}>
+                            {changes}
+                          </Text>
+                        )}
                         {t.error && (
                           <Text size="xs" c="red" data-testid={`job-table-error-${t.source}`}>
                             <Code color="red.1">{t.error.code}</Code> {t.error.message}
@@ -129,4 +142,16 @@ export function TablesProgress({ tables, active }: { tables: LiveTable[]; active
       </Table>
     </Table.ScrollContainer>
   )
+}
+
+/** An incremental table's outcome in one line: what changed, what was repaired, where the next run reads from. */
+export function changesText(t: Pick<LiveTable, 'mode' | 'inserted' | 'updated' | 'repaired' | 'watermark' | 'status'>): string | null {
+  if (t.mode !== 'incremental' || !t.watermark) return null
+  const { before, after } = t.watermark
+  const mark = (v: string[] | null): string => (v ? v.join(', ') : 'none')
+  if (before === null) return after ? `Copied whole; the next run reads from ${mark(after)}.` : null
+  const parts = [`${t.inserted} inserted`, `${t.updated} updated`]
+  if (t.repaired) parts.push(`${t.repaired} repaired`)
+  const moved = t.status === 'done' ? `watermark ${mark(before)} → ${mark(after)}` : `read from ${mark(before)}`
+  return `${parts.join(' · ')} · ${moved}`
 }

@@ -1,5 +1,6 @@
 import { useCallback, useDeferredValue, useMemo } from 'react'
-import { Grid, MultiSelect, Text, TextInput } from '@mantine/core'
+import { Grid, MultiSelect, SegmentedControl, Text, TextInput } from '@mantine/core'
+import { CursorChoice } from './CursorChoice'
 import { api } from '../../api/runtime'
 import { useRemote } from '../../hooks/useRemote'
 import { EMPTY_OVERRIDE, filterError, type FieldErrors, type TableOverride } from '../../syncs/wizard-model'
@@ -15,7 +16,7 @@ interface Props {
 
 const MONO = { input: { fontFamily: 'var(--mantine-font-family-monospace)' } }
 
-/** Per table: target name, WHERE filter (runs on the source only), columns to leave out. */
+/** Per table: how it is kept current (and its cursor), target name, WHERE filter (runs on the source only), columns to leave out. */
 export function TableOverrideFields({ connectionId, database, table, value, onChange, errors }: Props) {
   const o = value ?? EMPTY_OVERRIDE
   const loader = useCallback(() => api().call('connections.columns', { id: connectionId, database, table }), [connectionId, database, table])
@@ -34,6 +35,33 @@ export function TableOverrideFields({ connectionId, database, table, value, onCh
   const whereProblem = useMemo(() => filterError(table, typed, loaded?.map((c) => c.name)), [table, typed, loaded])
   return (
     <Grid gap="sm" p="xs" data-testid={`table-options-${table}`}>
+      <Grid.Col span={12}>
+        <Text size="sm" fw={500}>
+          Each run
+        </Text>
+        <SegmentedControl
+          size="xs"
+          mt={4}
+          value={o.mode}
+          onChange={(v) => onChange({ mode: v as TableOverride['mode'] })}
+          data={[
+            { value: 'full', label: 'Copies the table whole' },
+            { value: 'incremental', label: 'Carries new and changed rows (incremental)' }
+          ]}
+          data-testid={`table-mode-${table}`}
+        />
+        {o.mode === 'incremental' && (
+          <CursorChoice
+            connectionId={connectionId}
+            database={database}
+            table={table}
+            columns={columns.data ?? null}
+            value={o.cursor}
+            onChange={(cursor) => onChange({ cursor })}
+            error={errors[key('cursor')]}
+          />
+        )}
+      </Grid.Col>
       <Grid.Col span={{ base: 12, md: 4 }}>
         <TextInput
           label="Target table"
