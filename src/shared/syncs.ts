@@ -24,6 +24,8 @@ export type WritePathOption = (typeof WRITE_PATHS)[number]
  * inserts, updates and deletes.
  */
 export const TABLE_MODES = ['full', 'incremental'] as const
+export const VERIFY_SCOPES = ['table', 'changed'] as const
+export type VerifyScope = (typeof VERIFY_SCOPES)[number]
 export type TableMode = (typeof TABLE_MODES)[number]
 /**
  * When replaced tables are switched in: `together` (the default) in one RENAME of every table once
@@ -58,6 +60,12 @@ export const syncOptionsSchema = z
     createMissing: z.boolean().optional(),
     recreateOnMismatch: z.boolean().optional(),
     verify: z.boolean().optional(),
+    /**
+     * What an incremental run verifies: `table` (the default) every row, repairing what the cursor
+     * missed; `changed` only the rows at or past the watermark it read (cheap on large tables; an
+     * update that left the cursor alone is then not found).
+     */
+    verifyScope: z.enum(VERIFY_SCOPES).optional(),
     writePath: z.enum(WRITE_PATHS).optional(),
     swap: z.enum(SWAP_MODES).optional(),
     objects: z.object({ views: z.boolean().optional(), triggers: z.boolean().optional(), routines: z.boolean().optional() }).strict().optional()

@@ -8,7 +8,7 @@ import { describeLeftovers } from '../sync/engine/leftovers'
 import { runFullCopy, serverIdentity, type RunSummary } from '../sync/engine/run'
 import { verifyTables } from '../sync/engine/compare/verify-run'
 import { DEFAULT_RUN_OPTIONS, WRITE_PATH_OPTIONS, type OnExists, type RunOptions, type TableResult, type WritePathOption } from '../sync/engine/types'
-import { SWAP_MODES, TABLE_MODES, type SwapMode, type TableMode } from '../../shared/syncs'
+import { SWAP_MODES, TABLE_MODES, VERIFY_SCOPES, type SwapMode, type TableMode, type VerifyScope } from '../../shared/syncs'
 import type { ConfigLayers } from '../sync/config/layers'
 import type { CliWatermarks } from './cli-watermarks'
 import { Redactor } from '../sync/logging/redact'
@@ -33,6 +33,8 @@ interface SyncFlags {
   mode: string[]
   cursor: string[]
   resetWatermark?: boolean
+  recreateOnMismatch?: boolean
+  verifyScope?: string
   onExists: string
   parallel?: string
   chunkRows?: string
@@ -58,6 +60,12 @@ export function splitAssignment(flag: string, v: string): [string, string] {
   const i = v.indexOf('=')
   if (i <= 0) throw new AppError('VALIDATION', `${flag} expects TABLE=VALUE, got "${v}"`)
   return [v.slice(0, i), v.slice(i + 1)]
+}
+
+function verifyScopeOption(v: string | undefined): VerifyScope {
+  const scope = v ?? 'table'
+  if (!(VERIFY_SCOPES as readonly string[]).includes(scope)) throw new AppError('VALIDATION', `--verify-scope must be one of ${VERIFY_SCOPES.join(', ')} (got ${shown(scope)})`)
+  return scope as VerifyScope
 }
 
 function writePathOption(o: SyncFlags): WritePathOption {
@@ -236,10 +244,12 @@ export function registerSyncCommands(program: Command, deps: SyncCommandDeps): v
     .option('--cursor <cols>', 'incremental: the cursor column(s), COL[,COL]; TABLE=COL[,COL] for one table (repeatable)', collect, [])
     .option('--reset-watermark', "incremental: forget the tables' watermarks and copy them whole first")
     .option('--on-exists <what>', 'replace, truncate, append or fail', 'replace')
+    .option('--recreate-on-mismatch', 'a target table whose definition differs is copied whole again (truncate, append, incremental)')
     .option('--parallel <n>', `parallel readers and writers (${PARALLELISM_RANGE.min} to ${PARALLELISM_RANGE.max})`, String(DEFAULT_RUN_OPTIONS.parallelism))
     .option('--chunk-rows <n>', `rows per chunk (${CHUNK_ROWS_RANGE.min} to ${CHUNK_ROWS_RANGE.max})`, String(DEFAULT_RUN_OPTIONS.chunkRows))
     .option('--objects <list>', 'also copy views,triggers,routines')
     .option('--no-verify', 'skip the checksum verification')
+    .option('--verify-scope <scope>', `incremental: what is verified, ${VERIFY_SCOPES.join(' (default) or ')} (only the rows the run read)`)
     .option('--write-path <how>', `how rows are written: ${WRITE_PATH_OPTIONS.join(', ')}`, 'auto')
     .option('--insert', 'the same as --write-path insert')
     .option('--swap <when>', `when replaced tables are switched in: ${SWAP_MODES.join(' (default), ')}`, 'together')
@@ -290,6 +300,8 @@ async function runSyncCommand(o: SyncFlags, layers: () => Promise<ConfigLayers>)
       parallelism: intFlag('--parallel', o.parallel, DEFAULT_RUN_OPTIONS.parallelism, PARALLELISM_RANGE),
       chunkRows: intFlag('--chunk-rows', o.chunkRows, DEFAULT_RUN_OPTIONS.chunkRows, CHUNK_ROWS_RANGE),
       onExists: o.onExists as OnExists,
+      recreateOnMismatch: o.recreateOnMismatch === true,
+      verifyScope: verifyScopeOption(o.verifyScope),
       verify: o.verify,
       writePath: writePathOption(o),
       swap: swapOption(o.swap),

@@ -317,4 +317,51 @@ describe('incremental runs', () => {
     await t.query('DELETE FROM order_lines WHERE order_id = 11 AND line = 1')
     await same('order_lines', { where: 'qty < 1000' })
   })
+
+  it('verification matches keys as the server does: case, trailing spaces, binary keys, long shared prefixes', async () => {
+    await s.query(`CREATE TABLE ci_keys (k VARCHAR(300) COLLATE utf8mb4_general_ci PRIMARY KEY, v INT NOT NULL, at DATETIME NOT NULL)`)
+    const long = 'x'.repeat(250)
+    await s.query("INSERT INTO ci_keys VALUES ('abc', 1, '2026-09-01'), ('a', 2, '2026-09-01'), (?, 3, '2026-09-01'), (?, 4, '2026-09-01'), ('zzz', 5, '2026-09-02')", [`${long}1`, `${long}2`])
+    await s.query('CREATE TABLE bin_keys (id BINARY(16) PRIMARY KEY, v INT NOT NULL, at DATETIME NOT NULL)')
+    await s.query("INSERT INTO bin_keys SELECT UNHEX(MD5(seq)), seq, IF(seq = 300, '2026-09-02', '2026-09-01') FROM seq_1_to_300")
+    const marks = new MemoryWatermarks()
+    const mapping = [
+      { source: 'ci_keys', mode: 'incremental' as const, cursor: ['at'] },
+      { source: 'bin_keys', mode: 'incremental' as const, cursor: ['at'] }
+    ]
+    expectSucceeded(await run(mapping, marks))
+    // Quiet changes (the cursor stays below the watermark): only verification can find them.
+    await s.query("UPDATE ci_keys SET k = 'ABC' WHERE k = 'abc'")
+    await s.query("UPDATE ci_keys SET k = 'a  ' WHERE k = 'a'")
+    await s.query('UPDATE ci_keys SET v = 30 WHERE k = ?', [`${long}2`])
+    await s.query('UPDATE bin_keys SET v = -v WHERE v IN (5, 250)')
+    const r = await run(mapping, marks)
+    expectSucceeded(r)
+    expect(table(r, 'ci_keys')).toMatchObject({ repaired: 3, verified: true })
+    expect(table(r, 'bin_keys')).toMatchObject({ repaired: 2, verified: true })
+    // The target holds the source's bytes: 'ABC', not 'abc'; 'a  ' with its spaces.
+    await same('ci_keys')
+    await same('bin_keys')
+    const again = await run(mapping, marks)
+    expect(table(again, 'ci_keys').repaired).toBe(0)
+  })
+
+  it('verifyScope changed checks only the rows the run read (and says so)', async () => {
+    await s.query('CREATE TABLE scoped (id INT PRIMARY KEY, v INT NOT NULL, at DATETIME NOT NULL, KEY (at))')
+    await s.query("INSERT INTO scoped SELECT seq, seq, '2026-10-01' + INTERVAL seq MINUTE FROM seq_1_to_400")
+    const marks = new MemoryWatermarks()
+    const mapping = [{ source: 'scoped', mode: 'incremental' as const, cursor: ['at'] }]
+    expectSucceeded(await run(mapping, marks))
+    await s.query('UPDATE scoped SET v = 0 WHERE id = 5')
+    await s.query("UPDATE scoped SET v = 1, at = '2026-11-01' WHERE id = 6")
+    const r = await run(mapping, marks, { verifyScope: 'changed' })
+    expectSucceeded(r)
+    expect(table(r, 'scoped')).toMatchObject({ updated: 1, repaired: 0, verified: true })
+    expect(table(r, 'scoped').notes.join('\n')).toMatch(/verified the rows at or past the watermark only/)
+    expect(await countRows(t, dst.name, 'scoped', 'id = 5 AND v = 0')).toBe(0)
+    // The whole-table default finds the quiet one.
+    const full = await run(mapping, marks)
+    expect(table(full, 'scoped').repaired).toBe(1)
+    await same('scoped')
+  })
 })

@@ -1,4 +1,4 @@
-import { WRITE_PATHS, type JobTable, type SwapMode, type TableMode, type WritePathOption } from '../../../shared/syncs'
+import { WRITE_PATHS, type JobTable, type SwapMode, type TableMode, type VerifyScope, type WritePathOption } from '../../../shared/syncs'
 import type { FirstDifference } from './compare/verify'
 
 export type OnExists = 'replace' | 'truncate' | 'append' | 'fail'
@@ -32,6 +32,8 @@ export interface RunOptions {
    * application's and the server's). Rows in that window are read again next time (upserts, unchanged).
    */
   lagSeconds?: number
+  /** Incremental: verify the whole table (default) or only the rows the run read (see VERIFY_SCOPES). */
+  verifyScope?: VerifyScope
 }
 
 /** What identifies a table's watermark within the run's store (the run adds the servers' identities). */

@@ -524,6 +524,7 @@ export function runOptions(sync: SyncConfig, batchSize: number, lagMs = 60_000):
     createMissing: o.createMissing ?? true,
     recreateOnMismatch: o.recreateOnMismatch ?? false,
     verify: o.verify ?? true,
+    verifyScope: o.verifyScope ?? 'table',
     writePath: o.writePath ?? 'auto',
     swap: o.swap ?? 'together',
     objects: { views: o.objects?.views ?? false, triggers: o.objects?.triggers ?? false, routines: o.objects?.routines ?? false }

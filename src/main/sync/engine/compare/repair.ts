@@ -7,7 +7,7 @@ import type { TableTask } from '../types'
 import type { TableContext } from '../modes/full'
 import { withSessions } from '../table-sessions'
 import { chunkSum, tableCount, type FirstDifference, type Side } from './verify'
-import { diffRange, keyInPredicate, type RangeDiff } from './row-diff'
+import { diffRange, keyInPredicate, PAGE_ROWS, type RangeDiff } from './row-diff'
 
 /**
  * Verification that puts right what it finds, for runs that write into the live target table
@@ -31,11 +31,25 @@ export interface RepairOutcome {
 /** Keys fetched per repair statement. */
 const REPAIR_BATCH = 1000
 
-export async function verifyAndRepair(ctx: TableContext, task: TableTask, info: TableInfo, columns: ColumnInfo[], _opts: { carryDeletes: false }): Promise<RepairOutcome> {
+export interface RepairScope {
+  /**
+   * Only the rows this condition selects, on both sides (SQL text, values inlined): an incremental run's
+   * `verifyScope: changed` checks the rows at or past the watermark it read, not the whole table.
+   */
+  rows?: string
+}
+
+export async function verifyAndRepair(ctx: TableContext, task: TableTask, info: TableInfo, columns: ColumnInfo[], scope: RepairScope = {}): Promise<RepairOutcome> {
   const key = info.key!
   const signal = ctx.hooks.signal
   const out: RepairOutcome = { repaired: 0, extra: 0, ranges: 0, differing: 0 }
-  const planner = planChunks(ctx.sourceMeta, info, { chunkRows: ctx.options.chunkRows, where: task.where })
+  const both = (w: string | undefined): string | undefined => (scope.rows ? (w ? `(${w}) AND ${scope.rows}` : scope.rows) : w)
+  const sourceWhere = both(task.where)
+  const targetWhere = both(undefined)
+  // A scope of few rows is planned through its own index (the cursor's), not by ranges of the whole key.
+  // Pages a tenth of a chunk (within 100 to 5000 rows): memory stays bounded, a page holds few differences.
+  const page = Math.max(100, Math.min(PAGE_ROWS, Math.ceil(ctx.options.chunkRows / 10)))
+  const planner = planChunks(ctx.sourceMeta, info, { chunkRows: ctx.options.chunkRows, where: sourceWhere, byIndex: scope.rows !== undefined })
   let sourceRows = 0
   let failure: AppError | null = null
   const parallel = Math.max(1, Math.min(ctx.options.parallelism, ctx.readers.perTableParallelism))
@@ -47,13 +61,13 @@ export async function verifyAndRepair(ctx: TableContext, task: TableTask, info: 
       const range = next.value
       out.ranges++
       await withSessions(ctx, task, signal, async (reader, slot) => {
-        const src: Side = { conn: reader, database: ctx.sourceDb, table: task.source, where: task.where }
-        const tgt: Side = { conn: slot.check, database: ctx.targetDb, table: task.target }
+        const src: Side = { conn: reader, database: ctx.sourceDb, table: task.source, where: sourceWhere }
+        const tgt: Side = { conn: slot.check, database: ctx.targetDb, table: task.target, where: targetWhere }
         const [a, b] = await raceAbort(Promise.all([chunkSum(src, columns, key, range), chunkSum(tgt, columns, key, range)]), signal)
         sourceRows += a.rows
         if (a.rows === b.rows && a.hash === b.hash) return
         out.differing++
-        let diff = await raceAbort(diffRange(src, tgt, columns, key, range), signal)
+        let diff = await raceAbort(diffRange(src, tgt, columns, key, range, page), signal)
         const wrong = [...diff.missing, ...diff.different]
         for (let i = 0; i < wrong.length; i += REPAIR_BATCH) {
           const keys = wrong.slice(i, i + REPAIR_BATCH)
@@ -76,7 +90,7 @@ export async function verifyAndRepair(ctx: TableContext, task: TableTask, info: 
           )
           out.repaired += c.inserted + c.updated
         }
-        if (wrong.length > 0) diff = await raceAbort(diffRange(src, tgt, columns, key, range), signal)
+        if (wrong.length > 0) diff = await raceAbort(diffRange(src, tgt, columns, key, range, page), signal)
         out.extra += diff.extra.length
         if (diff.missing.length || diff.different.length) failure ??= mismatch(task, range, a.rows, b.rows, diff)
       })
@@ -86,7 +100,7 @@ export async function verifyAndRepair(ctx: TableContext, task: TableTask, info: 
   if (failure) throw failure
   if (!rangesPartitionExactly(key) && out.ranges > 1) {
     // The ranges must have covered every source row once (see verify.ts tableCount).
-    const total = await withSessions(ctx, task, signal, (reader) => tableCount({ conn: reader, database: ctx.sourceDb, table: task.source, where: task.where }))
+    const total = await withSessions(ctx, task, signal, (reader) => tableCount({ conn: reader, database: ctx.sourceDb, table: task.source, where: sourceWhere }))
     if (total !== sourceRows) throw new AppError('COPY_FAILED', `The key ranges of ${task.source} covered ${sourceRows} of its ${total} rows; the verification cannot be trusted (please report this).`)
   }
   return out

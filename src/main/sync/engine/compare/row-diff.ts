@@ -1,6 +1,6 @@
 import type { RowDataPacket } from 'mysql2/promise'
 import { quoteIdent, quoteQualified } from '../../mysql/identifiers'
-import { keySelectExpr, keyTypeCast, rangePredicate, toKey, type ChunkRange, type KeyTuple } from '../read/chunks'
+import { keySelectExpr, keyTypeCast, orderBy, rangePredicate, toKey, type ChunkRange, type KeyTuple } from '../read/chunks'
 import { rowHashExpr } from '../read/encoding'
 import type { ColumnInfo, KeyInfo } from '../schema/table-info'
 import type { Side } from './verify'
@@ -38,44 +38,72 @@ export function keyMatchExpr(c: ColumnInfo): string {
 }
 
 interface Row {
-  key: KeyTuple
+  /** The key's raw values; turned into a KeyTuple only for the rows that differ. */
+  raw: Buffer[]
   hash: string
 }
 
-async function readSide(side: Side, columns: ColumnInfo[], key: KeyInfo, range: Pick<ChunkRange, 'after' | 'upTo'>): Promise<Map<string, Row>> {
+/** Rows compared per page by default: bounds memory whatever the chunk size. */
+export const PAGE_ROWS = 5000
+
+async function readSide(side: Side, columns: ColumnInfo[], key: KeyInfo, range: Pick<ChunkRange, 'after' | 'upTo'>, limit?: number): Promise<{ rows: Map<string, Row>; last: Buffer[] | null; count: number }> {
   const p = rangePredicate(key, range)
   const where = side.where ? ` AND (${side.where})` : ''
   const n = key.columns.length
   const [rows] = await side.conn.query<RowDataPacket[]>({
     sql:
       `SELECT ${key.columns.map(keySelectExpr).join(', ')}, ${key.columns.map(keyMatchExpr).join(', ')}, ${rowHashExpr(columns)} ` +
-      `FROM ${quoteQualified(side.database, side.table)} WHERE ${p.sql}${where}`,
+      `FROM ${quoteQualified(side.database, side.table)} WHERE ${p.sql}${where}` +
+      (limit ? ` ORDER BY ${orderBy(key)} LIMIT ${limit}` : ''),
     values: p.params,
     rowsAsArray: true,
     typeCast: keyTypeCast as never
   })
+  const list = rows as unknown as Buffer[][]
   const out = new Map<string, Row>()
   for (const r of rows as unknown as Buffer[][]) {
-    const match = r
-      .slice(n, 2 * n)
-      .map((b) => b.toString('latin1'))
-      .join('\u0000')
-    out.set(match, { key: toKey(key, r.slice(0, n)), hash: r[2 * n]!.toString('latin1') })
+    // One column (the usual key) needs no join: its text is the map key as it is.
+    let match = r[n]!.toString('latin1')
+    for (let i = n + 1; i < 2 * n; i++) match += '\u0000' + r[i]!.toString('latin1')
+    out.set(match, { raw: r.slice(0, n), hash: r[2 * n]!.toString('latin1') })
   }
-  return out
+  const lastRow = list.at(-1)
+  return { rows: out, last: lastRow ? lastRow.slice(0, n) : null, count: list.length }
 }
 
-/** Compares one key range of source and target row by row (both read at once). */
-export async function diffRange(source: Side, target: Side, columns: ColumnInfo[], key: KeyInfo, range: Pick<ChunkRange, 'after' | 'upTo'>): Promise<RangeDiff> {
-  const [a, b] = await Promise.all([readSide(source, columns, key, range), readSide(target, columns, key, range)])
+/**
+ * Compares one key range of source and target row by row, a page at a time: a page of the source in
+ * key order, then the target over exactly the key interval that page covers, as the server bounds it
+ * (`(after, last]`), so both sides see the same keys without any ordering done here.
+ */
+export async function diffRange(
+  source: Side,
+  target: Side,
+  columns: ColumnInfo[],
+  key: KeyInfo,
+  range: Pick<ChunkRange, 'after' | 'upTo'>,
+  pageRows = PAGE_ROWS
+): Promise<RangeDiff> {
   const out: RangeDiff = { missing: [], different: [], extra: [] }
+  let after = range.after
+  for (;;) {
+    const a = await readSide(source, columns, key, { after, upTo: range.upTo }, pageRows)
+    const full = a.count === pageRows
+    const upTo = full ? toKey(key, a.last!) : range.upTo
+    const b = await readSide(target, columns, key, { after, upTo })
+    comparePage(key, a.rows, b.rows, out)
+    if (!full) return out
+    after = upTo
+  }
+}
+
+function comparePage(key: KeyInfo, a: Map<string, Row>, b: Map<string, Row>, out: RangeDiff): void {
   for (const [k, row] of a) {
     const other = b.get(k)
-    if (!other) out.missing.push(row.key)
-    else if (other.hash !== row.hash) out.different.push(row.key)
+    if (!other) out.missing.push(toKey(key, row.raw))
+    else if (other.hash !== row.hash) out.different.push(toKey(key, row.raw))
   }
-  for (const [k, row] of b) if (!a.has(k)) out.extra.push(row.key)
-  return out
+  for (const [k, row] of b) if (!a.has(k)) out.extra.push(toKey(key, row.raw))
 }
 
 /**

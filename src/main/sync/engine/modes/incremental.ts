@@ -259,8 +259,11 @@ async function readPastWatermark(
     if (options.verify) {
       result.status = 'verifying'
       progress()
-      const v = await verifyAndRepair(ctx, task, info, columns, { carryDeletes: false })
+      const changedOnly = options.verifyScope === 'changed'
+      // The rows this run read, on both sides (the target's cursor values are the source's once upserted).
+      const v = await verifyAndRepair(ctx, task, info, columns, changedOnly ? { rows: ctx.sourceMeta.format(past.sql, past.params) } : {})
       result.repaired = v.repaired
+      if (changedOnly) result.notes.push('verified the rows at or past the watermark only (verifyScope: changed); the rest of the table was not compared')
       if (v.repaired > 0) {
         result.notes.push(`verification found ${v.repaired} row(s) the cursor did not show (an update that left the cursor alone, or a late commit) and repaired them`)
         log('warn', `${v.repaired} row(s) differed from the source and were repaired`)
