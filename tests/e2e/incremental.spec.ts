@@ -82,6 +82,9 @@ test('an incremental table: suggested cursor, first run copies whole, the second
   await expect(page.getByTestId('table-cursor-caveats-customers')).toHaveCount(0)
   await page.screenshot({ path: join(SCREENSHOTS, 'sync-wizard-incremental.png'), fullPage: true })
   await page.getByTestId('wizard-next').click()
+  // Options: incremental tables verify the whole table unless asked otherwise.
+  await expect(page.getByTestId('opt-verify-scope-table')).toBeChecked()
+  await page.screenshot({ path: join(SCREENSHOTS, 'sync-wizard-incremental-options.png'), fullPage: true })
   await page.getByTestId('wizard-next').click()
   await page.getByTestId('wizard-next').click()
   await expect(page.getByTestId('review-table-customers')).toContainText('incremental by updated_at')

@@ -1,7 +1,7 @@
 import type { MethodInput } from '../../../shared/contract'
 import type { ErrorBody } from '../../../shared/errors'
 import { rowFilterProblem } from '../../../shared/row-filter'
-import type { ON_EXISTS, ScheduleInput, SyncConfig, TableMapping, TableMode, SwapMode, WritePathOption } from '../../../shared/syncs'
+import type { ON_EXISTS, ScheduleInput, SyncConfig, TableMapping, TableMode, SwapMode, VerifyScope, WritePathOption } from '../../../shared/syncs'
 
 /**
  * The sync wizard's state and its conversion to and from the contract (`syncs.create/update`,
@@ -44,6 +44,8 @@ export interface WizardState {
     createMissing: boolean
     recreateOnMismatch: boolean
     verify: boolean
+    /** Incremental tables: verify the whole table, or only the rows each run read. */
+    verifyScope: VerifyScope
     writePath: WritePathOption
     swap: SwapMode
     views: boolean
@@ -87,6 +89,7 @@ export function emptyWizard(): WizardState {
       createMissing: true,
       recreateOnMismatch: false,
       verify: true,
+      verifyScope: 'table',
       writePath: 'auto',
       swap: 'together',
       views: false,
@@ -130,6 +133,7 @@ export function wizardFromConfig(c: SyncConfig): WizardState {
       createMissing: o.createMissing ?? true,
       recreateOnMismatch: o.recreateOnMismatch ?? false,
       verify: o.verify ?? true,
+      verifyScope: o.verifyScope ?? 'table',
       writePath: o.writePath ?? 'auto',
       swap: o.swap ?? 'together',
       views: o.objects?.views ?? false,
@@ -201,6 +205,7 @@ export function toCreateInput(s: WizardState): SyncCreateInput {
   if (o.chunkRows !== '') options.chunkRows = o.chunkRows
   if (o.parallelism !== '') options.parallelism = o.parallelism
   if (o.writePath !== 'auto') options.writePath = o.writePath
+  if (o.verifyScope !== 'table') options.verifyScope = o.verifyScope
   if (o.swap !== 'together') options.swap = o.swap
   if (o.views || o.triggers || o.routines) options.objects = { views: o.views, triggers: o.triggers, routines: o.routines }
   const input: SyncCreateInput = {

@@ -1,7 +1,7 @@
 import { Checkbox, Grid, Group, NumberInput, Radio, Select, Stack, Switch, Text, Title } from '@mantine/core'
-import { ON_EXISTS, SWAP_MODES, WRITE_PATHS, type SwapMode, type WritePathOption } from '../../../../shared/syncs'
+import { ON_EXISTS, SWAP_MODES, WRITE_PATHS, type SwapMode, type VerifyScope, type WritePathOption } from '../../../../shared/syncs'
 import { ON_EXISTS_TEXT, SWAP_TEXT, WRITE_PATH_TEXT } from '../../syncs/summary'
-import type { OnExists, WizardState } from '../../syncs/wizard-model'
+import { mappingsOf, type OnExists, type WizardState } from '../../syncs/wizard-model'
 import type { StepProps } from './wizard-props'
 
 /** Step 3: what happens to existing tables, chunking and parallelism, verification, other objects. */
@@ -123,6 +123,19 @@ export function OptionsStep({ state, update, errors }: StepProps) {
           onChange={(e) => set({ verify: e.currentTarget.checked })}
           data-testid="opt-verify"
         />
+        {o.verify && mappingsOf(state).some((m) => m.mode === 'incremental') && (
+          <Radio.Group
+            label="Incremental tables verify"
+            value={o.verifyScope}
+            onChange={(v) => set({ verifyScope: v as VerifyScope })}
+            data-testid="opt-verify-scope"
+          >
+            <Stack gap={4} mt={4}>
+              <Radio value="table" label="The whole table, repairing what the cursor missed (an update that left it alone)" data-testid="opt-verify-scope-table" />
+              <Radio value="changed" label="Only the rows each run read: much faster on large tables, but a row the cursor missed stays different" data-testid="opt-verify-scope-changed" />
+            </Stack>
+          </Radio.Group>
+        )}
       </Stack>
 
       <Stack gap={6}>
