@@ -24,6 +24,7 @@ import {
   jobListSchema,
   syncCreateSchema,
   syncIdSchema,
+  syncRunSchema,
   syncUpdateSchema,
   syncValidateSchema,
   type Job,
@@ -152,7 +153,7 @@ export const methods = {
   /** Tables, estimated rows, DDL and the existing tables a run would replace; changes nothing. */
   'syncs.plan': { input: syncIdSchema, output: {} as SyncPlan },
   /** Queues a run and answers at once; JOB_ALREADY_ACTIVE while one is queued or running. */
-  'syncs.run': { input: syncIdSchema, output: {} as { jobId: string } },
+  'syncs.run': { input: syncRunSchema, output: {} as { jobId: string } },
   /** Readable description and the next run times of a schedule, or why it is invalid (a report). */
   'schedules.preview': { input: schedulePreviewSchema, output: {} as SchedulePreview },
   // Jobs

@@ -37,7 +37,10 @@ export const ERROR_CODES = [
   'CANCELLED',
   // the job engine (issue 5)
   /** A server or the network dropped a session mid-run (retried while sync.retry_attempts allow). */
-  'CONNECTION_LOST'
+  'CONNECTION_LOST',
+  // keeping targets current (issue 13)
+  /** A diff run would delete more target rows than maxDeletes allows; nothing was changed. */
+  'DELETE_GUARD'
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]

@@ -23,7 +23,7 @@ export type WritePathOption = (typeof WRITE_PATHS)[number]
  * upserts them (deletes are not seen); `diff` compares both sides by chunk checksums and carries
  * inserts, updates and deletes.
  */
-export const TABLE_MODES = ['full', 'incremental'] as const
+export const TABLE_MODES = ['full', 'incremental', 'diff'] as const
 export const VERIFY_SCOPES = ['table', 'changed'] as const
 export type VerifyScope = (typeof VERIFY_SCOPES)[number]
 export type TableMode = (typeof TABLE_MODES)[number]
@@ -66,6 +66,13 @@ export const syncOptionsSchema = z
      * update that left the cursor alone is then not found).
      */
     verifyScope: z.enum(VERIFY_SCOPES).optional(),
+    /**
+     * Diff: the most target rows a run may delete, as a count (`5000`) or a share of the target table
+     * (`"10%"`, the default); a run that would delete more stops before changing anything (DELETE_GUARD).
+     */
+    maxDeletes: z.union([z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), z.string().regex(/^\d{1,3}(\.\d{1,2})?%$/, 'a count, or a percentage such as "10%"')]).optional(),
+    /** Diff: no delete guard (a saved sync that may empty tables; one run can allow it through syncs.run). */
+    allowDeletes: z.boolean().optional(),
     writePath: z.enum(WRITE_PATHS).optional(),
     swap: z.enum(SWAP_MODES).optional(),
     objects: z.object({ views: z.boolean().optional(), triggers: z.boolean().optional(), routines: z.boolean().optional() }).strict().optional()
@@ -113,6 +120,8 @@ export type SyncUpdate = z.output<typeof syncUpdateSchema>
 /** A saved config by id, or unsaved form values (the wizard validates before saving). */
 export const syncValidateSchema = z.union([z.object({ id: z.string().min(1) }).strict(), z.object({ draft: syncCreateSchema }).strict()])
 export const syncIdSchema = z.object({ id: z.string().min(1) }).strict()
+/** `syncs.run`: `allowDeletes` lifts the delete guard of diff tables for this run only (the UI's confirmation). */
+export const syncRunSchema = z.object({ id: z.string().min(1), allowDeletes: z.boolean().optional() }).strict()
 
 export type SyncInput = z.output<typeof syncCreateSchema>
 export type TableMapping = z.output<typeof tableMappingSchema>
@@ -153,8 +162,8 @@ export interface SyncPlanTable {
    * target table is missing or was replaced).
    */
   watermark?: string[] | null
-  /** `upsert`: an incremental table reading past its watermark into the table as it is. */
-  action: 'create' | 'replace' | 'truncate' | 'append' | 'fail' | 'skip' | 'upsert'
+  /** `upsert`: an incremental table reading past its watermark into the table as it is; `diff`: compared and brought in line. */
+  action: 'create' | 'replace' | 'truncate' | 'append' | 'fail' | 'skip' | 'upsert' | 'diff'
   targetExists: boolean
   rowsEstimated: number
   keyless: boolean

@@ -35,6 +35,8 @@ interface SyncFlags {
   resetWatermark?: boolean
   recreateOnMismatch?: boolean
   verifyScope?: string
+  maxDeletes?: string
+  allowDeletes?: boolean
   onExists: string
   parallel?: string
   chunkRows?: string
@@ -60,6 +62,14 @@ export function splitAssignment(flag: string, v: string): [string, string] {
   const i = v.indexOf('=')
   if (i <= 0) throw new AppError('VALIDATION', `${flag} expects TABLE=VALUE, got "${v}"`)
   return [v.slice(0, i), v.slice(i + 1)]
+}
+
+/** `--max-deletes 5000` or `--max-deletes 2.5%` (the contract's own forms). */
+export function maxDeletesOption(v: string | undefined): number | string {
+  if (v === undefined) return '10%'
+  if (/^\d{1,15}$/.test(v)) return Number(v)
+  if (/^\d{1,3}(\.\d{1,2})?%$/.test(v) && Number(v.slice(0, -1)) <= 100) return v
+  throw new AppError('VALIDATION', `--max-deletes expects a count or a percentage such as 10%, got ${shown(v)}`)
 }
 
 function verifyScopeOption(v: string | undefined): VerifyScope {
@@ -106,7 +116,6 @@ function targetDatabase(flag: string | undefined): string | undefined {
 }
 
 function modeName(flag: string, v: string): TableMode {
-  if (v === 'diff') throw new AppError('VALIDATION', `${flag} diff is not available yet; use full or incremental`)
   if (!(TABLE_MODES as readonly string[]).includes(v)) throw new AppError('VALIDATION', `${flag} must be one of ${TABLE_MODES.join(', ')} (or TABLE=MODE), got ${shown(v)}`)
   return v as TableMode
 }
@@ -209,7 +218,9 @@ function formatSummary(s: RunSummary): string {
     const incremental =
       t.mode === 'incremental' && t.watermark?.before
         ? ` (${t.inserted} inserted, ${t.updated} updated${t.repaired ? `, ${t.repaired} repaired` : ''}; watermark ${t.watermark.after?.join(', ') ?? '-'})`
-        : ''
+        : t.mode === 'diff' && t.status === 'done'
+          ? ` (${t.inserted} inserted, ${t.updated} updated, ${t.deleted} deleted)`
+          : ''
     return `${t.status.padEnd(8)} ${t.source} -> ${t.target}: ${t.rowsWritten} rows${incremental}, ${(t.bytes / 1e6).toFixed(1)} MB, ${((t.durationMs ?? 0) / 1000).toFixed(2)} s, ${v}${t.keyless ? ' (no key)' : ''}${err}`
   })
   for (const o of s.objects ?? []) {
@@ -243,6 +254,8 @@ export function registerSyncCommands(program: Command, deps: SyncCommandDeps): v
     .option('--mode <mode>', `${TABLE_MODES.join(' or ')}; TABLE=MODE for one table (repeatable)`, collect, [])
     .option('--cursor <cols>', 'incremental: the cursor column(s), COL[,COL]; TABLE=COL[,COL] for one table (repeatable)', collect, [])
     .option('--reset-watermark', "incremental: forget the tables' watermarks and copy them whole first")
+    .option('--max-deletes <n|p%>', 'diff: the most rows a table may lose, a count or a percentage of the target table (default 10%)')
+    .option('--allow-deletes', 'diff: no delete guard for this run')
     .option('--on-exists <what>', 'replace, truncate, append or fail', 'replace')
     .option('--recreate-on-mismatch', 'a target table whose definition differs is copied whole again (truncate, append, incremental)')
     .option('--parallel <n>', `parallel readers and writers (${PARALLELISM_RANGE.min} to ${PARALLELISM_RANGE.max})`, String(DEFAULT_RUN_OPTIONS.parallelism))
@@ -302,6 +315,8 @@ async function runSyncCommand(o: SyncFlags, layers: () => Promise<ConfigLayers>)
       onExists: o.onExists as OnExists,
       recreateOnMismatch: o.recreateOnMismatch === true,
       verifyScope: verifyScopeOption(o.verifyScope),
+      maxDeletes: maxDeletesOption(o.maxDeletes),
+      allowDeletes: o.allowDeletes === true,
       verify: o.verify,
       writePath: writePathOption(o),
       swap: swapOption(o.swap),

@@ -108,8 +108,8 @@ describe('db-taxi sync --mode incremental (CLI)', () => {
   it('refuses flags that do not fit with exit 2 and a message', () => {
     const cases: [string[], RegExp][] = [
       [['--tables', 'all_types', '--mode', 'incremental'], /all_types is incremental but has no cursor/],
-      [['--tables', 'all_types', '--mode', 'diff'], /--mode diff is not available yet/],
-      [['--tables', 'all_types', '--mode', 'fast'], /--mode must be one of full, incremental/],
+      [['--tables', 'all_types', '--mode', 'diff', '--max-deletes', 'lots'], /--max-deletes expects a count or a percentage/],
+      [['--tables', 'all_types', '--mode', 'fast'], /--mode must be one of full, incremental, diff/],
       [['--tables', 'all_types', '--cursor', 'all_types=ts_upd'], /only used by mode incremental/],
       [['--tables', 'all_types', '--mode', 'other=incremental', '--cursor', 'other=x'], /names other, which --tables does not list/],
       [['--tables', 'all_types', '--mode', 'incremental', '--cursor', 'all_types='], /--cursor expects COL/],

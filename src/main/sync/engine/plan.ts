@@ -10,6 +10,7 @@ import { serverIdentity } from './run'
 import type { TableMode } from '../../../shared/syncs'
 import type { OnExists, RunOptions, StoredWatermark, TableTask, WatermarkStore } from './types'
 import { cursorColumns, incrementalProblem } from './modes/incremental'
+import { diffProblem } from './modes/diff'
 
 /**
  * Turning a selection (explicit tables, or all tables with include/exclude globs) into the task
@@ -74,7 +75,7 @@ export interface TablePlan {
   cursor?: string[]
   /** Incremental: where the next run reads from; null when it copies the table whole. */
   watermark?: string[] | null
-  action: 'create' | 'replace' | 'truncate' | 'append' | 'fail' | 'skip' | 'upsert'
+  action: 'create' | 'replace' | 'truncate' | 'append' | 'fail' | 'skip' | 'upsert' | 'diff'
   targetExists: boolean
   rowsEstimated: number
   keyless: boolean
@@ -117,6 +118,14 @@ export async function planTables(
         notes.push(`${usable && !exists ? 'the target table is missing: ' : ''}copied whole this time, then read from the watermark the copy records`)
       }
       notes.push(...incrementalNotes(info, t))
+    }
+    if (t.mode === 'diff') {
+      const problem = diffProblem(info)
+      if (problem) notes.push(problem)
+      else if (exists) {
+        action = 'diff'
+        notes.push('compares source and target by chunk checksums, then inserts, updates and deletes the rows that differ (syncs.preview or --dry-run --json counts them)')
+      } else notes.push('the target table does not exist yet: copied whole this time')
     }
     out.push({
       source: t.source,

@@ -10,6 +10,7 @@ import { readTableInfo, tableExists, type TableInfo } from './schema/table-info'
 import type { RunOptions, TableTask } from './types'
 import { checkFilterOnSource } from './read/where-filter'
 import { incrementalProblem } from './modes/incremental'
+import { diffProblem } from './modes/diff'
 
 /**
  * What a run checks before its first write, and what `syncs.validate`, `syncs.plan` and
@@ -84,6 +85,10 @@ export async function preflight(input: PreflightInput): Promise<PreflightResult>
       const p = incrementalProblem(info, task)
       if (p) add('VALIDATION', p)
     }
+    if (task.mode === 'diff') {
+      const p = diffProblem(info)
+      if (p) add('VALIDATION', p)
+    }
     if (task.where !== undefined) {
       try {
         await checkFilterOnSource(input.sourceMeta, input.sourceDb, task.source, task.where, info.columns.map((c) => c.name))
@@ -94,8 +99,9 @@ export async function preflight(input: PreflightInput): Promise<PreflightResult>
     const exists = input.targetDbExists && (await tableExists(input.targetMeta, input.targetDb, task.target))
     // An incremental table reading past its watermark writes into the table as it is (as append
     // does); one without a watermark is copied whole first, replacing what is there.
-    const readsPast = task.mode === 'incremental' && exists && (input.readsPastWatermark?.(task) ?? false)
-    const onExists = task.mode !== 'incremental' ? options.onExists : readsPast ? 'append' : options.onExists === 'fail' ? 'fail' : 'replace'
+    // A diff writes into an existing table as it is too.
+    const readsPast = exists && ((task.mode === 'incremental' && (input.readsPastWatermark?.(task) ?? false)) || task.mode === 'diff')
+    const onExists = task.mode === 'full' ? options.onExists : readsPast ? 'append' : options.onExists === 'fail' ? 'fail' : 'replace'
     let creates = !exists || onExists === 'replace'
     if (exists && onExists === 'fail') {
       add('TARGET_EXISTS', `Target table ${input.targetDb}.${task.target} exists and onExists is "fail".`)
@@ -109,7 +115,7 @@ export async function preflight(input: PreflightInput): Promise<PreflightResult>
           add(
             'SCHEMA_MISMATCH',
             `Target table ${input.targetDb}.${task.target} differs from the source: ${diffs.slice(0, 3).join('; ')}${diffs.length > 3 ? ` (and ${diffs.length - 3} more)` : ''}.` +
-              (readsPast ? ' An incremental run cannot apply rows to the old definition: run with recreateOnMismatch to copy the table whole with the new one.' : ''),
+              (readsPast ? ` ${task.mode === 'diff' ? 'A diff' : 'An incremental run'} cannot apply rows to the old definition: run with recreateOnMismatch to copy the table whole with the new one.` : ''),
             { differences: diffs }
           )
         }
@@ -219,7 +225,7 @@ async function missingPrivileges(input: PreflightInput, creates: boolean): Promi
     ['delete', 'DELETE']
   ]
   // Upserts (incremental) change rows in place.
-  if (input.tasks.some((t) => t.mode === 'incremental')) need.push(['update', 'UPDATE'])
+  if (input.tasks.some((t) => t.mode !== 'full')) need.push(['update', 'UPDATE'])
   if (creates) need.push(['create', 'CREATE'], ['drop', 'DROP'], ['alter', 'ALTER'])
   else if (input.options.onExists === 'truncate') need.push(['drop', 'DROP'])
   const missing = need.filter(([k]) => !held[k]).map(([, name]) => name)

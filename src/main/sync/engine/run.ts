@@ -2,6 +2,7 @@ import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { AppError } from '../../../shared/errors'
 import { quoteIdent, quoteQualified } from '../mysql/identifiers'
 import { copyTable, errorBody, type DdlSessions, type TableContext, type WriterPool, type WriterSlot } from './modes/full'
+import { syncDiff } from './modes/diff'
 import { syncIncremental, type IncrementalContext, type IncrementalOutcome, type OpenTransactions } from './modes/incremental'
 import { openSession, type Endpoint } from './session/endpoint'
 import { clearLeftovers, describeCleared, describeLeftovers, findLeftovers, finishOwnSwap, type ClearedLeftovers, type LeftoverRun } from './leftovers'
@@ -461,7 +462,8 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
       while (next < todo.length) {
         if (signal?.aborted) return
         const { t: task, i } = todo[next++]!
-        const outcome: IncrementalOutcome = task.mode === 'incremental' ? await syncIncremental(task, ctx) : await copyTable(task, ctx)
+        const outcome: IncrementalOutcome =
+          task.mode === 'incremental' ? await syncIncremental(task, ctx) : task.mode === 'diff' ? await syncDiff(task, ctx) : await copyTable(task, ctx)
         summary.tables[i] = outcome.result
         if (outcome.result.status === 'done') settleWatermark(task, outcome.watermark)
         if (outcome.pendingSwap) ready.push({ i, task, pair: outcome.pendingSwap, foreignKeys: outcome.foreignKeys, watermark: outcome.watermark })

@@ -34,6 +34,10 @@ export interface RunOptions {
   lagSeconds?: number
   /** Incremental: verify the whole table (default) or only the rows the run read (see VERIFY_SCOPES). */
   verifyScope?: VerifyScope
+  /** Diff: the most rows a table may lose, a count or `"P%"` of the target table (default 10%). */
+  maxDeletes?: number | string
+  /** Diff: no delete guard. */
+  allowDeletes?: boolean
 }
 
 /** What identifies a table's watermark within the run's store (the run adds the servers' identities). */

@@ -525,6 +525,8 @@ export function runOptions(sync: SyncConfig, batchSize: number, lagMs = 60_000):
     recreateOnMismatch: o.recreateOnMismatch ?? false,
     verify: o.verify ?? true,
     verifyScope: o.verifyScope ?? 'table',
+    maxDeletes: o.maxDeletes ?? '10%',
+    allowDeletes: o.allowDeletes === true,
     writePath: o.writePath ?? 'auto',
     swap: o.swap ?? 'together',
     objects: { views: o.objects?.views ?? false, triggers: o.objects?.triggers ?? false, routines: o.objects?.routines ?? false }

@@ -222,7 +222,9 @@ export class SyncManager {
     }
   }
 
-  run(id: string, trigger = 'manual'): { jobId: string } {
-    return { jobId: this.jobs.enqueue(this.get(id), trigger) }
+  /** `allowDeletes`: this run's diff tables may delete past their guard (the UI's confirmation said so). */
+  run(id: string, trigger = 'manual', opts: { allowDeletes?: boolean } = {}): { jobId: string } {
+    const sync = this.get(id)
+    return { jobId: this.jobs.enqueue(opts.allowDeletes ? { ...sync, options: { ...sync.options, allowDeletes: true } } : sync, trigger) }
   }
 }

@@ -78,7 +78,8 @@ export const PLAN_ACTION_COLOR: Record<SyncPlanTable['action'], string> = {
   append: 'blue',
   fail: 'red',
   skip: 'gray',
-  upsert: 'teal'
+  upsert: 'teal',
+  diff: 'grape'
 }
 
 /** Existing target tables a run will change or refuse; the Run button asks first when there are any. */

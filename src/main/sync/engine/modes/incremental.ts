@@ -4,12 +4,12 @@ import { quoteIdent, quoteQualified } from '../../mysql/identifiers'
 import { keySelectExpr, keyTypeCast, orderBy, planChunks, rangePredicate, tupleCompare, type ChunkRange } from '../read/chunks'
 import { readTableInfo, tableExists, type ColumnInfo, type KeyInfo, type TableInfo } from '../schema/table-info'
 import { diffCreate } from '../schema/ddl'
-import { isTransientError } from '../session/transient'
 import { raceAbort } from '../write/transfer'
 import { acquire, withSessions } from '../table-sessions'
 import { upsertRows, type UpsertCounts } from '../write/upsert'
 import { pendingResult, type StoredWatermark, type TableResult, type TableTask, type WatermarkRef } from '../types'
-import { copyTable, errorBody, expectedTargetDdl, selectColumns, type TableContext, type TableOutcome } from './full'
+import { copyTable, expectedTargetDdl, selectColumns, type TableContext, type TableOutcome } from './full'
+import { failedOutcome, failTable } from './outcome'
 import { verifyAndRepair } from '../compare/repair'
 
 /**
@@ -141,11 +141,11 @@ export async function syncIncremental(task: TableTask, ctx: IncrementalContext):
   try {
     info = await readTableInfo(ctx.sourceMeta, ctx.sourceDb, task.source)
   } catch (err) {
-    return failed(task, ctx, err)
+    return failedOutcome(task, ctx, err)
   }
   if (info.type === 'VIEW' || info.type === 'SEQUENCE') return copyTable(task, ctx)
   const problem = incrementalProblem(info, task)
-  if (problem) return failed(task, ctx, new AppError('VALIDATION', problem))
+  if (problem) return failedOutcome(task, ctx, new AppError('VALIDATION', problem))
   const cursor = cursorColumns(info, task)
   const filter = task.where ? { sql: `(${task.where})`, params: [] as unknown[] } : { sql: '1=1', params: [] as unknown[] }
 
@@ -153,7 +153,7 @@ export async function syncIncremental(task: TableTask, ctx: IncrementalContext):
   try {
     exists = await tableExists(ctx.targetMeta, ctx.targetDb, task.target)
   } catch (err) {
-    return failed(task, ctx, err)
+    return failedOutcome(task, ctx, err)
   }
   if (!stored && !exists) notes.push('first run: copied whole, then read from its watermark')
   else if (!stored) notes.push('no watermark yet: copied whole, then read from its watermark')
@@ -164,7 +164,7 @@ export async function syncIncremental(task: TableTask, ctx: IncrementalContext):
     const diffs = diffCreate(expectedTargetDdl(info, task), String(rows[0]?.['Create Table'] ?? ''))
     if (diffs.length > 0) {
       if (!options.recreateOnMismatch) {
-        return failed(
+        return failedOutcome(
           task,
           ctx,
           new AppError(
@@ -190,7 +190,7 @@ async function firstCopy(task: TableTask, ctx: IncrementalContext, info: TableIn
   try {
     max = await onReader(ctx, task, (r) => maxCursor(r, info, cursor, filter))
   } catch (err) {
-    return failed(task, ctx, err)
+    return failedOutcome(task, ctx, err)
   }
   // A watermark describes the rows a copy put in place: the copy must replace what is there.
   const outcome = await copyTable(task, { ...ctx, options: { ...ctx.options, onExists: ctx.options.onExists === 'fail' ? 'fail' : 'replace' } })
@@ -290,7 +290,7 @@ async function readPastWatermark(
     return { result, foreignKeys: [], watermark }
   } catch (err) {
     await ctx.readers.finishTable(task.source).catch(() => undefined)
-    fail(result, ctx, err)
+    failTable(result, ctx, err)
     log(hooks.signal?.aborted ? 'info' : 'error', `failed: ${result.error!.message}`)
     return { result, foreignKeys: [] }
   } finally {
@@ -391,21 +391,3 @@ async function upsertRange(
     )
   )
 }
-
-function fail(result: TableResult, ctx: TableContext, err: unknown): void {
-  const aborted = ctx.hooks.signal?.aborted
-  result.status = aborted ? 'cancelled' : 'failed'
-  result.error = aborted ? { code: 'CANCELLED', message: 'Cancelled.' } : errorBody(err)
-  result.transient = !aborted && isTransientError(err)
-  if (result.error.code !== 'VERIFY_MISMATCH') result.verified = null
-}
-
-function failed(task: TableTask, ctx: TableContext, err: unknown): IncrementalOutcome {
-  const now = Date.now()
-  const result: TableResult = { ...pendingResult(task), startedAt: now, finishedAt: now, durationMs: 0 }
-  fail(result, ctx, err)
-  ctx.hooks.log?.('error', `failed: ${result.error!.message}`, task.source)
-  ctx.hooks.progress?.({ ...result, notes: [...result.notes] })
-  return { result, foreignKeys: [] }
-}
-

@@ -30,12 +30,24 @@ export function stagingName(target: string): string {
   return `_dbt_stage_${createHash('sha1').update(target).digest('hex').slice(0, 16)}`
 }
 
+/** What else a chunk's transaction does (diff runs): more row selections to stage, target rows to delete. */
+export interface UpsertExtras {
+  /**
+   * Further source selections staged with spec.where's (key batches of one chunk), each with the
+   * keys it selects (so a re-read of its oversized rows clears only its own rows from the stage).
+   */
+  more?: { where: { sql: string; params: unknown[] }; keys: { sql: string; params: unknown[] } }[]
+  /** Target rows (by key) to delete in the same transaction, before the upsert. */
+  deletes?: { sql: string; params: unknown[] }[]
+}
+
 /**
- * Loads the selected source rows (spec.where) into the staging table and upserts them into
- * `spec.loadTable`, which must hold the key the rows are matched on (`key`). On a failure nothing
- * of the chunk is in the target.
+ * Loads the selected source rows (spec.where, and extras.more) into the staging table, then in one
+ * transaction deletes extras.deletes from `spec.loadTable` and upserts the staged rows into it,
+ * matched on `key`. Deleting first lets a unique value move from a deleted row to a new one. On a
+ * failure nothing of the chunk is in the target.
  */
-export async function upsertRows(spec: Omit<TransferSpec, 'clear'>, key: KeyInfo): Promise<UpsertCounts> {
+export async function upsertRows(spec: Omit<TransferSpec, 'clear'>, key: KeyInfo, extras: UpsertExtras = {}): Promise<UpsertCounts & { deleted: number }> {
   const conn = spec.slot.conn
   // The INSERT and bulk paths write over a `binary` session (text in statements is raw bytes).
   const sql = spec.slot.writer.path === 'load-data' ? (s: string): string => s : binarySessionSql
@@ -48,28 +60,55 @@ export async function upsertRows(spec: Omit<TransferSpec, 'clear'>, key: KeyInfo
   // no keys (nothing to check while loading) and none of the target's partitions or versioning.
   await conn.query(sql(`CREATE TEMPORARY TABLE ${stage} AS SELECT ${cols} FROM ${target} LIMIT 0`))
   try {
-    const loaded = await transferRows({
-      ...spec,
-      loadTable: stageName,
-      clear: async () => void (await conn.query(sql(`DELETE FROM ${stage}`)))
-    })
-    if (loaded.written === 0) return { ...loaded, inserted: 0, updated: 0, unchanged: 0 }
+    const loaded: TransferCounts = { read: 0, written: 0, bytes: 0, warnings: 0 }
+    const batches = [{ where: spec.where, keys: null as { sql: string; params: unknown[] } | null }, ...(extras.more ?? [])]
+    for (const b of batches) {
+      const clear = async (): Promise<void> => {
+        // The stage holds this batch's rows and the earlier batches': remove only this batch's.
+        if (b.keys) await conn.query(sql(conn.format(`DELETE FROM ${stage} WHERE ${b.keys.sql}`, b.keys.params)))
+        else await conn.query(sql(`DELETE FROM ${stage}`))
+      }
+      const c = await transferRows({ ...spec, where: b.where, loadTable: stageName, clear })
+      loaded.read += c.read
+      loaded.written += c.written
+      loaded.bytes += c.bytes
+      loaded.warnings += c.warnings
+      loaded.warningSample ??= c.warningSample
+    }
+    const deletes = extras.deletes ?? []
+    if (loaded.written === 0 && deletes.length === 0) return { ...loaded, inserted: 0, updated: 0, unchanged: 0, deleted: 0 }
     const on = key.columns.map((c) => `t.${quoteIdent(c.name)} = s.${quoteIdent(c.name)}`).join(' AND ')
-    const [found] = await conn.query<RowDataPacket[]>(sql(`SELECT COUNT(*) AS n FROM ${stage} AS s JOIN ${target} AS t ON ${on}`))
-    const existing = Number(String(found[0]?.n))
     // Key columns too: under a case-insensitive collation 'A' finds 'a', and the target must end up
     // holding the source's bytes.
     const assign = spec.columns.map((c) => `${quoteIdent(c.name)} = s.${quoteIdent(c.name)}`).join(', ')
     // Write sessions load with unique_checks off (nothing to clash in a fresh table); an upsert must
     // see every unique key, or a secondary one could end up holding a duplicate.
     await conn.query('SET SESSION unique_checks = 1')
-    let res: ResultSetHeader
+    let deleted = 0
+    let existing = 0
+    let res: ResultSetHeader | null = null
     try {
-      ;[res] = await conn.query<ResultSetHeader>(sql(`INSERT INTO ${target} (${cols}) SELECT ${cols} FROM ${stage} AS s ON DUPLICATE KEY UPDATE ${assign}`))
+      await conn.query('START TRANSACTION')
+      for (const d of deletes) {
+        // Values formatted into the text first: on a `binary` session the whole statement then goes as
+        // UTF-8 bytes, so a non-ASCII text key matches (a value formatted in later would go as latin1).
+        const [r] = await conn.query<ResultSetHeader>(sql(conn.format(`DELETE FROM ${target} WHERE ${d.sql}`, d.params)))
+        deleted += r.affectedRows
+      }
+      if (loaded.written > 0) {
+        const [found] = await conn.query<RowDataPacket[]>(sql(`SELECT COUNT(*) AS n FROM ${stage} AS s JOIN ${target} AS t ON ${on}`))
+        existing = Number(String(found[0]?.n))
+        ;[res] = await conn.query<ResultSetHeader>(sql(`INSERT INTO ${target} (${cols}) SELECT ${cols} FROM ${stage} AS s ON DUPLICATE KEY UPDATE ${assign}`))
+      }
+      await conn.query('COMMIT')
+    } catch (err) {
+      await conn.query('ROLLBACK').catch(() => undefined)
+      throw err
     } finally {
       await conn.query('SET SESSION unique_checks = 0').catch(() => undefined)
     }
-    return { ...loaded, ...classify(conn, loaded.written, existing, res.affectedRows) }
+    const split = res ? classify(conn, loaded.written, existing, res.affectedRows) : { inserted: 0, updated: 0, unchanged: 0 }
+    return { ...loaded, ...split, deleted }
   } finally {
     await conn.query(sql(`DROP TEMPORARY TABLE IF EXISTS ${stage}`)).catch(() => undefined)
   }

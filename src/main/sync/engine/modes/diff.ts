@@ -1,0 +1,277 @@
+import type { RowDataPacket } from 'mysql2/promise'
+import { AppError } from '../../../../shared/errors'
+import { quoteQualified } from '../../mysql/identifiers'
+import { orderBy, planChunks, rangesPartitionExactly, type ChunkRange, type KeyTuple } from '../read/chunks'
+import { readTableInfo, tableExists, type ColumnInfo, type KeyInfo, type TableInfo } from '../schema/table-info'
+import { diffCreate } from '../schema/ddl'
+import { raceAbort } from '../write/transfer'
+import { upsertRows } from '../write/upsert'
+import { chunkSum, tableCount, type Side } from '../compare/verify'
+import { diffRange, keyInPredicate, PAGE_ROWS, type RangeDiff } from '../compare/row-diff'
+import { withSessions } from '../table-sessions'
+import { pendingResult, type TableResult, type TableTask } from '../types'
+import { copyTable, expectedTargetDdl, selectColumns, type TableContext, type TableOutcome } from './full'
+import { failedOutcome, failTable } from './outcome'
+
+/**
+ * Diff sync of one table: source and target are compared by chunk checksums over key ranges, under
+ * the source's snapshot, both sides at once; a range that differs is compared row by row (keys
+ * matched as the server matches them, row-diff.ts) into the rows to insert, update and delete. Only
+ * those rows are fetched from the source and written: per chunk one transaction deletes the rows the
+ * source no longer holds (under its filter) and upserts the rest through the run's write path. The
+ * delete guard looks at the whole table's count before anything is changed. A rerun after a crash
+ * compares again and converges; there is nothing to resume.
+ */
+
+/** Keys kept in memory between comparing and applying; past this, a chunk is compared again when applied. */
+const KEPT_KEYS = 500_000
+/** Keys per fetch or delete statement. */
+const KEY_BATCH = 1000
+
+export interface DiffCounts {
+  inserts: number
+  updates: number
+  deletes: number
+  /** Rows of the target table (under no filter), for the guard's percentage. */
+  targetRows: number
+}
+
+/** Why a table cannot be synced by diff, or null when it can. */
+export function diffProblem(info: TableInfo): string | null {
+  return info.key ? null : `${info.name} has no primary key or unique NOT NULL key, which a diff matches rows by; use mode full.`
+}
+
+/** The most rows a run may delete from a table of `targetRows` rows. */
+export function deleteLimit(maxDeletes: number | string | undefined, targetRows: number): number {
+  const m = maxDeletes ?? '10%'
+  if (typeof m === 'number') return m
+  const pct = Number(m.replace(/%$/, ''))
+  return Math.floor((targetRows * pct) / 100)
+}
+
+interface ChunkPlan {
+  range: ChunkRange
+  diff: RangeDiff | null
+  /** The diff was not kept (too many keys): compare again when applying. */
+  again: boolean
+}
+
+export async function syncDiff(task: TableTask, ctx: TableContext): Promise<TableOutcome> {
+  const { hooks, options } = ctx
+  const log = (level: 'error' | 'warn' | 'info' | 'debug', msg: string): void => hooks.log?.(level, msg, task.source)
+  let info: TableInfo
+  let exists: boolean
+  try {
+    info = await readTableInfo(ctx.sourceMeta, ctx.sourceDb, task.source)
+    exists = await tableExists(ctx.targetMeta, ctx.targetDb, task.target)
+  } catch (err) {
+    return failedOutcome(task, ctx, err)
+  }
+  if (info.type === 'VIEW' || info.type === 'SEQUENCE') return copyTable(task, ctx)
+  const problem = diffProblem(info)
+  if (problem) return failedOutcome(task, ctx, new AppError('VALIDATION', problem))
+  const whole = async (note: string): Promise<TableOutcome> => {
+    const outcome = await copyTable(task, { ...ctx, options: { ...options, onExists: options.onExists === 'fail' ? 'fail' : 'replace' } })
+    outcome.result.notes.unshift(note)
+    return outcome
+  }
+  if (!exists) return whole('the target table does not exist yet: copied whole (later runs compare and carry the differences)')
+  const [rows] = await ctx.targetMeta.query<RowDataPacket[]>(`SHOW CREATE TABLE ${quoteQualified(ctx.targetDb, task.target)}`)
+  const diffs = diffCreate(expectedTargetDdl(info, task), String(rows[0]?.['Create Table'] ?? ''))
+  if (diffs.length > 0) {
+    if (!options.recreateOnMismatch) {
+      return failedOutcome(
+        task,
+        ctx,
+        new AppError(
+          'SCHEMA_MISMATCH',
+          `Target table ${ctx.targetDb}.${task.target} differs from the source (${diffs.slice(0, 5).join('; ')}); a diff compares rows of one definition. Run with recreateOnMismatch (--recreate-on-mismatch) to copy the table whole with the source's definition.`,
+          { differences: diffs }
+        )
+      )
+    }
+    return whole(`the definition differed (${diffs.join('; ')}): copied whole with the source's (recreateOnMismatch)`)
+  }
+
+  const result: TableResult = { ...pendingResult(task), startedAt: Date.now() }
+  const progress = (): void => hooks.progress?.({ ...result, notes: [...result.notes] })
+  hooks.checkpoints?.save(task.source, null)
+  try {
+    result.rowsEstimated = info.rowsEstimate
+    const columns = selectColumns(info, task)
+    const key = info.key!
+    result.status = 'verifying'
+    progress()
+    const { plans, counts } = await compareTable(ctx, task, info, columns)
+    result.notes.push(`compared: ${counts.inserts} to insert, ${counts.updates} to update, ${counts.deletes} to delete of ${counts.targetRows} target rows`)
+    const limit = deleteLimit(options.maxDeletes, counts.targetRows)
+    if (counts.deletes > limit && !options.allowDeletes) {
+      throw new AppError(
+        'DELETE_GUARD',
+        `The diff of ${task.source} would delete ${counts.deletes} of the ${counts.targetRows} rows of ${ctx.targetDb}.${task.target}, more than maxDeletes allows (${options.maxDeletes ?? '10%'} = ${limit}); nothing was changed. Allow it for this run (--allow-deletes, or the option in the run's confirmation) or raise maxDeletes.`,
+        { deletes: counts.deletes, targetRows: counts.targetRows, limit }
+      )
+    }
+    result.status = 'copying'
+    progress()
+    const touched: ChunkRange[] = []
+    for (const p of plans) {
+      hooks.signal?.throwIfAborted()
+      const applied = await applyChunk(ctx, task, info, columns, key, p)
+      result.rowsRead += applied.read
+      result.inserted += applied.inserted
+      result.updated += applied.updated
+      result.deleted += applied.deleted
+      result.rowsWritten += applied.inserted + applied.updated
+      result.bytes += applied.bytes
+      result.chunks++
+      touched.push(p.range)
+      progress()
+    }
+    if (options.verify) {
+      // Ranges that compared equal were verified by the comparison itself, under the same snapshot;
+      // the ranges written are compared once more.
+      result.status = 'verifying'
+      progress()
+      const left = await recheck(ctx, task, info, columns, touched)
+      if (left) {
+        result.verified = false
+        throw new AppError('VERIFY_MISMATCH', `Verification failed for ${task.source}: after applying, ${left} (something else writes to the target table?).`)
+      }
+      result.verified = true
+    }
+    if (result.rowsWritten === 0 && result.deleted === 0) result.notes.push('source and target were already equal: 0 rows written')
+    await ctx.readers.finishTable(task.source)
+    log('info', `${result.inserted} inserted, ${result.updated} updated, ${result.deleted} deleted`)
+    result.status = 'done'
+    return { result, foreignKeys: [] }
+  } catch (err) {
+    await ctx.readers.finishTable(task.source).catch(() => undefined)
+    failTable(result, ctx, err)
+    log(hooks.signal?.aborted ? 'info' : 'error', `failed: ${result.error!.message}`)
+    return { result, foreignKeys: [] }
+  } finally {
+    result.finishedAt = Date.now()
+    result.durationMs = result.finishedAt - (result.startedAt ?? result.finishedAt)
+    progress()
+  }
+}
+
+function pageRows(ctx: TableContext): number {
+  return Math.max(100, Math.min(PAGE_ROWS, Math.ceil(ctx.options.chunkRows / 10)))
+}
+
+/** Every key range of the table compared, both sides at once, in parallel: what differs, counted. */
+export async function compareTable(ctx: TableContext, task: TableTask, info: TableInfo, columns: ColumnInfo[]): Promise<{ plans: ChunkPlan[]; counts: DiffCounts }> {
+  const key = info.key!
+  const signal = ctx.hooks.signal
+  const planner = planChunks(ctx.sourceMeta, info, { chunkRows: ctx.options.chunkRows, where: task.where })
+  const counts: DiffCounts = { inserts: 0, updates: 0, deletes: 0, targetRows: 0 }
+  const plans: ChunkPlan[] = []
+  let kept = 0
+  let sourceRows = 0
+  let ranges = 0
+  const parallel = Math.max(1, Math.min(ctx.options.parallelism, ctx.readers.perTableParallelism))
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      signal?.throwIfAborted()
+      const next = await raceAbort(planner.next(), signal)
+      if (next.done) return
+      const range = next.value
+      ranges++
+      await withSessions(ctx, task, signal, async (reader, slot) => {
+        const src: Side = { conn: reader, database: ctx.sourceDb, table: task.source, where: task.where }
+        const tgt: Side = { conn: slot.check, database: ctx.targetDb, table: task.target }
+        const [a, b] = await raceAbort(Promise.all([chunkSum(src, columns, key, range), chunkSum(tgt, columns, key, range)]), signal)
+        sourceRows += a.rows
+        counts.targetRows += b.rows
+        if (a.rows === b.rows && a.hash === b.hash) return
+        const d = await raceAbort(diffRange(src, tgt, columns, key, range, pageRows(ctx)), signal)
+        counts.inserts += d.missing.length
+        counts.updates += d.different.length
+        counts.deletes += d.extra.length
+        const size = d.missing.length + d.different.length + d.extra.length
+        if (size === 0) return
+        const keep = kept + size <= KEPT_KEYS
+        if (keep) kept += size
+        plans.push({ range, diff: keep ? d : null, again: !keep })
+      })
+    }
+  }
+  await Promise.all(Array.from({ length: parallel }, worker))
+  plans.sort((x, y) => x.range.index - y.range.index)
+  if (!rangesPartitionExactly(key) && ranges > 1) {
+    const total = await withSessions(ctx, task, signal, (reader) => tableCount({ conn: reader, database: ctx.sourceDb, table: task.source, where: task.where }))
+    if (total !== sourceRows) throw new AppError('COPY_FAILED', `The key ranges of ${task.source} covered ${sourceRows} of its ${total} rows; the comparison cannot be trusted (please report this).`)
+  }
+  return { plans, counts }
+}
+
+function batches(keys: KeyTuple[]): KeyTuple[][] {
+  const out: KeyTuple[][] = []
+  for (let i = 0; i < keys.length; i += KEY_BATCH) out.push(keys.slice(i, i + KEY_BATCH))
+  return out
+}
+
+/** One differing range: its deletes and upserts in one transaction (compared again first when its keys were not kept). */
+async function applyChunk(
+  ctx: TableContext,
+  task: TableTask,
+  info: TableInfo,
+  columns: ColumnInfo[],
+  key: KeyInfo,
+  plan: ChunkPlan
+): Promise<{ read: number; inserted: number; updated: number; deleted: number; bytes: number }> {
+  const signal = ctx.hooks.signal ?? new AbortController().signal
+  return withSessions(ctx, task, signal, async (reader, slot) => {
+    let d = plan.diff
+    if (!d || plan.again) {
+      const src: Side = { conn: reader, database: ctx.sourceDb, table: task.source, where: task.where }
+      const tgt: Side = { conn: slot.check, database: ctx.targetDb, table: task.target }
+      d = await diffRange(src, tgt, columns, key, plan.range, pageRows(ctx))
+    }
+    const filter = task.where ? ` AND (${task.where})` : ''
+    const fetch = batches([...d.missing, ...d.different]).map((keys) => {
+      const k = keyInPredicate(key, keys)
+      return { where: { sql: `${k.sql}${filter}`, params: k.params }, keys: k }
+    })
+    const deletes = batches(d.extra).map((keys) => keyInPredicate(key, keys))
+    const [first, ...more] = fetch
+    const c = await upsertRows(
+      {
+        reader,
+        slot,
+        sourceDb: ctx.sourceDb,
+        sourceTable: task.source,
+        targetDb: ctx.targetDb,
+        loadTable: task.target,
+        columns,
+        dialect: ctx.dialect,
+        where: first?.where ?? { sql: '1=0', params: [] },
+        order: orderBy(key),
+        signal
+      },
+      key,
+      { more, deletes }
+    )
+    return { read: c.read, inserted: c.inserted, updated: c.updated, deleted: c.deleted, bytes: c.bytes }
+  })
+}
+
+/** The written ranges compared again; a description of what still differs, or null. */
+async function recheck(ctx: TableContext, task: TableTask, info: TableInfo, columns: ColumnInfo[], ranges: ChunkRange[]): Promise<string | null> {
+  const key = info.key!
+  for (const range of ranges) {
+    const bad = await withSessions(ctx, task, ctx.hooks.signal, async (reader, slot) => {
+      const src: Side = { conn: reader, database: ctx.sourceDb, table: task.source, where: task.where }
+      const tgt: Side = { conn: slot.check, database: ctx.targetDb, table: task.target }
+      const [a, b] = await Promise.all([chunkSum(src, columns, key, range), chunkSum(tgt, columns, key, range)])
+      if (a.rows === b.rows && a.hash === b.hash) return null
+      const d = await diffRange(src, tgt, columns, key, range, pageRows(ctx))
+      const n = d.missing.length + d.different.length + d.extra.length
+      return n === 0 ? null : `chunk ${range.index} still differs (${d.missing.length} missing, ${d.different.length} different, ${d.extra.length} extra)`
+    })
+    if (bad) return bad
+  }
+  return null
+}

@@ -1,0 +1,24 @@
+import { errorBody } from './full'
+import { isTransientError } from '../session/transient'
+import { pendingResult, type TableResult, type TableTask } from '../types'
+import type { TableContext, TableOutcome } from './full'
+
+/** A table's result marked failed (or cancelled, when the run was stopped) with the error's body. */
+export function failTable(result: TableResult, ctx: Pick<TableContext, 'hooks'>, err: unknown): void {
+  const aborted = ctx.hooks.signal?.aborted
+  result.status = aborted ? 'cancelled' : 'failed'
+  result.error = aborted ? { code: 'CANCELLED', message: 'Cancelled.' } : errorBody(err)
+  result.transient = !aborted && isTransientError(err)
+  // Verified means the target holds the source's rows: only a found difference says otherwise.
+  if (result.error.code !== 'VERIFY_MISMATCH') result.verified = null
+}
+
+/** The outcome of a table that failed before any work (a check refused it), logged and reported. */
+export function failedOutcome(task: TableTask, ctx: Pick<TableContext, 'hooks'>, err: unknown): TableOutcome {
+  const now = Date.now()
+  const result: TableResult = { ...pendingResult(task), startedAt: now, finishedAt: now, durationMs: 0 }
+  failTable(result, ctx, err)
+  ctx.hooks.log?.('error', `failed: ${result.error!.message}`, task.source)
+  ctx.hooks.progress?.({ ...result, notes: [...result.notes] })
+  return { result, foreignKeys: [] }
+}
