@@ -10,10 +10,11 @@
 // an incremental run with nothing left to do. Each result is checked: full copies by CHECKSUM TABLE and
 // row count; incremental by a fingerprint of every column of every row, equal to the source's except
 // for the deleted rows incremental does not carry. Best of N rounds, ratios against the issue's goals.
-// Diff mode and pt-table-sync join this comparison once diff exists (issue 13 item 3).
+// Then db-taxi's diff run and `pt-table-sync --execute` each bring another such copy in line (both checked
+// by CHECKSUM TABLE), and a diff of the now identical tables is timed too.
 //
 // Not pass/fail: exit 0 when the run completed, whatever the ratios; 1 on a wrong result or a crash.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -25,7 +26,8 @@ import { initTemplate, PrivateServer } from './lib/servers.mjs'
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const CLI = join(ROOT, 'bin', 'db-taxi.cjs')
 const SRC_DB = 'bench_src'
-const GOALS = { incrementalVsFull: 0.1, idleVsFull: 0.2, rssMb: 256 }
+const GOALS = { incrementalVsFull: 0.1, idleVsFull: 0.2, diffVsPt: 0.2, diffVsFull: 0.35, identicalDiffVsFull: 0.2, rssMb: 256 }
+const PT_TABLE_SYNC = ['/usr/bin/pt-table-sync', '/usr/local/bin/pt-table-sync'].find((p) => existsSync(p)) ?? null
 
 const { values: opt } = parseArgs({
   options: {
@@ -135,9 +137,11 @@ const sync = (db, extra, tag) => dbtaxi(['sync', '--source', url(servers.source,
 const INCREMENTAL = ['--mode', 'incremental', '--cursor', 'orders=updated_at']
 
 async function round(i) {
-  // The copy to keep current: made before the change, then the change on the source.
-  await servers.target.query('DROP DATABASE IF EXISTS inc')
+  // The copies to keep current: made before the change, then the change on the source.
+  for (const db of ['inc', 'diff_t', 'pt_t']) await servers.target.query(`DROP DATABASE IF EXISTS ${db}`)
   await sync('inc', INCREMENTAL, `seed${i}`)
+  await sync('diff_t', [], `seedDiff${i}`)
+  if (PT_TABLE_SYNC) await sync('pt_t', [], `seedPt${i}`)
   await applyChange(i)
   // Compared without the ids of the deleted residue on both sides (new rows may fall into it too).
   const want = await fingerprint(servers.source, SRC_DB, `NOT (${DELETED})`)
@@ -145,7 +149,8 @@ async function round(i) {
   // Baseline: the whole changed table copied again (verified, as every run is).
   await servers.target.query('DROP DATABASE IF EXISTS full_copy')
   res.full = await sync('full_copy', [], `full${i}`)
-  const [src, dst] = [await tableFingerprint(servers.source, SRC_DB), await tableFingerprint(servers.target, 'full_copy')]
+  const src = await tableFingerprint(servers.source, SRC_DB)
+  const dst = await tableFingerprint(servers.target, 'full_copy')
   if (src.checksum !== dst.checksum || src.rows !== dst.rows) problem(`round ${i}: the full copy's CHECKSUM TABLE differs from the source`)
   res.incremental = await sync('inc', INCREMENTAL, `inc${i}`)
   // Deleted rows stay (incremental does not carry deletes); every other row equals the source's.
@@ -156,13 +161,39 @@ async function round(i) {
   if (t.inserted !== expect.inserted || t.updated !== expect.updated) problem(`round ${i}: incremental counted ${t.inserted} inserted / ${t.updated} updated, expected ${expect.inserted} / ${expect.updated}`)
   res.idle = await sync('inc', INCREMENTAL, `idle${i}`)
   if (res.idle.table.rowsWritten !== 0) problem(`round ${i}: a run with nothing to do wrote ${res.idle.table.rowsWritten} rows`)
+  // Diff: the same change brought in line with deletes, checked by CHECKSUM TABLE; then the identical tables.
+  res.diff = await sync('diff_t', ['--mode', 'diff'], `diff${i}`)
+  const dfp = await tableFingerprint(servers.target, 'diff_t')
+  if (dfp.checksum !== src.checksum || dfp.rows !== src.rows) problem(`round ${i}: the diff copy's CHECKSUM TABLE differs from the source`)
+  const d = res.diff.table
+  if (d.inserted !== expect.inserted || d.updated !== expect.updated || d.deleted !== Math.floor((ROWS - 7) / 500) + 1) problem(`round ${i}: diff counted ${d.inserted}/${d.updated}/${d.deleted} inserted/updated/deleted`)
+  res.identical = await sync('diff_t', ['--mode', 'diff'], `ident${i}`)
+  if (res.identical.table.rowsWritten !== 0 || res.identical.table.deleted !== 0) problem(`round ${i}: a diff of identical tables wrote rows`)
+  if (PT_TABLE_SYNC) {
+    const started = Date.now()
+    const pt = await run(
+      PT_TABLE_SYNC,
+      // No --charset: with utf8mb4 it dies on "Wide character in print"; its default connection passes
+      // the bytes through unchanged (the CHECKSUM TABLE check below proves it).
+      ['--execute', '--no-check-triggers', `h=127.0.0.1,P=${servers.source.port},u=root,D=${SRC_DB},t=orders`, `h=127.0.0.1,P=${servers.target.port},u=root,D=pt_t`],
+      { timeoutMs: TIMEOUT_MS }
+    )
+    res.pt = { ms: Date.now() - started }
+    // Exit 2: differences were found (and, with --execute, synced).
+    if (pt.code !== 0 && pt.code !== 2) problem(`round ${i}: pt-table-sync failed (exit ${pt.code}): ${tail(pt.stderr || pt.stdout)}`)
+    const pfp = await tableFingerprint(servers.target, 'pt_t')
+    if (pfp.checksum !== src.checksum || pfp.rows !== src.rows) problem(`round ${i}: pt-table-sync's copy's CHECKSUM TABLE differs from the source`)
+  }
   // The same change once more, verified over the rows the run read only (verifyScope: changed).
   await applyChange(i + 100)
   const wantAgain = await fingerprint(servers.source, SRC_DB, `NOT (${DELETED})`)
   res.changedScope = await sync('inc', [...INCREMENTAL, '--verify-scope', 'changed'], `scoped${i}`)
   if ((await fingerprint(servers.target, 'inc', `NOT (${DELETED})`)) !== wantAgain) problem(`round ${i}: the incremental copy (verify-scope changed) differs from the source: ${await firstDifference()}`)
   res.changedIdle = await sync('inc', [...INCREMENTAL, '--verify-scope', 'changed'], `scopedIdle${i}`)
-  log(`round ${i}: full ${sec(res.full.ms)}, incremental ${sec(res.incremental.ms)} (${t.inserted} inserted, ${t.updated} updated), idle ${sec(res.idle.ms)}, changed-scope ${sec(res.changedScope.ms)} / idle ${sec(res.changedIdle.ms)}`)
+  log(
+    `round ${i}: full ${sec(res.full.ms)}, incremental ${sec(res.incremental.ms)} (${t.inserted} inserted, ${t.updated} updated), idle ${sec(res.idle.ms)}, ` +
+      `changed-scope ${sec(res.changedScope.ms)} / idle ${sec(res.changedIdle.ms)}, diff ${sec(res.diff.ms)}, identical ${sec(res.identical.ms)}, pt-table-sync ${sec(res.pt?.ms)}`
+  )
   return res
 }
 
@@ -198,7 +229,10 @@ async function main() {
     results.push(await round(i))
   }
   const best = (k) => Math.min(...results.map((r) => r[k].ms))
-  const rss = Math.max(...results.flatMap((r) => [r.full.rssKb, r.incremental.rssKb, r.idle.rssKb, r.changedScope.rssKb, r.changedIdle.rssKb]).filter((x) => x != null))
+  const rss = Math.max(...results.flatMap((r) => [r.full.rssKb, r.incremental.rssKb, r.idle.rssKb, r.changedScope.rssKb, r.changedIdle.rssKb, r.diff.rssKb, r.identical.rssKb]).filter((x) => x != null))
+  const diff = best('diff')
+  const identical = best('identical')
+  const pt = PT_TABLE_SYNC ? best('pt') : null
   const full = best('full')
   const inc = best('incremental')
   const idle = best('idle')
@@ -215,7 +249,11 @@ async function main() {
     `  incremental (verify-scope changed) / full  ${fmt(scoped / full)}  goal <= ${GOALS.incrementalVsFull}x  ${within(scoped / full, GOALS.incrementalVsFull)}`,
     `  nothing to do (verify-scope changed) / full ${fmt(scopedIdle / full)}  goal <= ${GOALS.idleVsFull}x  ${within(scopedIdle / full, GOALS.idleVsFull)}`,
     `  peak RSS (db-taxi)           ${Number.isFinite(rss) ? `${Math.round(rss / 1024)} MB` : 'n/a'}  goal <= ${GOALS.rssMb} MB  ${Number.isFinite(rss) ? (Math.round(rss / 1024) <= GOALS.rssMb ? 'PASS' : 'MISS') : 'n/a'}`,
-    '  diff mode and pt-table-sync: not compared yet (diff is issue 13 item 3)'
+    `  db-taxi diff                       ${sec(diff)}; identical tables ${sec(identical)}`,
+    `  pt-table-sync --execute            ${PT_TABLE_SYNC ? sec(pt) : 'not installed (apt-get install percona-toolkit)'}`,
+    `  diff / pt-table-sync                       ${fmt(pt ? diff / pt : null)}  goal <= ${GOALS.diffVsPt}x  ${within(pt ? diff / pt : null, GOALS.diffVsPt)}`,
+    `  diff / full copy                           ${fmt(diff / full)}  goal <= ${GOALS.diffVsFull}x  ${within(diff / full, GOALS.diffVsFull)}`,
+    `  diff of identical tables / full copy       ${fmt(identical / full)}  goal <= ${GOALS.identicalDiffVsFull}x  ${within(identical / full, GOALS.identicalDiffVsFull)}`
   ]
   out()
   for (const l of lines) out(l)
