@@ -31,6 +31,7 @@ import {
   type JobList,
   type SyncConfig,
   type SyncPlan,
+  type SyncPreview,
   type SyncValidation,
   schedulePreviewSchema,
   type SchedulePreview
@@ -153,6 +154,8 @@ export const methods = {
   /** Tables, estimated rows, DDL and the existing tables a run would replace; changes nothing. */
   'syncs.plan': { input: syncIdSchema, output: {} as SyncPlan },
   /** Queues a run and answers at once; JOB_ALREADY_ACTIVE while one is queued or running. */
+  /** What a run would insert, update and delete per table (exact for diff), with sample rows; changes nothing. */
+  'syncs.preview': { input: syncIdSchema, output: {} as SyncPreview },
   'syncs.run': { input: syncRunSchema, output: {} as { jobId: string } },
   /** Readable description and the next run times of a schedule, or why it is invalid (a report). */
   'schedules.preview': { input: schedulePreviewSchema, output: {} as SchedulePreview },

@@ -198,6 +198,36 @@ export interface SyncPlan {
   leftovers: SyncPlanLeftover[]
 }
 
+/** A sample row of a preview: its key, and the row (inserts, deletes) or the columns that change (updates). */
+export interface PreviewRow {
+  key: Record<string, string>
+  /** Every synced column as text (binary as hex), for inserts (the source's) and deletes (the target's). */
+  values?: Record<string, string | null>
+  /** Updates: the columns whose values differ, target value first. */
+  changes?: { column: string; old: string | null; new: string | null }[]
+}
+
+export interface SyncPreviewTable {
+  source: string
+  target: string
+  mode: TableMode
+  /** The counts are what a run would do now (diff; incremental past its watermark); false: an estimate (a whole copy). */
+  exact: boolean
+  inserts: number
+  updates: number
+  deletes: number
+  /** Up to 20 rows of each kind. */
+  samples: { inserts: PreviewRow[]; updates: PreviewRow[]; deletes: PreviewRow[] }
+  notes: string[]
+}
+
+/** `syncs.preview`: what a run would change, table by table, changing nothing. */
+export interface SyncPreview {
+  syncId: string
+  takenAt: string
+  tables: SyncPreviewTable[]
+}
+
 // ---------- jobs ----------
 
 export interface JobTable {

@@ -37,6 +37,7 @@ export function createHandlers(system: SyncSystem): Handlers {
     'syncs.delete': (input) => system.syncs.delete(input.id),
     'syncs.validate': (input) => ('id' in input ? system.syncs.validate(input.id) : system.syncs.validateDraft(input.draft)),
     'syncs.plan': (input) => system.syncs.plan(input.id),
+    'syncs.preview': (input) => system.syncs.preview(input.id),
     'syncs.run': (input) => system.syncs.run(input.id, 'manual', { allowDeletes: input.allowDeletes === true }),
     'schedules.preview': (input) => previewSchedule(input.schedule, input.count ?? 5),
     'jobs.list': (input) => system.jobs.list(input),

@@ -8,7 +8,8 @@ import { describeLeftovers } from '../sync/engine/leftovers'
 import { runFullCopy, serverIdentity, type RunSummary } from '../sync/engine/run'
 import { verifyTables } from '../sync/engine/compare/verify-run'
 import { DEFAULT_RUN_OPTIONS, WRITE_PATH_OPTIONS, type OnExists, type RunOptions, type TableResult, type WritePathOption } from '../sync/engine/types'
-import { SWAP_MODES, TABLE_MODES, VERIFY_SCOPES, type SwapMode, type TableMode, type VerifyScope } from '../../shared/syncs'
+import { SWAP_MODES, TABLE_MODES, VERIFY_SCOPES, type SwapMode, type SyncPreviewTable, type TableMode, type VerifyScope } from '../../shared/syncs'
+import { previewRun } from '../sync/engine/preview'
 import type { ConfigLayers } from '../sync/config/layers'
 import type { CliWatermarks } from './cli-watermarks'
 import { Redactor } from '../sync/logging/redact'
@@ -211,6 +212,21 @@ export function formatPlan(plan: RunPlan, targetDb: string): string {
   return lines.join('\n') + '\n'
 }
 
+/** `--dry-run` of diff and incremental tables: the counts, and a few of the rows. */
+export function formatPreview(tables: SyncPreviewTable[]): string {
+  const lines: string[] = []
+  for (const t of tables) {
+    lines.push(`preview  ${t.source}: ${t.inserts} insert(s), ${t.updates} update(s), ${t.deletes} delete(s)${t.exact ? '' : ' (estimated)'}`)
+    for (const r of t.samples.updates.slice(0, 5)) {
+      lines.push(`           update ${JSON.stringify(r.key)}: ${(r.changes ?? []).map((c) => `${c.column} ${JSON.stringify(c.old)} -> ${JSON.stringify(c.new)}`).join(', ')}`)
+    }
+    for (const r of t.samples.inserts.slice(0, 3)) lines.push(`           insert ${JSON.stringify(r.key)}`)
+    for (const r of t.samples.deletes.slice(0, 3)) lines.push(`           delete ${JSON.stringify(r.key)}`)
+    for (const n of t.notes) lines.push(`           ${n}`)
+  }
+  return lines.length ? lines.join('\n') + '\n' : ''
+}
+
 function formatSummary(s: RunSummary): string {
   const lines = s.tables.map((t) => {
     const v = t.verified === true ? 'verified' : t.verified === false ? 'NOT IDENTICAL' : 'not verified'
@@ -345,6 +361,11 @@ async function runSyncCommand(o: SyncFlags, layers: () => Promise<ConfigLayers>)
         try {
           await sourceMeta.query('SET SESSION TRANSACTION READ ONLY')
           const plan = await planRun(sourceMeta, targetMeta, sourceDb, targetDb, tasks, options, undefined, marks?.store)
+          // Diff and incremental tables: what the run would insert, update and delete, counted now.
+          const keeping = tasks.filter((t) => t.mode !== 'full')
+          const preview = keeping.length
+            ? await previewRun({ source, target, sourceDatabase: sourceDb, targetDatabase: targetDb, tables: keeping, options, watermarks: marks?.store, signal: ac.signal })
+            : []
           process.stdout.write(
             o.json
               ? JSON.stringify(
@@ -357,12 +378,13 @@ async function runSyncCommand(o: SyncFlags, layers: () => Promise<ConfigLayers>)
                     tables: plan.tables,
                     problems: plan.problems,
                     notes: plan.notes,
-                    leftovers: plan.leftovers
+                    leftovers: plan.leftovers,
+                    ...(preview.length ? { preview } : {})
                   },
                   null,
                   2
                 ) + '\n'
-              : formatPlan(plan, targetDb)
+              : formatPlan(plan, targetDb) + formatPreview(preview)
           )
           if (ac.signal.aborted) return signals.exitCode()
           // The run would refuse to start: say so in the exit code too, for scripts.

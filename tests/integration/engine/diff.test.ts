@@ -4,6 +4,7 @@ import type { PrivateServer } from '../../helpers/mariadb'
 import { openSession } from '../../../src/main/sync/engine/session/endpoint'
 import { resolveTasks, type TableSelection } from '../../../src/main/sync/engine/plan'
 import { runFullCopy, type RunSummary } from '../../../src/main/sync/engine/run'
+import { previewRun } from '../../../src/main/sync/engine/preview'
 import type { RunHooks, RunOptions, TableResult } from '../../../src/main/sync/engine/types'
 import { ALL_TYPES_DDL, ALL_TYPES_ROWS } from './all-types'
 import { connect, countRows, createDb, endpoint, expectSameTable, expectSucceeded, options, privateServer, q } from './support'
@@ -240,5 +241,33 @@ describe('diff runs', () => {
     await expect(run([{ source: 'nokey2', mode: 'diff' }])).rejects.toThrow(/no primary key or unique NOT NULL key.*use mode full/)
     const rows = await q(t, 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [DST, 'nokey2'])
     expect(rows).toEqual([])
+  })
+
+  it('preview counts equal what the run then applies, with sample rows and changed columns, and change nothing', async () => {
+    await s.query('CREATE TABLE prev (id INT PRIMARY KEY, name VARCHAR(20) NOT NULL, qty INT NULL) CHARSET utf8mb4')
+    await s.query("INSERT INTO prev SELECT seq, CONCAT('n', seq), seq FROM seq_1_to_2000")
+    const mapping = [{ source: 'prev', mode: 'diff' as const }]
+    expectSucceeded(await run(mapping))
+    await s.query("UPDATE prev SET name = 'renamed ✓', qty = NULL WHERE id IN (5, 6)")
+    await s.query('UPDATE prev SET qty = qty + 1 WHERE id BETWEEN 100 AND 129')
+    await s.query('DELETE FROM prev WHERE id IN (7, 1500)')
+    await s.query("INSERT INTO prev VALUES (5000, 'new', 1)")
+    const meta = await openSession(endpoint(server, SRC), 'meta')
+    const tasks = await resolveTasks(meta, SRC, { tables: mapping })
+    await meta.end()
+    const before = await q(t, 'CHECKSUM TABLE prev')
+    const [p] = await previewRun({ source: endpoint(server, SRC), target: endpoint(server, DST), sourceDatabase: SRC, targetDatabase: DST, tables: tasks, options: options() })
+    expect(p).toMatchObject({ exact: true, inserts: 1, updates: 32, deletes: 2 })
+    expect(p!.samples.updates).toHaveLength(20)
+    expect(p!.samples.updates.find((r) => r.key.id === '5')?.changes).toEqual([
+      { column: 'name', old: 'n5', new: 'renamed ✓' },
+      { column: 'qty', old: '5', new: null }
+    ])
+    expect(p!.samples.inserts).toEqual([{ key: { id: '5000' }, values: { id: '5000', name: 'new', qty: '1' } }])
+    expect(p!.samples.deletes.map((r) => r.key.id).sort()).toEqual(['1500', '7'])
+    expect(await q(t, 'CHECKSUM TABLE prev')).toEqual(before)
+    const r = await run(mapping)
+    expect(table(r, 'prev')).toMatchObject({ inserted: p!.inserts, updated: p!.updates, deleted: p!.deletes })
+    await same('prev')
   })
 })

@@ -1,6 +1,6 @@
 import type { Connection } from 'mysql2/promise'
 import { AppError } from '../../../shared/errors'
-import type { SyncConfig, SyncInput, SyncPlan, SyncProblem, SyncUpdate, SyncValidation } from '../../../shared/syncs'
+import type { SyncConfig, SyncInput, SyncPlan, SyncPreview, SyncProblem, SyncUpdate, SyncValidation } from '../../../shared/syncs'
 import type { Deps } from '../components'
 import type { ConnectionManager } from '../connections/manager'
 import { openSession } from '../engine/session/endpoint'
@@ -14,6 +14,7 @@ import type { JobEngine } from '../jobs/job-engine'
 import { runOptions } from '../jobs/job-engine'
 import { SyncRepository } from '../store/sync-repository'
 import { syncScope } from '../store/watermark-repository'
+import { previewRun } from '../engine/preview'
 import type { Scheduler } from '../jobs/scheduler'
 import { validateSchedule } from '../jobs/schedule-rules'
 
@@ -220,6 +221,30 @@ export class SyncManager {
       await src.end().catch(() => src.destroy())
       await dst?.end().catch(() => dst?.destroy())
     }
+  }
+
+  /** What a run would change now, per table, with sample rows (engine/preview.ts); changes nothing. */
+  async preview(id: string): Promise<SyncPreview> {
+    const sync = this.get(id)
+    const [source, target] = await Promise.all([this.connections.endpoint(sync.sourceConnectionId), this.connections.endpoint(sync.targetConnectionId)])
+    const meta = await openSession(source, 'meta')
+    let tasks
+    try {
+      tasks = await resolveTasks(meta, sync.sourceDatabase, { tables: sync.tables, allTables: sync.allTables })
+    } finally {
+      await meta.end().catch(() => meta.destroy())
+    }
+    const options = runOptions(sync, this.deps.config()['sync.batch_size'], this.deps.config()['sync.incremental_lag'])
+    const tables = await previewRun({
+      source,
+      target,
+      sourceDatabase: sync.sourceDatabase,
+      targetDatabase: sync.targetDatabase,
+      tables: tasks,
+      options,
+      watermarks: this.jobs.watermarks.store(syncScope(sync.id), sync.id)
+    })
+    return { syncId: sync.id, takenAt: new Date().toISOString(), tables }
   }
 
   /** `allowDeletes`: this run's diff tables may delete past their guard (the UI's confirmation said so). */
