@@ -22,6 +22,9 @@ export interface RangeDiff {
   different: KeyTuple[]
   /** Target rows the source (under its filter) does not hold. */
   extra: KeyTuple[]
+  /** Rows compared on each side. */
+  sourceRows: number
+  targetRows: number
 }
 
 /** Whether a collation ignores trailing spaces (PAD SPACE); NO PAD ones are MariaDB's `_nopad_` and MySQL 8's UCA 9.0.0. */
@@ -84,13 +87,15 @@ export async function diffRange(
   range: Pick<ChunkRange, 'after' | 'upTo'>,
   pageRows = PAGE_ROWS
 ): Promise<RangeDiff> {
-  const out: RangeDiff = { missing: [], different: [], extra: [] }
+  const out: RangeDiff = { missing: [], different: [], extra: [], sourceRows: 0, targetRows: 0 }
   let after = range.after
   for (;;) {
     const a = await readSide(source, columns, key, { after, upTo: range.upTo }, pageRows)
     const full = a.count === pageRows
     const upTo = full ? toKey(key, a.last!) : range.upTo
     const b = await readSide(target, columns, key, { after, upTo })
+    out.sourceRows += a.count
+    out.targetRows += b.count
     comparePage(key, a.rows, b.rows, out)
     if (!full) return out
     after = upTo

@@ -115,9 +115,23 @@ export async function syncDiff(task: TableTask, ctx: TableContext): Promise<Tabl
     result.status = 'copying'
     progress()
     const touched: ChunkRange[] = []
-    for (const p of plans) {
+    // Ranges are disjoint, so their transactions touch different rows and run side by side; but a
+    // unique value moving between two ranges, or gap locks at their edges, can make two of them
+    // deadlock. The server then rolls one back whole: that range is compared again and applied
+    // after the others, one at a time.
+    const retry: ChunkPlan[] = []
+    const apply = async (p: ChunkPlan, again: boolean): Promise<void> => {
       hooks.signal?.throwIfAborted()
-      const applied = await applyChunk(ctx, task, info, columns, key, p)
+      let applied
+      try {
+        applied = await applyChunk(ctx, task, info, columns, key, again ? { ...p, again: true } : p)
+      } catch (err) {
+        if (!again && isLockConflict(err)) {
+          retry.push(p)
+          return
+        }
+        throw err
+      }
       result.rowsRead += applied.read
       result.inserted += applied.inserted
       result.updated += applied.updated
@@ -128,6 +142,9 @@ export async function syncDiff(task: TableTask, ctx: TableContext): Promise<Tabl
       touched.push(p.range)
       progress()
     }
+    await eachParallel(ctx, plans, (p) => apply(p, false))
+    if (retry.length) log('info', `${retry.length} range(s) met a lock conflict with another range; compared again and applied one at a time`)
+    for (const p of retry) await apply(p, true)
     if (options.verify) {
       // Ranges that compared equal were verified by the comparison itself, under the same snapshot;
       // the ranges written are compared once more.
@@ -157,6 +174,12 @@ export async function syncDiff(task: TableTask, ctx: TableContext): Promise<Tabl
   }
 }
 
+/** A deadlock or lock wait timeout: the statement (or transaction) was rolled back and can be tried again. */
+function isLockConflict(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code
+  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT'
+}
+
 function pageRows(ctx: TableContext): number {
   return Math.max(100, Math.min(PAGE_ROWS, Math.ceil(ctx.options.chunkRows / 10)))
 }
@@ -171,6 +194,10 @@ export async function compareTable(ctx: TableContext, task: TableTask, info: Tab
   let kept = 0
   let sourceRows = 0
   let ranges = 0
+  // When most ranges differ (changes spread over the whole key range), their checksums only cost
+  // time: the rows are compared at once (the comparison counts the rows as the checksum would).
+  let differed = 0
+  const direct = (): boolean => ranges > 4 && differed / ranges >= 0.75
   const parallel = Math.max(1, Math.min(ctx.options.parallelism, ctx.readers.perTableParallelism))
   const worker = async (): Promise<void> => {
     for (;;) {
@@ -182,15 +209,23 @@ export async function compareTable(ctx: TableContext, task: TableTask, info: Tab
       await withSessions(ctx, task, signal, async (reader, slot) => {
         const src: Side = { conn: reader, database: ctx.sourceDb, table: task.source, where: task.where }
         const tgt: Side = { conn: slot.check, database: ctx.targetDb, table: task.target }
-        const [a, b] = await raceAbort(Promise.all([chunkSum(src, columns, key, range), chunkSum(tgt, columns, key, range)]), signal)
-        sourceRows += a.rows
-        counts.targetRows += b.rows
-        if (a.rows === b.rows && a.hash === b.hash) return
+        if (!direct()) {
+          const [a, b] = await raceAbort(Promise.all([chunkSum(src, columns, key, range), chunkSum(tgt, columns, key, range)]), signal)
+          if (a.rows === b.rows && a.hash === b.hash) {
+            sourceRows += a.rows
+            counts.targetRows += b.rows
+            return
+          }
+        }
         const d = await raceAbort(diffRange(src, tgt, columns, key, range, pageRows(ctx)), signal)
+        sourceRows += d.sourceRows
+        counts.targetRows += d.targetRows
+        const size0 = d.missing.length + d.different.length + d.extra.length
+        if (size0 > 0) differed++
         counts.inserts += d.missing.length
         counts.updates += d.different.length
         counts.deletes += d.extra.length
-        const size = d.missing.length + d.different.length + d.extra.length
+        const size = size0
         if (size === 0) return
         const keep = kept + size <= KEPT_KEYS
         if (keep) kept += size
@@ -261,7 +296,9 @@ async function applyChunk(
 /** The written ranges compared again; a description of what still differs, or null. */
 async function recheck(ctx: TableContext, task: TableTask, info: TableInfo, columns: ColumnInfo[], ranges: ChunkRange[]): Promise<string | null> {
   const key = info.key!
-  for (const range of ranges) {
+  let first: string | null = null
+  await eachParallel(ctx, ranges, async (range) => {
+    if (first) return
     const bad = await withSessions(ctx, task, ctx.hooks.signal, async (reader, slot) => {
       const src: Side = { conn: reader, database: ctx.sourceDb, table: task.source, where: task.where }
       const tgt: Side = { conn: slot.check, database: ctx.targetDb, table: task.target }
@@ -271,7 +308,25 @@ async function recheck(ctx: TableContext, task: TableTask, info: TableInfo, colu
       const n = d.missing.length + d.different.length + d.extra.length
       return n === 0 ? null : `chunk ${range.index} still differs (${d.missing.length} missing, ${d.different.length} different, ${d.extra.length} extra)`
     })
-    if (bad) return bad
-  }
-  return null
+    first ??= bad
+  })
+  return first
+}
+
+/** Runs fn over the items, up to the run's per-table parallelism at once; the first failure stops the rest. */
+async function eachParallel<T>(ctx: TableContext, items: T[], fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  let failed: unknown = null
+  const workers = Math.max(1, Math.min(ctx.options.parallelism, ctx.readers.perTableParallelism, items.length))
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (!failed && next < items.length) {
+        const item = items[next++]!
+        await fn(item).catch((err: unknown) => {
+          failed ??= err
+        })
+      }
+    })
+  )
+  if (failed) throw failed
 }
