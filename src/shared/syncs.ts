@@ -120,8 +120,15 @@ export type SyncUpdate = z.output<typeof syncUpdateSchema>
 /** A saved config by id, or unsaved form values (the wizard validates before saving). */
 export const syncValidateSchema = z.union([z.object({ id: z.string().min(1) }).strict(), z.object({ draft: syncCreateSchema }).strict()])
 export const syncIdSchema = z.object({ id: z.string().min(1) }).strict()
-/** `syncs.run`: `allowDeletes` lifts the delete guard of diff tables for this run only (the UI's confirmation). */
-export const syncRunSchema = z.object({ id: z.string().min(1), allowDeletes: z.boolean().optional() }).strict()
+export const previewedCountsSchema = z.object({ inserts: z.number().int().min(0), updates: z.number().int().min(0), deletes: z.number().int().min(0) }).strict()
+/**
+ * `syncs.run`: `allowDeletes` lifts the delete guard of diff tables for this run only (the UI's
+ * confirmation); `previewed` is what the preview showed per source table, so the run can say whether
+ * the counts moved before it applied them.
+ */
+export const syncRunSchema = z
+  .object({ id: z.string().min(1), allowDeletes: z.boolean().optional(), previewed: z.record(ident, previewedCountsSchema).optional() })
+  .strict()
 
 export type SyncInput = z.output<typeof syncCreateSchema>
 export type TableMapping = z.output<typeof tableMappingSchema>

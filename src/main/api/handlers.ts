@@ -38,7 +38,7 @@ export function createHandlers(system: SyncSystem): Handlers {
     'syncs.validate': (input) => ('id' in input ? system.syncs.validate(input.id) : system.syncs.validateDraft(input.draft)),
     'syncs.plan': (input) => system.syncs.plan(input.id),
     'syncs.preview': (input) => system.syncs.preview(input.id),
-    'syncs.run': (input) => system.syncs.run(input.id, 'manual', { allowDeletes: input.allowDeletes === true }),
+    'syncs.run': (input) => system.syncs.run(input.id, 'manual', { allowDeletes: input.allowDeletes === true, previewed: input.previewed }),
     'schedules.preview': (input) => previewSchedule(input.schedule, input.count ?? 5),
     'jobs.list': (input) => system.jobs.list(input),
     'jobs.get': (input) => system.jobs.get(input.id),

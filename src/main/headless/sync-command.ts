@@ -435,6 +435,11 @@ async function runSyncCommand(o: SyncFlags, layers: () => Promise<ConfigLayers>)
   } catch (err) {
     if (ac.signal.aborted) return signals.exitCode()
     process.stderr.write(redactor.text(`db-taxi: ${err instanceof AppError ? `${err.code}: ` : ''}${(err as Error).message}`) + '\n')
+    // A script reading --json gets an answer on stdout too (the run was refused before it started).
+    if (o.json) {
+      const body = err instanceof AppError ? err.toBody() : { code: 'COPY_FAILED', message: (err as Error).message }
+      process.stdout.write(JSON.stringify(redactor.value({ status: 'failed', error: body, tables: [] })) + '\n')
+    }
     return exitFor(err)
   } finally {
     marks?.close()

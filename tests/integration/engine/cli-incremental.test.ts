@@ -84,7 +84,9 @@ describe('db-taxi sync --mode incremental (CLI)', () => {
     const idle = sync([])
     expect(idle.code, idle.stderr).toBe(0)
     expect(table(idle.stdout)).toMatchObject({ inserted: 0, updated: 0, rowsWritten: 0 })
-    expect(table(idle.stdout).notes).toContain('nothing changed since the last run: 0 rows written')
+    // Both ends of the watermark are arrays in the JSON (not the redactor's "[...]" for a shared array).
+    expect(Array.isArray(table(idle.stdout).watermark?.before) && Array.isArray(table(idle.stdout).watermark?.after)).toBe(true)
+    expect(table(idle.stdout).notes).toContain('nothing at or past the watermark changed since the last run: 0 rows written by the cursor')
 
     // The human summary says what the run did.
     const text = runCli(['sync', '--source', src(), '--target', dst(), '--tables', 'all_types', '--mode', 'incremental', '--cursor', 'ts_upd'], env())
@@ -103,6 +105,12 @@ describe('db-taxi sync --mode incremental (CLI)', () => {
     expect(again.code, again.stderr).toBe(0)
     expect(table(again.stdout).watermark?.before).toBeNull()
     expect(table(again.stdout).notes.join('\n')).toMatch(/no watermark yet: copied whole/)
+  })
+
+  it('--json answers on stdout also when the run is refused before it starts', () => {
+    const r = runCli(['sync', '--source', src(), '--target', dst(), '--tables', 'all_types', '--mode', 'incremental', '--cursor', 'all_types=nope', '--json'], env())
+    expect(r.code).toBe(2)
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: 'failed', error: { code: 'VALIDATION' } })
   })
 
   it('refuses flags that do not fit with exit 2 and a message', () => {

@@ -3,7 +3,7 @@ import { AppError } from '../../../shared/errors'
 import { quoteIdent, quoteQualified } from '../mysql/identifiers'
 import { copyTable, errorBody, type DdlSessions, type TableContext, type WriterPool, type WriterSlot } from './modes/full'
 import { syncDiff } from './modes/diff'
-import { syncIncremental, type IncrementalContext, type IncrementalOutcome, type OpenTransactions } from './modes/incremental'
+import { readOpenTransactions, syncIncremental, type IncrementalContext, type IncrementalOutcome } from './modes/incremental'
 import { openSession, type Endpoint } from './session/endpoint'
 import { clearLeftovers, describeCleared, describeLeftovers, findLeftovers, finishOwnSwap, type ClearedLeftovers, type LeftoverRun } from './leftovers'
 import { preflight, preflightError } from './preflight'
@@ -558,31 +558,6 @@ export async function runFullCopy(spec: RunSpec, hooks: RunHooks = {}): Promise<
     await Promise.all(locks.map((l) => l.release()))
     summary.finishedAt = Date.now()
     summary.durationMs = summary.finishedAt - startedAt
-  }
-}
-
-/**
- * The age of the oldest transaction on the source that had written rows (its rows may commit after
- * the run reads, with cursor values from when it wrote them). innodb_trx shows its start in the
- * server's system time zone, so the age is taken in that zone; the engine's session zone is put back.
- * InnoDB refreshes that view only after it went unread for 100 ms, so a young transaction may not
- * show (nor any, while something reads the view more often): the lag window (sync.incremental_lag)
- * covers that.
- */
-async function readOpenTransactions(conn: Connection): Promise<OpenTransactions> {
-  try {
-    await conn.query("SET SESSION time_zone = 'SYSTEM'")
-    const [rows] = await conn.query<RowDataPacket[]>(
-      'SELECT COALESCE(MAX(TIMESTAMPDIFF(MICROSECOND, trx_started, NOW(6))), 0) / 1e6 AS age FROM information_schema.INNODB_TRX WHERE trx_rows_modified > 0 AND trx_mysql_thread_id <> CONNECTION_ID()'
-    )
-    // Meta sessions answer raw bytes.
-    const age = Number(String(rows[0]?.age ?? 0))
-    if (!Number.isFinite(age)) return { oldestAgeSeconds: null, unreadable: `unexpected transaction age ${String(rows[0]?.age)}` }
-    return { oldestAgeSeconds: Math.max(0, Math.ceil(age)) }
-  } catch (err) {
-    return { oldestAgeSeconds: null, unreadable: errorBody(err).message }
-  } finally {
-    await conn.query("SET SESSION time_zone = '+00:00'")
   }
 }
 

@@ -38,6 +38,8 @@ export interface RunOptions {
   maxDeletes?: number | string
   /** Diff: no delete guard. */
   allowDeletes?: boolean
+  /** Diff: the counts a preview showed per source table, to say whether they moved before applying. */
+  previewed?: Record<string, { inserts: number; updates: number; deletes: number }>
 }
 
 /** What identifies a table's watermark within the run's store (the run adds the servers' identities). */

@@ -527,6 +527,8 @@ export function runOptions(sync: SyncConfig, batchSize: number, lagMs = 60_000):
     verifyScope: o.verifyScope ?? 'table',
     maxDeletes: o.maxDeletes ?? '10%',
     allowDeletes: o.allowDeletes === true,
+    // Carried in the job's config snapshot by syncs.run (never saved with the sync).
+    previewed: (o as { previewed?: RunOptions['previewed'] }).previewed,
     writePath: o.writePath ?? 'auto',
     swap: o.swap ?? 'together',
     objects: { views: o.objects?.views ?? false, triggers: o.objects?.triggers ?? false, routines: o.objects?.routines ?? false }

@@ -15,6 +15,7 @@ import { runOptions } from '../jobs/job-engine'
 import { SyncRepository } from '../store/sync-repository'
 import { syncScope } from '../store/watermark-repository'
 import { previewRun } from '../engine/preview'
+import type { RunOptions } from '../engine/types'
 import type { Scheduler } from '../jobs/scheduler'
 import { validateSchedule } from '../jobs/schedule-rules'
 
@@ -248,8 +249,9 @@ export class SyncManager {
   }
 
   /** `allowDeletes`: this run's diff tables may delete past their guard (the UI's confirmation said so). */
-  run(id: string, trigger = 'manual', opts: { allowDeletes?: boolean } = {}): { jobId: string } {
+  run(id: string, trigger = 'manual', opts: { allowDeletes?: boolean; previewed?: RunOptions['previewed'] } = {}): { jobId: string } {
     const sync = this.get(id)
-    return { jobId: this.jobs.enqueue(opts.allowDeletes ? { ...sync, options: { ...sync.options, allowDeletes: true } } : sync, trigger) }
+    const once = { ...(opts.allowDeletes ? { allowDeletes: true } : {}), ...(opts.previewed ? { previewed: opts.previewed } : {}) }
+    return { jobId: this.jobs.enqueue(Object.keys(once).length ? { ...sync, options: { ...sync.options, ...once } as SyncConfig['options'] } : sync, trigger) }
   }
 }

@@ -159,6 +159,7 @@ export function configLines(config: SyncConfig | undefined): string[] {
     if (t.where) parts.push(`where ${t.where}`)
     if (t.excludeColumns?.length) parts.push(`without ${t.excludeColumns.join(', ')}`)
     if (t.mode === 'incremental') parts.push(`incremental by ${(t.cursor ?? []).join(', ')}`)
+    if (t.mode === 'diff') parts.push('diff')
     lines.push(parts.join('; '))
   }
   const o = config.options ?? {}

@@ -1,11 +1,12 @@
 import { lazy, Suspense, useEffect, useState } from 'react'
 import { Alert, Button, EmptyState, Group, Loader, Stack, Text, Title } from '@mantine/core'
-import type { SyncConfig } from '../../../shared/syncs'
+import type { SyncConfig, SyncPreview } from '../../../shared/syncs'
 import { toErrorBody } from '../api/client'
 import { api, transport } from '../api/runtime'
 import { ErrorAlert } from '../components/ErrorAlert'
 import { DeleteSyncModal } from '../components/syncs/DeleteSyncModal'
 import { RunDialogs, type RunDialog } from '../components/syncs/RunDialogs'
+import { PreviewDialog } from '../components/syncs/PreviewDialog'
 import { SyncsTable } from '../components/syncs/SyncsTable'
 import { useInterval } from '../hooks/useInterval'
 import { editSyncHash, hashFor, jobHash, newSyncHash, syncsView } from '../routing/routes'
@@ -86,6 +87,7 @@ function SyncsList() {
   const [starting, setStarting] = useState(false)
   const [dialog, setDialog] = useState<RunDialog | null>(null)
   const [deleting, setDeleting] = useState<SyncConfig | null>(null)
+  const [previewing, setPreviewing] = useState<{ sync: SyncConfig; preview: SyncPreview } | null>(null)
 
   useEffect(() => {
     void load()
@@ -100,11 +102,15 @@ function SyncsList() {
     []
   )
 
-  const start = async (sync: SyncConfig): Promise<void> => {
+  const start = async (sync: SyncConfig, opts: { allowDeletes?: boolean; preview?: SyncPreview } = {}): Promise<void> => {
     setStarting(true)
     try {
-      const { jobId } = await api().call('syncs.run', { id: sync.id })
+      const previewed = opts.preview
+        ? Object.fromEntries(opts.preview.tables.filter((t) => t.mode === 'diff' && t.exact).map((t) => [t.source, { inserts: t.inserts, updates: t.updates, deletes: t.deletes }]))
+        : undefined
+      const { jobId } = await api().call('syncs.run', { id: sync.id, ...(opts.allowDeletes ? { allowDeletes: true } : {}), ...(previewed ? { previewed } : {}) })
       setDialog(null)
+      setPreviewing(null)
       void useSyncs.getState().refreshLastJob(sync.id)
       go(jobHash(jobId))
     } catch (err) {
@@ -120,12 +126,29 @@ function SyncsList() {
     }
   }
 
-  /** Plan first: a run that overwrites existing tables asks before it starts. */
+  /** What the run would change, table by table, before Apply. */
+  const preview = async (sync: SyncConfig): Promise<void> => {
+    setPreparing(sync.id)
+    try {
+      setPreviewing({ sync, preview: await api().call('syncs.preview', { id: sync.id }) })
+    } catch (err) {
+      setDialog({ kind: 'error', sync, error: toErrorBody(err), stage: 'plan' })
+    } finally {
+      setPreparing(null)
+    }
+  }
+
+  /**
+   * Plan first: a run that overwrites existing tables asks before it starts; one that compares and
+   * carries differences (diff tables) shows the preview with Apply and Cancel.
+   */
   const run = async (sync: SyncConfig): Promise<void> => {
     setPreparing(sync.id)
     try {
       const plan = await api().call('syncs.plan', { id: sync.id })
-      if (needsConfirmation(plan)) setDialog({ kind: 'confirm', sync, plan })
+      if (plan.problems.length === 0 && plan.tables.some((t) => t.action === 'diff')) {
+        setPreviewing({ sync, preview: await api().call('syncs.preview', { id: sync.id }) })
+      } else if (needsConfirmation(plan)) setDialog({ kind: 'confirm', sync, plan })
       else await start(sync)
     } catch (err) {
       setDialog({ kind: 'error', sync, error: toErrorBody(err), stage: 'plan' })
@@ -168,6 +191,7 @@ function SyncsList() {
           lastJobs={lastJobs}
           preparing={preparing}
           onRun={(s) => void run(s)}
+          onPreview={(s) => void preview(s)}
           onEdit={(s) => go(editSyncHash(s.id))}
           onDelete={setDeleting}
         />
@@ -179,6 +203,15 @@ function SyncsList() {
           starting={starting}
           onConfirm={() => dialog.kind === 'confirm' && void start(dialog.sync)}
           onClose={() => setDialog(null)}
+        />
+      )}
+      {previewing && (
+        <PreviewDialog
+          sync={previewing.sync}
+          preview={previewing.preview}
+          starting={starting}
+          onApply={(o) => void start(previewing.sync, { allowDeletes: o.allowDeletes, preview: previewing.preview })}
+          onClose={() => setPreviewing(null)}
         />
       )}
       {deleting && (

@@ -104,6 +104,15 @@ export async function syncDiff(task: TableTask, ctx: TableContext): Promise<Tabl
     progress()
     const { plans, counts } = await compareTable(ctx, task, info, columns)
     result.notes.push(`compared: ${counts.inserts} to insert, ${counts.updates} to update, ${counts.deletes} to delete of ${counts.targetRows} target rows`)
+    const seen = options.previewed?.[task.source]
+    if (seen) {
+      const moved = seen.inserts !== counts.inserts || seen.updates !== counts.updates || seen.deletes !== counts.deletes
+      result.notes.push(
+        moved
+          ? `the counts moved since the preview (${seen.inserts}/${seen.updates}/${seen.deletes} inserts/updates/deletes then, ${counts.inserts}/${counts.updates}/${counts.deletes} now): what is true now was applied`
+          : 'the counts are those the preview showed'
+      )
+    }
     const limit = deleteLimit(options.maxDeletes, counts.targetRows)
     if (counts.deletes > limit && !options.allowDeletes) {
       throw new AppError(
@@ -139,12 +148,15 @@ export async function syncDiff(task: TableTask, ctx: TableContext): Promise<Tabl
       result.rowsWritten += applied.inserted + applied.updated
       result.bytes += applied.bytes
       result.chunks++
+      if (applied.replaced) replacedChunks++
       touched.push(p.range)
       progress()
     }
+    let replacedChunks = 0
     await eachParallel(ctx, plans, (p) => apply(p, false))
     if (retry.length) log('info', `${retry.length} range(s) met a lock conflict with another range; compared again and applied one at a time`)
     for (const p of retry) await apply(p, true)
+    if (replacedChunks) result.notes.push(`${replacedChunks} chunk(s) had unique values moved between their rows: those rows were deleted and inserted again (counted as updated)`)
     if (options.verify) {
       // Ranges that compared equal were verified by the comparison itself, under the same snapshot;
       // the ranges written are compared once more.
@@ -256,7 +268,7 @@ async function applyChunk(
   columns: ColumnInfo[],
   key: KeyInfo,
   plan: ChunkPlan
-): Promise<{ read: number; inserted: number; updated: number; deleted: number; bytes: number }> {
+): Promise<{ read: number; inserted: number; updated: number; deleted: number; bytes: number; replaced: boolean }> {
   const signal = ctx.hooks.signal ?? new AbortController().signal
   return withSessions(ctx, task, signal, async (reader, slot) => {
     let d = plan.diff
@@ -289,7 +301,7 @@ async function applyChunk(
       key,
       { more, deletes }
     )
-    return { read: c.read, inserted: c.inserted, updated: c.updated, deleted: c.deleted, bytes: c.bytes }
+    return { read: c.read, inserted: c.inserted, updated: c.updated, deleted: c.deleted, bytes: c.bytes, replaced: c.replaced === true }
   })
 }
 

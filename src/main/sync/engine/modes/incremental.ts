@@ -8,7 +8,7 @@ import { raceAbort } from '../write/transfer'
 import { acquire, withSessions } from '../table-sessions'
 import { upsertRows, type UpsertCounts } from '../write/upsert'
 import { pendingResult, type StoredWatermark, type TableResult, type TableTask, type WatermarkRef } from '../types'
-import { copyTable, expectedTargetDdl, selectColumns, type TableContext, type TableOutcome } from './full'
+import { copyTable, errorBody, expectedTargetDdl, selectColumns, type TableContext, type TableOutcome } from './full'
 import { failedOutcome, failTable } from './outcome'
 import { verifyAndRepair } from '../compare/repair'
 
@@ -53,7 +53,14 @@ export function cursorColumns(info: TableInfo, task: TableTask): ColumnInfo[] {
     if (!c) throw new AppError('VALIDATION', `The cursor column ${n} does not exist in ${info.name}.`)
     if (task.excludeColumns.includes(n)) throw new AppError('VALIDATION', `The cursor column ${n} of ${info.name} cannot be an excluded column.`)
     if (!CURSOR_KINDS.has(c.kind) || c.dataType === 'time' || c.dataType === 'year') {
-      throw new AppError('VALIDATION', `The column ${n} of ${info.name} (${c.columnType}) cannot be a cursor: use a TIMESTAMP, DATETIME, DATE, integer or decimal column.`)
+      throw new AppError('VALIDATION', `The column ${n} of ${info.name} (${c.columnType}) cannot be a cursor: use a TIMESTAMP, DATETIME, DATE, integer, decimal or text column.`)
+    }
+    return c
+  }).map((c, i) => {
+    // A NULL after the first column compares as unknown: rows holding one at the watermark's first
+    // value would never be read. The first column may be NULL (such rows are never read; the plan says so).
+    if (i > 0 && c.nullable) {
+      throw new AppError('VALIDATION', `The cursor column ${c.name} of ${info.name} may be NULL: only a tuple cursor's first column may; make ${c.name} NOT NULL or use a cursor without it.`)
     }
     return c
   })
@@ -76,10 +83,14 @@ export function cursorPredicate(cursor: ColumnInfo[], value: string[]): { sql: s
   return tupleCompare(cols, value, '>=')
 }
 
-/** The key incremental chunks are planned and paged on: the cursor columns, then the table key's others. */
+/**
+ * The key incremental chunks are planned and paged on: the cursor's first column, then the table's
+ * key. Every row the cursor predicate selects has a non-NULL first column, and the table key is
+ * unique and NOT NULL, so these ranges cover each such row exactly once.
+ */
 export function pagingKey(info: TableInfo, cursor: ColumnInfo[]): KeyInfo {
-  const names = new Set(cursor.map((c) => c.name))
-  return { name: 'cursor', kind: 'unique', columns: [...cursor, ...info.key!.columns.filter((c) => !names.has(c.name))] }
+  const first = cursor[0]!
+  return { name: 'cursor', kind: 'unique', columns: [first, ...info.key!.columns.filter((c) => c.name !== first.name)] }
 }
 
 function render(c: ColumnInfo, v: Buffer): string {
@@ -180,8 +191,12 @@ export async function syncIncremental(task: TableTask, ctx: IncrementalContext):
     }
   }
 
-  if (!stored || !exists) return firstCopy(task, ctx, info, cursor, filter, notes)
-  return readPastWatermark(task, ctx, info, cursor, filter, stored, notes)
+  // Without one consistent point each table's snapshot starts with the table, maybe long after the
+  // run's start: what was open then is read now, right before that snapshot.
+  const tctx: IncrementalContext = ctx.readers.consistency === 'per-table' ? { ...ctx, openTransactions: await readOpenTransactions(ctx.sourceMeta) } : ctx
+  warnUnreadable(tctx, task)
+  if (!stored || !exists) return firstCopy(task, tctx, info, cursor, filter, notes)
+  return readPastWatermark(task, tctx, info, cursor, filter, stored, notes)
 }
 
 /** A full copy (replace), with the watermark taken under the same snapshot the copy reads. */
@@ -216,6 +231,11 @@ function describeHold(r: TableResult, heldSeconds: number, max: string[], open: 
   if (open.unreadable) r.notes.push(`open transactions on the source could not be read (${open.unreadable}): only the lag window guards late commits`)
 }
 
+/** Said once per table in the log, not only in its notes: late commits are guarded less than the operator may think. */
+function warnUnreadable(ctx: IncrementalContext, task: TableTask): void {
+  if (ctx.openTransactions.unreadable) ctx.hooks.log?.('warn', `open transactions on the source could not be read (${ctx.openTransactions.unreadable}): only the lag window guards late commits`, task.source)
+}
+
 /** Runs fn on a reader of the table (its snapshot). */
 async function onReader<T>(ctx: TableContext, task: TableTask, fn: (reader: Connection) => Promise<T>): Promise<T> {
   const reader = await acquire(ctx.readers.acquire(task.source), ctx.hooks.signal, (c) => ctx.readers.release(task.source, c))
@@ -237,7 +257,7 @@ async function readPastWatermark(
 ): Promise<IncrementalOutcome> {
   const { hooks, options } = ctx
   const log = (level: 'error' | 'warn' | 'info' | 'debug', msg: string): void => hooks.log?.(level, msg, task.source)
-  const result: TableResult = { ...pendingResult(task), startedAt: Date.now(), notes, watermark: { before: stored.value, after: stored.value } }
+  const result: TableResult = { ...pendingResult(task), startedAt: Date.now(), notes, watermark: { before: [...stored.value], after: [...stored.value] } }
   const progress = (): void => hooks.progress?.({ ...result, notes: [...result.notes] })
   // Rows of an incremental run go straight into the live table: there is no checkpoint to resume
   // (a rerun reads from the same watermark and its upserts find the rows already in place).
@@ -251,10 +271,11 @@ async function readPastWatermark(
     const max = await onReader(ctx, task, (r) => maxCursor(r, info, cursor, where))
     result.status = 'copying'
     progress()
-    const counts = { unchanged: 0 }
+    const counts: { unchanged: number; replaced?: number } = { unchanged: 0 }
     if (max) await upsertPast(ctx, task, info, cursor, columns, where, result, counts, progress)
     if (counts.unchanged > 0) result.notes.push(`${counts.unchanged} row(s) read again at or after the watermark were already in place`)
-    if (result.rowsWritten === 0) result.notes.push('nothing changed since the last run: 0 rows written')
+    if (counts.replaced) result.notes.push(`${counts.replaced} chunk(s) had unique values moved between their rows: those rows were deleted and inserted again (counted as updated)`)
+    if (result.rowsWritten === 0) result.notes.push('nothing at or past the watermark changed since the last run: 0 rows written by the cursor')
     result.notes.push('deletes on the source are not carried by incremental runs (a full run carries them)')
     if (options.verify) {
       result.status = 'verifying'
@@ -277,7 +298,7 @@ async function readPastWatermark(
       const held = await holdBack(ctx.sourceMeta, cursor, max, options.lagSeconds ?? 0, ctx.openTransactions)
       // It may land below the stored one (a long transaction opened since): reading more is safe.
       const value = held.value
-      result.watermark = { before: stored.value, after: value }
+      result.watermark = { before: [...stored.value], after: [...value] }
       describeHold(result, held.heldSeconds, max, ctx.openTransactions)
       watermark = { cursorColumns: cursor.map((c) => c.name), value }
     }
@@ -309,7 +330,7 @@ async function upsertPast(
   columns: ColumnInfo[],
   where: { sql: string; params: unknown[] },
   result: TableResult,
-  counts: { unchanged: number },
+  counts: { unchanged: number; replaced?: number },
   progress: () => void
 ): Promise<void> {
   const paging = pagingKey(info, cursor)
@@ -347,7 +368,8 @@ async function upsertPast(
   }
 }
 
-export function add(result: TableResult, c: UpsertCounts, counts: { unchanged: number }): void {
+export function add(result: TableResult, c: UpsertCounts & { replaced?: boolean }, counts: { unchanged: number; replaced?: number }): void {
+  if (c.replaced) counts.replaced = (counts.replaced ?? 0) + 1
   result.rowsRead += c.read
   result.rowsWritten += c.inserted + c.updated
   result.inserted += c.inserted
@@ -369,7 +391,7 @@ async function upsertRange(
   range: ChunkRange,
   whereSql: string,
   signal: AbortSignal
-): Promise<UpsertCounts> {
+): Promise<UpsertCounts & { replaced?: boolean }> {
   const pred = rangePredicate(paging, range)
   return withSessions(ctx, task, signal, (reader, slot) =>
     upsertRows(
@@ -390,4 +412,29 @@ async function upsertRange(
       info.key!
     )
   )
+}
+
+/**
+ * The age of the oldest transaction on the source that had written rows (its rows may commit after
+ * the run reads, with cursor values from when it wrote them). innodb_trx shows its start in the
+ * server's system time zone, so the age is taken in that zone; the engine's session zone is put back.
+ * InnoDB refreshes that view only after it went unread for 100 ms, so a young transaction may not
+ * show (nor any, while something reads the view more often): the lag window (sync.incremental_lag)
+ * covers that.
+ */
+export async function readOpenTransactions(conn: Connection): Promise<OpenTransactions> {
+  try {
+    await conn.query("SET SESSION time_zone = 'SYSTEM'")
+    const [rows] = await conn.query<RowDataPacket[]>(
+      'SELECT COALESCE(MAX(TIMESTAMPDIFF(MICROSECOND, trx_started, NOW(6))), 0) / 1e6 AS age FROM information_schema.INNODB_TRX WHERE trx_rows_modified > 0 AND trx_mysql_thread_id <> CONNECTION_ID()'
+    )
+    // Meta sessions answer raw bytes.
+    const age = Number(String(rows[0]?.age ?? 0))
+    if (!Number.isFinite(age)) return { oldestAgeSeconds: null, unreadable: `unexpected transaction age ${String(rows[0]?.age)}` }
+    return { oldestAgeSeconds: Math.max(0, Math.ceil(age)) }
+  } catch (err) {
+    return { oldestAgeSeconds: null, unreadable: errorBody(err).message }
+  } finally {
+    await conn.query("SET SESSION time_zone = '+00:00'")
+  }
 }

@@ -97,6 +97,11 @@ export const HASH_INLINE_BYTES = 4096
  * (TEXT, BLOB, JSON, spatial) above a few KB go in as their MD5: a row larger than the server's
  * max_allowed_packet would otherwise make CONCAT_WS return NULL, and NULL hashes are invisible to
  * BIT_XOR, so such rows would never be compared at all.
+ *
+ * CRC32 is linear: for two rows of one chunk that swap a value of equal length (status 'a' and 'b'
+ * trading places), CRC32(row1) XOR CRC32(row2) stays the same, so a chunk's BIT_XOR could not see
+ * the swap. The row's own CRC32, written out in decimal, is put in front of the row and hashed again:
+ * the decimal text is no linear function of the row, so such differences no longer cancel.
  */
 export function rowHashExpr(cols: ColumnInfo[]): string {
   const parts = cols.flatMap((c) => {
@@ -106,7 +111,8 @@ export function rowHashExpr(cols: ColumnInfo[]): string {
     }
     return c.nullable ? [`ISNULL(${quoteIdent(c.name)})`, raw] : [raw]
   })
-  return `CRC32(CONCAT_WS('\\t', ${parts.join(', ')}))`
+  const row = `CONCAT_WS('\\t', ${parts.join(', ')})`
+  return `CRC32(CONCAT(CRC32(${row}), '\\t', ${row}))`
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise'
+import { AppError } from '../../../../shared/errors'
 import { quoteIdent, quoteQualified } from '../../mysql/identifiers'
 import type { KeyInfo } from '../schema/table-info'
 import { wireConnection } from '../session/wire'
@@ -20,6 +21,11 @@ export interface UpsertCounts extends TransferCounts {
   updated: number
   /** Rows the target already held exactly so (read again at the watermark, or after a crash). */
   unchanged: number
+}
+
+function isDuplicateKey(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code
+  return code === 'ER_DUP_ENTRY' || code === 'ER_DUP_KEY' || code === 'ER_DUP_UNIQUE'
 }
 
 /** CLIENT_FOUND_ROWS: affected rows count rows found unchanged as 1 (mysql2 sets it by default). */
@@ -47,7 +53,7 @@ export interface UpsertExtras {
  * matched on `key`. Deleting first lets a unique value move from a deleted row to a new one. On a
  * failure nothing of the chunk is in the target.
  */
-export async function upsertRows(spec: Omit<TransferSpec, 'clear'>, key: KeyInfo, extras: UpsertExtras = {}): Promise<UpsertCounts & { deleted: number }> {
+export async function upsertRows(spec: Omit<TransferSpec, 'clear'>, key: KeyInfo, extras: UpsertExtras = {}): Promise<UpsertCounts & { deleted: number; replaced?: boolean }> {
   const conn = spec.slot.conn
   // The INSERT and bulk paths write over a `binary` session (text in statements is raw bytes).
   const sql = spec.slot.writer.path === 'load-data' ? (s: string): string => s : binarySessionSql
@@ -87,25 +93,60 @@ export async function upsertRows(spec: Omit<TransferSpec, 'clear'>, key: KeyInfo
     let deleted = 0
     let existing = 0
     let res: ResultSetHeader | null = null
-    try {
+    let replaced = false
+    const transaction = async (replace: boolean): Promise<ResultSetHeader | null> => {
+      let out: ResultSetHeader | null = null
+      deleted = 0
       await conn.query('START TRANSACTION')
-      for (const d of deletes) {
-        // Values formatted into the text first: on a `binary` session the whole statement then goes as
-        // UTF-8 bytes, so a non-ASCII text key matches (a value formatted in later would go as latin1).
-        const [r] = await conn.query<ResultSetHeader>(sql(conn.format(`DELETE FROM ${target} WHERE ${d.sql}`, d.params)))
-        deleted += r.affectedRows
+      try {
+        for (const d of deletes) {
+          // Values formatted into the text first: on a `binary` session the whole statement then goes as
+          // UTF-8 bytes, so a non-ASCII text key matches (a value formatted in later would go as latin1).
+          const [r] = await conn.query<ResultSetHeader>(sql(conn.format(`DELETE FROM ${target} WHERE ${d.sql}`, d.params)))
+          deleted += r.affectedRows
+        }
+        if (loaded.written > 0) {
+          const [found] = await conn.query<RowDataPacket[]>(sql(`SELECT COUNT(*) AS n FROM ${stage} AS s JOIN ${target} AS t ON ${on}`))
+          existing = Number(String(found[0]?.n))
+          if (replace) {
+            // Unique values swapped or moved between rows of this chunk: updating one row at a time
+            // would clash with the other's old value, so the chunk's rows leave and come back whole.
+            const k = key.columns.map((c) => quoteIdent(c.name)).join(', ')
+            await conn.query(sql(`DELETE FROM ${target} WHERE (${k}) IN (SELECT ${k} FROM ${stage})`))
+            ;[out] = await conn.query<ResultSetHeader>(sql(`INSERT INTO ${target} (${cols}) SELECT ${cols} FROM ${stage}`))
+          } else {
+            ;[out] = await conn.query<ResultSetHeader>(sql(`INSERT INTO ${target} (${cols}) SELECT ${cols} FROM ${stage} AS s ON DUPLICATE KEY UPDATE ${assign}`))
+          }
+        }
+        await conn.query('COMMIT')
+        return out
+      } catch (err) {
+        await conn.query('ROLLBACK').catch(() => undefined)
+        throw err
       }
-      if (loaded.written > 0) {
-        const [found] = await conn.query<RowDataPacket[]>(sql(`SELECT COUNT(*) AS n FROM ${stage} AS s JOIN ${target} AS t ON ${on}`))
-        existing = Number(String(found[0]?.n))
-        ;[res] = await conn.query<ResultSetHeader>(sql(`INSERT INTO ${target} (${cols}) SELECT ${cols} FROM ${stage} AS s ON DUPLICATE KEY UPDATE ${assign}`))
+    }
+    try {
+      try {
+        res = await transaction(false)
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err
+        replaced = true
+        res = await transaction(true).catch((again: unknown) => {
+          if (!isDuplicateKey(again)) throw again
+          const e = again as { sqlMessage?: string; message?: string }
+          throw new AppError(
+            'COPY_FAILED',
+            `${e.sqlMessage ?? e.message}: a unique value of ${spec.loadTable} moved to a row that is written separately from the row that held it on the target. Run the table once in mode full to bring it in line.`
+          )
+        })
       }
-      await conn.query('COMMIT')
-    } catch (err) {
-      await conn.query('ROLLBACK').catch(() => undefined)
-      throw err
     } finally {
       await conn.query('SET SESSION unique_checks = 0').catch(() => undefined)
+    }
+    if (replaced && res) {
+      // Every row that existed was deleted and inserted again: counted as updated (whether its values
+      // changed is not known here).
+      return { ...loaded, inserted: loaded.written - existing, updated: existing, unchanged: 0, deleted, replaced: true }
     }
     const split = res ? classify(conn, loaded.written, existing, res.affectedRows) : { inserted: 0, updated: 0, unchanged: 0 }
     return { ...loaded, ...split, deleted }

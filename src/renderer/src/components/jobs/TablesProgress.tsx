@@ -50,10 +50,19 @@ export function TablesProgress({ tables, active }: { tables: LiveTable[]; active
                           </Text>
                         )}
                       </Text>
-                      {t.mode === 'incremental' && (
-                        <Tooltip label="Only rows at or past the watermark of the cursor are read and upserted; verification repairs what the cursor did not show." withArrow multiline w={280}>
-                          <Badge size="xs" variant="light" color="teal" data-testid={`job-table-mode-${t.source}`}>
-                            incremental
+                      {t.mode !== 'full' && (
+                        <Tooltip
+                          label={
+                            t.mode === 'incremental'
+                              ? 'Only rows at or past the watermark of the cursor are read and upserted; verification repairs what the cursor did not show.'
+                              : 'Source and target compared by checksums; only the rows that differ were inserted, updated or deleted.'
+                          }
+                          withArrow
+                          multiline
+                          w={280}
+                        >
+                          <Badge size="xs" variant="light" color={t.mode === 'incremental' ? 'teal' : 'grape'} data-testid={`job-table-mode-${t.source}`}>
+                            {t.mode}
                           </Badge>
                         </Tooltip>
                       )}
@@ -145,7 +154,8 @@ export function TablesProgress({ tables, active }: { tables: LiveTable[]; active
 }
 
 /** An incremental table's outcome in one line: what changed, what was repaired, where the next run reads from. */
-export function changesText(t: Pick<LiveTable, 'mode' | 'inserted' | 'updated' | 'repaired' | 'watermark' | 'status'>): string | null {
+export function changesText(t: Pick<LiveTable, 'mode' | 'inserted' | 'updated' | 'deleted' | 'repaired' | 'watermark' | 'status'>): string | null {
+  if (t.mode === 'diff' && t.status === 'done') return `${t.inserted} inserted · ${t.updated} updated · ${t.deleted} deleted`
   if (t.mode !== 'incremental' || !t.watermark) return null
   const { before, after } = t.watermark
   const mark = (v: string[] | null): string => (v ? v.join(', ') : 'none')

@@ -60,7 +60,7 @@ export function ReviewStep({ state, connections, validation, validating, onValid
                   {m.target ? ` → ${m.target}` : ''}
                   {m.where ? `  WHERE (${m.where})` : ''}
                   {m.excludeColumns ? `  without ${m.excludeColumns.join(', ')}` : ''}
-                  {m.mode === 'incremental' ? `  incremental by ${(m.cursor ?? []).join(', ')}` : ''}
+                  {m.mode === 'incremental' ? `  incremental by ${(m.cursor ?? []).join(', ')}` : m.mode === 'diff' ? '  diff (inserts, updates, deletes)' : ''}
                 </Text>
               ))}
             </Stack>

@@ -13,11 +13,13 @@ interface Props {
   /** Sync whose Run is being prepared (plan). */
   preparing: string | null
   onRun(s: SyncConfig): void
+  /** What a run would change (syncs with diff or incremental tables). */
+  onPreview(s: SyncConfig): void
   onEdit(s: SyncConfig): void
   onDelete(s: SyncConfig): void
 }
 
-export function SyncsTable({ items, connections, lastJobs, preparing, onRun, onEdit, onDelete }: Props) {
+export function SyncsTable({ items, connections, lastJobs, preparing, onRun, onPreview, onEdit, onDelete }: Props) {
   return (
     <Table.ScrollContainer minWidth={980}>
       <Table striped highlightOnHover verticalSpacing={8} horizontalSpacing="sm" fz="sm" data-testid="syncs-table">
@@ -111,6 +113,11 @@ export function SyncsTable({ items, connections, lastJobs, preparing, onRun, onE
                     ) : (
                       <Button size="compact-xs" onClick={() => onRun(s)} loading={preparing === s.id} data-testid={`sync-run-${s.name}`}>
                         Run
+                      </Button>
+                    )}
+                    {!active && (s.tables ?? []).some((t) => t.mode === 'diff' || t.mode === 'incremental') && (
+                      <Button size="compact-xs" variant="light" onClick={() => onPreview(s)} disabled={preparing === s.id} data-testid={`sync-preview-${s.name}`}>
+                        Preview
                       </Button>
                     )}
                     <Button size="compact-xs" variant="default" onClick={() => onEdit(s)} data-testid={`sync-edit-${s.name}`}>

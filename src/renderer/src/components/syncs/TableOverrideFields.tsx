@@ -46,10 +46,18 @@ export function TableOverrideFields({ connectionId, database, table, value, onCh
           onChange={(v) => onChange({ mode: v as TableOverride['mode'] })}
           data={[
             { value: 'full', label: 'Copies the table whole' },
-            { value: 'incremental', label: 'Carries new and changed rows (incremental)' }
+            { value: 'incremental', label: 'Carries new and changed rows (incremental)' },
+            { value: 'diff', label: 'Compares and carries every difference (diff)' }
           ]}
           data-testid={`table-mode-${table}`}
         />
+        {o.mode === 'diff' && (
+          <Text size="xs" c="dimmed" mt={4} data-testid={`table-diff-note-${table}`}>
+            Each run compares source and target by checksums, then inserts, updates and deletes only the rows that differ (the first run copies the
+            table whole). Needs a primary key or a unique NOT NULL key. A run that would delete more than maxDeletes (10% of the table unless set)
+            stops before changing anything; Run shows the changes first.
+          </Text>
+        )}
         {o.mode === 'incremental' && (
           <CursorChoice
             connectionId={connectionId}
