@@ -59,6 +59,8 @@ export interface SystemStatus {
     connectedConnections: number
     syncs: number
     jobs: { total: number; queued: number; running: number; succeeded: number; failed: number }
+    /** Rows the jobs in the history changed, by kind (incremental and diff runs; a full copy's rows count as inserted). */
+    rows: { inserted: number; updated: number; deleted: number; repaired: number }
   }
   /** Rows and bytes written by jobs: now (last 10 s) and per minute over the last hour. */
   throughput: {

@@ -24,6 +24,12 @@ export function prometheusText(s: SystemStatus): string {
     [{ status: 'failed' }, c.jobs.failed]
   ])
   metric('dbtaxi_jobs_total', 'gauge', 'Jobs in the history.', [[null, c.jobs.total]])
+  metric('dbtaxi_rows_changed', 'gauge', 'Rows the jobs in the history inserted, updated, deleted and repaired (verification) on their targets.', [
+    [{ kind: 'inserted' }, c.rows.inserted],
+    [{ kind: 'updated' }, c.rows.updated],
+    [{ kind: 'deleted' }, c.rows.deleted],
+    [{ kind: 'repaired' }, c.rows.repaired]
+  ])
   metric('dbtaxi_rows_written_total', 'counter', 'Rows written by jobs since start.', [[null, s.throughput.rowsWrittenTotal]])
   metric('dbtaxi_bytes_written_total', 'counter', 'Bytes written by jobs since start.', [[null, s.throughput.bytesWrittenTotal]])
   metric('dbtaxi_rows_per_second', 'gauge', 'Rows written per second over the last 10 seconds.', [[null, s.throughput.rowsPerSecond]])

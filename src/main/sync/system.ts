@@ -190,7 +190,7 @@ export function createSyncSystem(opts: SyncSystemOptions): SyncSystem {
           sync: { ok: state === 'running', enabled: config()['sync.enabled'], state },
           counters: store.ok
             ? counters()
-            : { connections: 0, connectedConnections: 0, syncs: 0, jobs: { total: 0, queued: 0, running: 0, succeeded: 0, failed: 0 } },
+            : { connections: 0, connectedConnections: 0, syncs: 0, jobs: { total: 0, queued: 0, running: 0, succeeded: 0, failed: 0 }, rows: { inserted: 0, updated: 0, deleted: 0, repaired: 0 } },
           throughput: monitoring.throughput(),
           recentFailures: store.ok ? jobs.recentFailures(5) : [],
           secrets: secretsWarning ? { kind: connections.secretBox.kind, warning: secretsWarning } : { kind: connections.secretBox.kind }

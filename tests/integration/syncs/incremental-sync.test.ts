@@ -7,6 +7,7 @@ import { createDispatcher, type Dispatch } from '../../../src/main/api/dispatche
 import { createHandlers } from '../../../src/main/api/handlers'
 import { loadBootLayers } from '../../../src/main/sync/config/layers'
 import { createSyncSystem, type SyncSystem } from '../../../src/main/sync/system'
+import { prometheusText } from '../../../src/main/headless/metrics'
 import type { SyncConfig, SyncPlan } from '../../../src/shared/contract'
 import type { PrivateServer } from '../../helpers/mariadb'
 import { connect, createDb, expectSameTable, privateServer } from '../engine/support'
@@ -110,6 +111,9 @@ describe('a saved incremental sync', () => {
       watermark: { before: ['2026-08-01 01:23:20.000000'], after: ['2026-08-02 00:00:01.000000'] }
     })
     await expectSameTable(s, 'app', 'orders', t, 'replica')
+    // The metrics carry what the runs changed.
+    expect(system.status().counters.rows).toEqual({ inserted: 5001, updated: 3, deleted: 0, repaired: 1 })
+    expect(prometheusText(system.status())).toContain('dbtaxi_rows_changed{kind="repaired"} 1')
 
     await call('syncs.delete', { id: sync.id })
     expect(system.jobs.watermarks.forSync(sync.id)).toEqual([])

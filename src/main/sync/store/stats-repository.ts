@@ -4,6 +4,7 @@ export interface StoreCounters {
   connections: number
   syncs: number
   jobs: { total: number; queued: number; running: number; succeeded: number; failed: number }
+  rows: { inserted: number; updated: number; deleted: number; repaired: number }
 }
 
 /** Counters for the Dashboard, /api/status and (later) /metrics, read straight from the store. */
@@ -17,7 +18,11 @@ export class StatsRepository {
       n: number
     }[]
     const count = (s: string): number => byStatus.find((r) => r.status === s)?.n ?? 0
+    const rows = this.db
+      .prepare('SELECT COALESCE(SUM(inserted), 0) AS i, COALESCE(SUM(updated), 0) AS u, COALESCE(SUM(deleted), 0) AS d, COALESCE(SUM(repaired), 0) AS r FROM job_tables')
+      .get() as { i: number; u: number; d: number; r: number }
     return {
+      rows: { inserted: rows.i, updated: rows.u, deleted: rows.d, repaired: rows.r },
       connections: one('SELECT COUNT(*) AS n FROM connections'),
       syncs: one('SELECT COUNT(*) AS n FROM sync_configs'),
       jobs: {
