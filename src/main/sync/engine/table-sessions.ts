@@ -1,5 +1,7 @@
 import type { Connection } from 'mysql2/promise'
 import type { TableContext } from './modes/full'
+import type { ColumnInfo } from './schema/table-info'
+import type { TransferSpec } from './write/transfer'
 import { raceAbort, type WriterSlot } from './write/transfer'
 
 /** Runs fn with a source reader of the table (its snapshot) and a target writer slot, both given back after. */
@@ -21,4 +23,30 @@ export function acquire<T>(p: Promise<T>, signal: AbortSignal | undefined, giveB
     if (signal?.aborted) p.then(giveBack, () => undefined)
     throw err
   })
+}
+
+/** An upsert of a table's source rows (`where`) into its target table, on these sessions. */
+export function upsertSpec(
+  ctx: TableContext,
+  task: { source: string; target: string },
+  sessions: { reader: Connection; slot: WriterSlot },
+  columns: ColumnInfo[],
+  where: { sql: string; params: unknown[] },
+  order: string,
+  signal: AbortSignal | undefined,
+  log?: (message: string) => void
+): Omit<TransferSpec, 'clear'> {
+  return {
+    ...sessions,
+    sourceDb: ctx.sourceDb,
+    sourceTable: task.source,
+    targetDb: ctx.targetDb,
+    loadTable: task.target,
+    columns,
+    dialect: ctx.dialect,
+    where,
+    order,
+    signal: signal ?? new AbortController().signal,
+    ...(log ? { log } : {})
+  }
 }

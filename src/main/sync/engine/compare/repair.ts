@@ -5,7 +5,7 @@ import { raceAbort } from '../write/transfer'
 import { upsertRows } from '../write/upsert'
 import type { TableTask } from '../types'
 import type { TableContext } from '../modes/full'
-import { withSessions } from '../table-sessions'
+import { upsertSpec, withSessions } from '../table-sessions'
 import { chunkSum, tableCount, type FirstDifference, type Side } from './verify'
 import { diffRange, keyInPredicate, PAGE_ROWS, type RangeDiff } from './row-diff'
 
@@ -72,22 +72,8 @@ export async function verifyAndRepair(ctx: TableContext, task: TableTask, info: 
         for (let i = 0; i < wrong.length; i += REPAIR_BATCH) {
           const keys = wrong.slice(i, i + REPAIR_BATCH)
           const byKey = keyInPredicate(key, keys)
-          const c = await upsertRows(
-            {
-              reader,
-              slot,
-              sourceDb: ctx.sourceDb,
-              sourceTable: task.source,
-              targetDb: ctx.targetDb,
-              loadTable: task.target,
-              columns,
-              dialect: ctx.dialect,
-              where: { sql: task.where ? `${byKey.sql} AND (${task.where})` : byKey.sql, params: byKey.params },
-              order: orderBy(key),
-              signal: signal ?? new AbortController().signal
-            },
-            key
-          )
+          const where = { sql: task.where ? `${byKey.sql} AND (${task.where})` : byKey.sql, params: byKey.params }
+          const c = await upsertRows(upsertSpec(ctx, task, { reader, slot }, columns, where, orderBy(key), signal), key)
           out.repaired += c.inserted + c.updated
         }
         if (wrong.length > 0) diff = await raceAbort(diffRange(src, tgt, columns, key, range, page), signal)

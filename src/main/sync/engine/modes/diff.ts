@@ -1,16 +1,13 @@
-import type { RowDataPacket } from 'mysql2/promise'
 import { AppError } from '../../../../shared/errors'
-import { quoteQualified } from '../../mysql/identifiers'
 import { orderBy, planChunks, rangesPartitionExactly, type ChunkRange, type KeyTuple } from '../read/chunks'
 import { readTableInfo, tableExists, type ColumnInfo, type KeyInfo, type TableInfo } from '../schema/table-info'
-import { diffCreate } from '../schema/ddl'
 import { raceAbort } from '../write/transfer'
 import { upsertRows } from '../write/upsert'
 import { chunkSum, tableCount, type Side } from '../compare/verify'
 import { diffRange, keyInPredicate, PAGE_ROWS, type RangeDiff } from '../compare/row-diff'
-import { withSessions } from '../table-sessions'
+import { upsertSpec, withSessions } from '../table-sessions'
 import { pendingResult, type TableResult, type TableTask } from '../types'
-import { copyTable, expectedTargetDdl, selectColumns, type TableContext, type TableOutcome } from './full'
+import { copyTable, selectColumns, targetSchemaDiffs, type TableContext, type TableOutcome } from './full'
 import { failedOutcome, failTable } from './outcome'
 
 /**
@@ -76,8 +73,7 @@ export async function syncDiff(task: TableTask, ctx: TableContext): Promise<Tabl
     return outcome
   }
   if (!exists) return whole('the target table does not exist yet: copied whole (later runs compare and carry the differences)')
-  const [rows] = await ctx.targetMeta.query<RowDataPacket[]>(`SHOW CREATE TABLE ${quoteQualified(ctx.targetDb, task.target)}`)
-  const diffs = diffCreate(expectedTargetDdl(info, task), String(rows[0]?.['Create Table'] ?? ''))
+  const diffs = await targetSchemaDiffs(ctx, info, task)
   if (diffs.length > 0) {
     if (!options.recreateOnMismatch) {
       return failedOutcome(
@@ -284,23 +280,7 @@ async function applyChunk(
     })
     const deletes = batches(d.extra).map((keys) => keyInPredicate(key, keys))
     const [first, ...more] = fetch
-    const c = await upsertRows(
-      {
-        reader,
-        slot,
-        sourceDb: ctx.sourceDb,
-        sourceTable: task.source,
-        targetDb: ctx.targetDb,
-        loadTable: task.target,
-        columns,
-        dialect: ctx.dialect,
-        where: first?.where ?? { sql: '1=0', params: [] },
-        order: orderBy(key),
-        signal
-      },
-      key,
-      { more, deletes }
-    )
+    const c = await upsertRows(upsertSpec(ctx, task, { reader, slot }, columns, first?.where ?? { sql: '1=0', params: [] }, orderBy(key), signal), key, { more, deletes })
     return { read: c.read, inserted: c.inserted, updated: c.updated, deleted: c.deleted, bytes: c.bytes, replaced: c.replaced === true }
   })
 }

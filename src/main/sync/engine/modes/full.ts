@@ -573,6 +573,11 @@ export function expectedTargetDdl(info: TableInfo, task: TableTask): string {
   return renderCreate(parsed, task.target, lines)
 }
 
+/** How the existing target table differs from what the source defines now (empty: it matches). */
+export async function targetSchemaDiffs(ctx: TableContext, info: TableInfo, task: TableTask): Promise<string[]> {
+  return schemaDiff(ctx, task.target, expectedTargetDdl(info, task))
+}
+
 async function schemaDiff(ctx: TableContext, table: string, expected: string): Promise<string[]> {
   const [rows] = await ctx.targetMeta.query<RowDataPacket[]>(`SHOW CREATE TABLE ${quoteQualified(ctx.targetDb, table)}`)
   const actual = String(rows[0]?.['Create Table'] ?? '')

@@ -3,12 +3,11 @@ import { AppError } from '../../../../shared/errors'
 import { quoteIdent, quoteQualified } from '../../mysql/identifiers'
 import { keySelectExpr, keyTypeCast, orderBy, planChunks, rangePredicate, tupleCompare, type ChunkRange } from '../read/chunks'
 import { readTableInfo, tableExists, type ColumnInfo, type KeyInfo, type TableInfo } from '../schema/table-info'
-import { diffCreate } from '../schema/ddl'
 import { raceAbort } from '../write/transfer'
-import { acquire, withSessions } from '../table-sessions'
+import { acquire, upsertSpec, withSessions } from '../table-sessions'
 import { upsertRows, type UpsertCounts } from '../write/upsert'
 import { pendingResult, type StoredWatermark, type TableResult, type TableTask, type WatermarkRef } from '../types'
-import { copyTable, errorBody, expectedTargetDdl, selectColumns, type TableContext, type TableOutcome } from './full'
+import { copyTable, errorBody, selectColumns, targetSchemaDiffs, type TableContext, type TableOutcome } from './full'
 import { failedOutcome, failTable } from './outcome'
 import { verifyAndRepair } from '../compare/repair'
 
@@ -171,8 +170,7 @@ export async function syncIncremental(task: TableTask, ctx: IncrementalContext):
   else if (!exists) notes.push(`the target table is gone: copied whole again`)
 
   if (stored && exists) {
-    const [rows] = await ctx.targetMeta.query<RowDataPacket[]>(`SHOW CREATE TABLE ${quoteQualified(ctx.targetDb, task.target)}`)
-    const diffs = diffCreate(expectedTargetDdl(info, task), String(rows[0]?.['Create Table'] ?? ''))
+    const diffs = await targetSchemaDiffs(ctx, info, task)
     if (diffs.length > 0) {
       if (!options.recreateOnMismatch) {
         return failedOutcome(
@@ -395,20 +393,9 @@ async function upsertRange(
   const pred = rangePredicate(paging, range)
   return withSessions(ctx, task, signal, (reader, slot) =>
     upsertRows(
-      {
-        reader,
-        slot,
-        sourceDb: ctx.sourceDb,
-        sourceTable: task.source,
-        targetDb: ctx.targetDb,
-        loadTable: task.target,
-        columns,
-        dialect: ctx.dialect,
-        where: { sql: `${pred.sql} AND ${whereSql}`, params: pred.params },
-        order: orderBy(paging),
-        signal,
-        log: (m) => ctx.hooks.log?.('info', `chunk ${range.index}: ${m}`, task.source)
-      },
+      upsertSpec(ctx, task, { reader, slot }, columns, { sql: `${pred.sql} AND ${whereSql}`, params: pred.params }, orderBy(paging), signal, (m) =>
+        ctx.hooks.log?.('info', `chunk ${range.index}: ${m}`, task.source)
+      ),
       info.key!
     )
   )
