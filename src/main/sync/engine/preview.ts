@@ -11,6 +11,7 @@ import { openReaders } from './session/snapshot'
 import { readTableInfo, tableExists, type ColumnInfo, type KeyInfo, type TableInfo } from './schema/table-info'
 import { serverIdentity, serverDialect } from './run'
 import { destroyConnection } from './write/writers'
+import { onReader } from './table-sessions'
 import type { RunOptions, TableTask, WatermarkStore } from './types'
 
 /**
@@ -125,15 +126,6 @@ export async function previewRun(spec: PreviewSpec): Promise<SyncPreviewTable[]>
     await readers?.close().catch(() => undefined)
     await sourceMeta.end().catch(() => destroyConnection(sourceMeta))
     if (targetMeta) await targetMeta.end().catch(() => destroyConnection(targetMeta!))
-  }
-}
-
-async function onReader<T>(ctx: TableContext, task: TableTask, fn: (c: Connection) => Promise<T>): Promise<T> {
-  const r = await ctx.readers.acquire(task.source)
-  try {
-    return await fn(r)
-  } finally {
-    ctx.readers.release(task.source, r)
   }
 }
 

@@ -17,6 +17,16 @@ export async function withSessions<T>(ctx: TableContext, task: { source: string 
   }
 }
 
+/** Runs fn on a reader of the table (its snapshot), given back after. */
+export async function onReader<T>(ctx: TableContext, task: { source: string }, fn: (reader: Connection) => Promise<T>): Promise<T> {
+  const reader = await acquire(ctx.readers.acquire(task.source), ctx.hooks.signal, (c) => ctx.readers.release(task.source, c))
+  try {
+    return await fn(reader)
+  } finally {
+    ctx.readers.release(task.source, reader)
+  }
+}
+
 /** Waits for a pooled session, unless `signal` aborts first; a session that arrives later goes back. */
 export function acquire<T>(p: Promise<T>, signal: AbortSignal | undefined, giveBack: (v: T) => void): Promise<T> {
   return raceAbort(p, signal).catch((err: unknown) => {

@@ -8,7 +8,7 @@ import { diffRange, keyInPredicate, PAGE_ROWS, type RangeDiff } from '../compare
 import { upsertSpec, withSessions } from '../table-sessions'
 import { pendingResult, type TableResult, type TableTask } from '../types'
 import { copyTable, selectColumns, targetSchemaDiffs, type TableContext, type TableOutcome } from './full'
-import { failedOutcome, failTable } from './outcome'
+import { endTable, failedOutcome, stopTable } from './outcome'
 
 /**
  * Diff sync of one table: source and target are compared by chunk checksums over key ranges, under
@@ -171,14 +171,10 @@ export async function syncDiff(task: TableTask, ctx: TableContext): Promise<Tabl
     result.status = 'done'
     return { result, foreignKeys: [] }
   } catch (err) {
-    await ctx.readers.finishTable(task.source).catch(() => undefined)
-    failTable(result, ctx, err)
-    log(hooks.signal?.aborted ? 'info' : 'error', `failed: ${result.error!.message}`)
+    await stopTable(ctx, task, result, err)
     return { result, foreignKeys: [] }
   } finally {
-    result.finishedAt = Date.now()
-    result.durationMs = result.finishedAt - (result.startedAt ?? result.finishedAt)
-    progress()
+    endTable(result, progress)
   }
 }
 

@@ -4,11 +4,11 @@ import { quoteIdent, quoteQualified } from '../../mysql/identifiers'
 import { keySelectExpr, keyTypeCast, orderBy, planChunks, rangePredicate, tupleCompare, type ChunkRange } from '../read/chunks'
 import { readTableInfo, tableExists, type ColumnInfo, type KeyInfo, type TableInfo } from '../schema/table-info'
 import { raceAbort } from '../write/transfer'
-import { acquire, upsertSpec, withSessions } from '../table-sessions'
+import { onReader, upsertSpec, withSessions } from '../table-sessions'
 import { upsertRows, type UpsertCounts } from '../write/upsert'
 import { pendingResult, type StoredWatermark, type TableResult, type TableTask, type WatermarkRef } from '../types'
 import { copyTable, errorBody, selectColumns, targetSchemaDiffs, type TableContext, type TableOutcome } from './full'
-import { failedOutcome, failTable } from './outcome'
+import { endTable, failedOutcome, stopTable } from './outcome'
 import { verifyAndRepair } from '../compare/repair'
 
 /**
@@ -234,16 +234,6 @@ function warnUnreadable(ctx: IncrementalContext, task: TableTask): void {
   if (ctx.openTransactions.unreadable) ctx.hooks.log?.('warn', `open transactions on the source could not be read (${ctx.openTransactions.unreadable}): only the lag window guards late commits`, task.source)
 }
 
-/** Runs fn on a reader of the table (its snapshot). */
-async function onReader<T>(ctx: TableContext, task: TableTask, fn: (reader: Connection) => Promise<T>): Promise<T> {
-  const reader = await acquire(ctx.readers.acquire(task.source), ctx.hooks.signal, (c) => ctx.readers.release(task.source, c))
-  try {
-    return await fn(reader)
-  } finally {
-    ctx.readers.release(task.source, reader)
-  }
-}
-
 async function readPastWatermark(
   task: TableTask,
   ctx: IncrementalContext,
@@ -308,14 +298,10 @@ async function readPastWatermark(
     )
     return { result, foreignKeys: [], watermark }
   } catch (err) {
-    await ctx.readers.finishTable(task.source).catch(() => undefined)
-    failTable(result, ctx, err)
-    log(hooks.signal?.aborted ? 'info' : 'error', `failed: ${result.error!.message}`)
+    await stopTable(ctx, task, result, err)
     return { result, foreignKeys: [] }
   } finally {
-    result.finishedAt = Date.now()
-    result.durationMs = result.finishedAt - (result.startedAt ?? result.finishedAt)
-    progress()
+    endTable(result, progress)
   }
 }
 

@@ -22,3 +22,17 @@ export function failedOutcome(task: TableTask, ctx: Pick<TableContext, 'hooks'>,
   ctx.hooks.progress?.({ ...result, notes: [...result.notes] })
   return { result, foreignKeys: [] }
 }
+
+/** A running table stopped by an error (or a cancel): its reader let go, its result failed, the log told. */
+export async function stopTable(ctx: Pick<TableContext, 'hooks' | 'readers'>, task: TableTask, result: TableResult, err: unknown): Promise<void> {
+  await ctx.readers.finishTable(task.source).catch(() => undefined)
+  failTable(result, ctx, err)
+  ctx.hooks.log?.(ctx.hooks.signal?.aborted ? 'info' : 'error', `failed: ${result.error!.message}`, task.source)
+}
+
+/** A table's end, whatever it was: its times, and a last progress report. */
+export function endTable(result: TableResult, progress: () => void): void {
+  result.finishedAt = Date.now()
+  result.durationMs = result.finishedAt - (result.startedAt ?? result.finishedAt)
+  progress()
+}
