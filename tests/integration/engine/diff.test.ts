@@ -144,9 +144,13 @@ describe('diff runs', () => {
     await s.query("INSERT INTO ck VALUES ('abc', 1, 1), ('abc', 2, 2), ('a', 1, 3), (?, 1, 4), (?, 1, 5), ('Ünï', 1, 6)", [`${long}x`, `${long}y`])
     await s.query('CREATE TABLE bk (id BINARY(16) PRIMARY KEY, v INT NOT NULL)')
     await s.query('INSERT INTO bk SELECT UNHEX(MD5(seq)), seq FROM seq_1_to_500')
+    // Decimal and microsecond keys whose values share their integer part (HEX(1.5) = HEX(1.6) = '2').
+    await s.query('CREATE TABLE dk (price DECIMAL(10,3) NOT NULL, at DATETIME(6) NOT NULL, v INT, PRIMARY KEY (price, at))')
+    await s.query("INSERT INTO dk VALUES (1.5, '2024-01-01 00:00:00.000001', 1), (1.6, '2024-01-01 00:00:00.000001', 2), (2, '2024-01-01 00:00:00.000001', 3), (2, '2024-01-01 00:00:00.000002', 4)")
     const mapping = [
       { source: 'ck', mode: 'diff' as const },
-      { source: 'bk', mode: 'diff' as const }
+      { source: 'bk', mode: 'diff' as const },
+      { source: 'dk', mode: 'diff' as const }
     ]
     expectSucceeded(await run(mapping))
     await s.query("UPDATE ck SET k = 'ABC' WHERE k = 'abc' AND part = 1")
@@ -157,13 +161,18 @@ describe('diff runs', () => {
     await s.query('UPDATE bk SET v = -v WHERE v % 100 = 0')
     await s.query('DELETE FROM bk WHERE v = 7')
     await s.query('INSERT INTO bk VALUES (UNHEX(MD5(9999)), 9999)')
+    await s.query('DELETE FROM dk WHERE price = 1.5')
+    await s.query("UPDATE dk SET v = 20 WHERE price = 1.6 OR at = '2024-01-01 00:00:00.000002'")
+    await s.query("INSERT INTO dk VALUES (1.7, '2024-01-01 00:00:00.000001', 5)")
     const r = await run(mapping, { maxDeletes: '50%' })
     expectSucceeded(r)
     // Case, spaces and accents change the key's bytes, not the key: updates, not delete + insert.
     expect(table(r, 'ck')).toMatchObject({ updated: 4, deleted: 1, inserted: 0 })
     expect(table(r, 'bk')).toMatchObject({ updated: 5, deleted: 1, inserted: 1 })
+    expect(table(r, 'dk')).toMatchObject({ updated: 2, deleted: 1, inserted: 1 })
     await same('ck')
     await same('bk')
+    await same('dk')
   })
 
   it('under a row filter, rows that move out are deleted and rows that move in are inserted; excluded columns are neither compared nor written', async () => {

@@ -6,16 +6,16 @@ import { upsertRows } from '../write/upsert'
 import type { TableTask } from '../types'
 import type { TableContext } from '../modes/full'
 import { upsertSpec, withSessions } from '../table-sessions'
-import { chunkSum, tableCount, type FirstDifference, type Side } from './verify'
-import { diffRange, keyInPredicate, PAGE_ROWS, type RangeDiff } from './row-diff'
+import { tableCount, type FirstDifference, type Side } from './verify'
+import { diffKeys, diffRange, keyInPredicate, pageRowsFor, type RangeDiff } from './row-diff'
 
 /**
  * Verification that puts right what it finds, for runs that write into the live target table
- * (incremental). Every key range of the table is checked by chunk checksums against the source's
- * snapshot; a range that differs is compared row by row (row-diff.ts), and the source rows the
- * target lacks or holds differently are fetched by key and upserted. Target rows the source does
- * not hold are counted (incremental does not carry deletes). Each repaired range is compared once
- * more; a difference left then fails the table with VERIFY_MISMATCH naming the row.
+ * (incremental). Every key range of the table is compared row by row against the source's snapshot
+ * (row digests, row-diff.ts), and the source rows the target lacks or holds differently are fetched
+ * by key and upserted. Target rows the source does not hold are counted (incremental does not carry
+ * deletes). The repaired rows are compared once more; a difference left then fails the table with
+ * VERIFY_MISMATCH naming the row.
  */
 
 export interface RepairOutcome {
@@ -47,8 +47,7 @@ export async function verifyAndRepair(ctx: TableContext, task: TableTask, info: 
   const sourceWhere = both(task.where)
   const targetWhere = both(undefined)
   // A scope of few rows is planned through its own index (the cursor's), not by ranges of the whole key.
-  // Pages a tenth of a chunk (within 100 to 5000 rows): memory stays bounded, a page holds few differences.
-  const page = Math.max(100, Math.min(PAGE_ROWS, Math.ceil(ctx.options.chunkRows / 10)))
+  const page = pageRowsFor(ctx.options.chunkRows)
   const planner = planChunks(ctx.sourceMeta, info, { chunkRows: ctx.options.chunkRows, where: sourceWhere, byIndex: scope.rows !== undefined })
   let sourceRows = 0
   let failure: AppError | null = null
@@ -63,12 +62,12 @@ export async function verifyAndRepair(ctx: TableContext, task: TableTask, info: 
       await withSessions(ctx, task, signal, async (reader, slot) => {
         const src: Side = { conn: reader, database: ctx.sourceDb, table: task.source, where: sourceWhere }
         const tgt: Side = { conn: slot.check, database: ctx.targetDb, table: task.target, where: targetWhere }
-        const [a, b] = await raceAbort(Promise.all([chunkSum(src, columns, key, range), chunkSum(tgt, columns, key, range)]), signal)
-        sourceRows += a.rows
-        if (a.rows === b.rows && a.hash === b.hash) return
-        out.differing++
-        let diff = await raceAbort(diffRange(src, tgt, columns, key, range, page), signal)
+        // Row digests straight away: they cost the servers less than a chunk checksum (one CRC32 per
+        // row, not two), and a range that differs needs them anyway.
+        const diff = await raceAbort(diffRange(src, tgt, columns, key, range, page), signal)
+        sourceRows += diff.sourceRows
         const wrong = [...diff.missing, ...diff.different]
+        if (wrong.length > 0 || diff.extra.length > 0) out.differing++
         for (let i = 0; i < wrong.length; i += REPAIR_BATCH) {
           const keys = wrong.slice(i, i + REPAIR_BATCH)
           const byKey = keyInPredicate(key, keys)
@@ -76,9 +75,10 @@ export async function verifyAndRepair(ctx: TableContext, task: TableTask, info: 
           const c = await upsertRows(upsertSpec(ctx, task, { reader, slot }, columns, where, orderBy(key), signal), key)
           out.repaired += c.inserted + c.updated
         }
-        if (wrong.length > 0) diff = await raceAbort(diffRange(src, tgt, columns, key, range, page), signal)
         out.extra += diff.extra.length
-        if (diff.missing.length || diff.different.length) failure ??= mismatch(task, range, a.rows, b.rows, diff)
+        // The repaired rows compared once more, now committed.
+        const left = wrong.length > 0 ? await raceAbort(diffKeys(src, tgt, columns, key, wrong), signal) : null
+        if (left && (left.missing.length || left.different.length)) failure ??= mismatch(task, range, diff.sourceRows, diff.targetRows, left)
       })
     }
   }

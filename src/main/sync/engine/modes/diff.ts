@@ -3,8 +3,8 @@ import { orderBy, planChunks, rangesPartitionExactly, type ChunkRange, type KeyT
 import { readTableInfo, tableExists, type ColumnInfo, type KeyInfo, type TableInfo } from '../schema/table-info'
 import { raceAbort } from '../write/transfer'
 import { upsertRows } from '../write/upsert'
-import { chunkSum, tableCount, type Side } from '../compare/verify'
-import { diffRange, keyInPredicate, PAGE_ROWS, type RangeDiff } from '../compare/row-diff'
+import { tableCount, type Side } from '../compare/verify'
+import { diffKeys, diffRange, keyInPredicate, pageRowsFor, type RangeDiff } from '../compare/row-diff'
 import { upsertSpec, withSessions } from '../table-sessions'
 import { pendingResult, type TableResult, type TableTask } from '../types'
 import { copyTable, selectColumns, targetSchemaDiffs, type TableContext, type TableOutcome } from './full'
@@ -119,7 +119,6 @@ export async function syncDiff(task: TableTask, ctx: TableContext): Promise<Tabl
     }
     result.status = 'copying'
     progress()
-    const touched: ChunkRange[] = []
     // Ranges are disjoint, so their transactions touch different rows and run side by side; but a
     // unique value moving between two ranges, or gap locks at their edges, can make two of them
     // deadlock. The server then rolls one back whole: that range is compared again and applied
@@ -145,8 +144,11 @@ export async function syncDiff(task: TableTask, ctx: TableContext): Promise<Tabl
       result.bytes += applied.bytes
       result.chunks++
       if (applied.replaced) replacedChunks++
-      touched.push(p.range)
       progress()
+      if (applied.left) {
+        result.verified = false
+        throw new AppError('VERIFY_MISMATCH', `Verification failed for ${task.source}: after applying, ${applied.left} (something else writes to the target table?).`)
+      }
     }
     let replacedChunks = 0
     await eachParallel(ctx, plans, (p) => apply(p, false))
@@ -154,16 +156,9 @@ export async function syncDiff(task: TableTask, ctx: TableContext): Promise<Tabl
     for (const p of retry) await apply(p, true)
     if (replacedChunks) result.notes.push(`${replacedChunks} chunk(s) had unique values moved between their rows: those rows were deleted and inserted again (counted as updated)`)
     if (options.verify) {
-      // Ranges that compared equal were verified by the comparison itself, under the same snapshot;
-      // the ranges written are compared once more.
-      result.status = 'verifying'
-      progress()
-      const left = await recheck(ctx, task, info, columns, touched)
-      if (left) {
-        result.verified = false
-        throw new AppError('VERIFY_MISMATCH', `Verification failed for ${task.source}: after applying, ${left} (something else writes to the target table?).`)
-      }
+      // Every row was compared under the run's snapshot; those written were compared again as each range committed.
       result.verified = true
+      result.notes.push(`verified: every row compared with the source's snapshot${result.rowsWritten + result.deleted ? `, the ${result.rowsWritten + result.deleted} rows written or deleted once more after writing` : ''}`)
     }
     if (result.rowsWritten === 0 && result.deleted === 0) result.notes.push('source and target were already equal: 0 rows written')
     await ctx.readers.finishTable(task.source)
@@ -185,7 +180,7 @@ function isLockConflict(err: unknown): boolean {
 }
 
 function pageRows(ctx: TableContext): number {
-  return Math.max(100, Math.min(PAGE_ROWS, Math.ceil(ctx.options.chunkRows / 10)))
+  return pageRowsFor(ctx.options.chunkRows)
 }
 
 /** Every key range of the table compared, both sides at once, in parallel: what differs, counted. */
@@ -198,10 +193,6 @@ export async function compareTable(ctx: TableContext, task: TableTask, info: Tab
   let kept = 0
   let sourceRows = 0
   let ranges = 0
-  // When most ranges differ (changes spread over the whole key range), their checksums only cost
-  // time: the rows are compared at once (the comparison counts the rows as the checksum would).
-  let differed = 0
-  const direct = (): boolean => ranges > 4 && differed / ranges >= 0.75
   const parallel = Math.max(1, Math.min(ctx.options.parallelism, ctx.readers.perTableParallelism))
   const worker = async (): Promise<void> => {
     for (;;) {
@@ -213,23 +204,13 @@ export async function compareTable(ctx: TableContext, task: TableTask, info: Tab
       await withSessions(ctx, task, signal, async (reader, slot) => {
         const src: Side = { conn: reader, database: ctx.sourceDb, table: task.source, where: task.where }
         const tgt: Side = { conn: slot.check, database: ctx.targetDb, table: task.target }
-        if (!direct()) {
-          const [a, b] = await raceAbort(Promise.all([chunkSum(src, columns, key, range), chunkSum(tgt, columns, key, range)]), signal)
-          if (a.rows === b.rows && a.hash === b.hash) {
-            sourceRows += a.rows
-            counts.targetRows += b.rows
-            return
-          }
-        }
         const d = await raceAbort(diffRange(src, tgt, columns, key, range, pageRows(ctx)), signal)
         sourceRows += d.sourceRows
         counts.targetRows += d.targetRows
-        const size0 = d.missing.length + d.different.length + d.extra.length
-        if (size0 > 0) differed++
         counts.inserts += d.missing.length
         counts.updates += d.different.length
         counts.deletes += d.extra.length
-        const size = size0
+        const size = d.missing.length + d.different.length + d.extra.length
         if (size === 0) return
         const keep = kept + size <= KEPT_KEYS
         if (keep) kept += size
@@ -260,15 +241,13 @@ async function applyChunk(
   columns: ColumnInfo[],
   key: KeyInfo,
   plan: ChunkPlan
-): Promise<{ read: number; inserted: number; updated: number; deleted: number; bytes: number; replaced: boolean }> {
+): Promise<{ read: number; inserted: number; updated: number; deleted: number; bytes: number; replaced: boolean; left: string | null }> {
   const signal = ctx.hooks.signal ?? new AbortController().signal
   return withSessions(ctx, task, signal, async (reader, slot) => {
+    const src: Side = { conn: reader, database: ctx.sourceDb, table: task.source, where: task.where }
+    const tgt: Side = { conn: slot.check, database: ctx.targetDb, table: task.target }
     let d = plan.diff
-    if (!d || plan.again) {
-      const src: Side = { conn: reader, database: ctx.sourceDb, table: task.source, where: task.where }
-      const tgt: Side = { conn: slot.check, database: ctx.targetDb, table: task.target }
-      d = await diffRange(src, tgt, columns, key, plan.range, pageRows(ctx))
-    }
+    if (!d || plan.again) d = await diffRange(src, tgt, columns, key, plan.range, pageRows(ctx))
     const filter = task.where ? ` AND (${task.where})` : ''
     const fetch = batches([...d.missing, ...d.different]).map((keys) => {
       const k = keyInPredicate(key, keys)
@@ -277,28 +256,16 @@ async function applyChunk(
     const deletes = batches(d.extra).map((keys) => keyInPredicate(key, keys))
     const [first, ...more] = fetch
     const c = await upsertRows(upsertSpec(ctx, task, { reader, slot }, columns, first?.where ?? { sql: '1=0', params: [] }, orderBy(key), signal), key, { more, deletes })
-    return { read: c.read, inserted: c.inserted, updated: c.updated, deleted: c.deleted, bytes: c.bytes, replaced: c.replaced === true }
+    // Verified: the rows this range did not write compared equal under the run's snapshot a moment
+    // ago; the rows it wrote (and deleted) are compared once more, now that they are committed.
+    let left: string | null = null
+    if (ctx.options.verify) {
+      const v = await diffKeys(src, tgt, columns, key, [...d.missing, ...d.different, ...d.extra])
+      const n = v.missing.length + v.different.length + v.extra.length
+      if (n > 0) left = `chunk ${plan.range.index} still differs (${v.missing.length} missing, ${v.different.length} different, ${v.extra.length} extra)`
+    }
+    return { read: c.read, inserted: c.inserted, updated: c.updated, deleted: c.deleted, bytes: c.bytes, replaced: c.replaced === true, left }
   })
-}
-
-/** The written ranges compared again; a description of what still differs, or null. */
-async function recheck(ctx: TableContext, task: TableTask, info: TableInfo, columns: ColumnInfo[], ranges: ChunkRange[]): Promise<string | null> {
-  const key = info.key!
-  let first: string | null = null
-  await eachParallel(ctx, ranges, async (range) => {
-    if (first) return
-    const bad = await withSessions(ctx, task, ctx.hooks.signal, async (reader, slot) => {
-      const src: Side = { conn: reader, database: ctx.sourceDb, table: task.source, where: task.where }
-      const tgt: Side = { conn: slot.check, database: ctx.targetDb, table: task.target }
-      const [a, b] = await Promise.all([chunkSum(src, columns, key, range), chunkSum(tgt, columns, key, range)])
-      if (a.rows === b.rows && a.hash === b.hash) return null
-      const d = await diffRange(src, tgt, columns, key, range, pageRows(ctx))
-      const n = d.missing.length + d.different.length + d.extra.length
-      return n === 0 ? null : `chunk ${range.index} still differs (${d.missing.length} missing, ${d.different.length} different, ${d.extra.length} extra)`
-    })
-    first ??= bad
-  })
-  return first
 }
 
 /** Runs fn over the items, up to the run's per-table parallelism at once; the first failure stops the rest. */
