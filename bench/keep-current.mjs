@@ -257,7 +257,7 @@ async function main() {
   ]
   out()
   for (const l of lines) out(l)
-  out(`  ${cpus().length} CPUs; incremental runs verify the whole table unless verify-scope changed (then only the rows they read); the deleted rows stay on the target and every verification compares their chunks row by row`)
+  out(`  ${cpus().length} CPUs; incremental runs verify the whole table unless verify-scope changed (then only the rows they read), row by row through row digests`)
   if (problems.length) {
     out('Problems:')
     for (const p of problems) out(`  - ${p}`)

@@ -175,6 +175,21 @@ describe('diff runs', () => {
     await same('dk')
   })
 
+  it('keys wider than a page of row digests holds are compared in smaller pages', async () => {
+    // 1,200 keys of 3,000 latin1 bytes: a 5,000-row digest would be ~14 MB, past the 4 MB GROUP_CONCAT allows.
+    await s.query('CREATE TABLE wide (k VARCHAR(3000) CHARACTER SET latin1 NOT NULL, v INT NOT NULL, PRIMARY KEY (k)) ROW_FORMAT=DYNAMIC')
+    await s.query("INSERT INTO wide SELECT CONCAT(LPAD(seq, 6, '0'), REPEAT('k', 2994)), seq FROM seq_1_to_1200")
+    const mapping = [{ source: 'wide', mode: 'diff' as const }]
+    expectSucceeded(await run(mapping))
+    await s.query('UPDATE wide SET v = -v WHERE v % 10 = 0')
+    await s.query('DELETE FROM wide WHERE v = 7 OR v = 1199')
+    await s.query("INSERT INTO wide VALUES (CONCAT('zz', REPEAT('k', 2998)), 0)")
+    const r = await run(mapping, { maxDeletes: '50%' })
+    expectSucceeded(r)
+    expect(table(r, 'wide')).toMatchObject({ updated: 120, deleted: 2, inserted: 1, verified: true })
+    await same('wide')
+  })
+
   it('under a row filter, rows that move out are deleted and rows that move in are inserted; excluded columns are neither compared nor written', async () => {
     await s.query('CREATE TABLE filt (id INT PRIMARY KEY, status VARCHAR(10) NOT NULL, secret VARCHAR(20) NOT NULL)')
     await s.query("INSERT INTO filt SELECT seq, IF(seq % 2 = 0, 'live', 'old'), CONCAT('s', seq) FROM seq_1_to_200")

@@ -1,4 +1,5 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise'
+import { AppError } from '../../../../shared/errors'
 import { quoteIdent, quoteQualified } from '../../mysql/identifiers'
 import { keySelectExpr, keyTypeCast, numericKey, orderBy, rangePredicate, toKey, type ChunkRange, type KeyTuple, type Predicate } from '../read/chunks'
 import { rowCrcExpr } from '../read/encoding'
@@ -260,14 +261,18 @@ export async function diffRange(
     const upTo = end ?? range.upTo
     if (!(await compareRows(source, target, columns, key, rangePredicate(key, { after, upTo }), out))) {
       // Wider keys than a digest holds at this page size: the same interval again, in smaller pages.
-      if (page === 1) throw new Error('A single row of the key is longer than a digest can hold (please report this).')
+      if (page === 1) throw tooWide()
       page = Math.max(1, Math.floor(page / 2))
       continue
     }
     if (!end) return out
     after = end
-    page = pageRows
+    // A smaller page that had to be taken stays: the next rows have keys as wide.
   }
+}
+
+function tooWide(): AppError {
+  return new AppError('COPY_FAILED', 'A single row\'s key is longer than the server lets GROUP_CONCAT return (group_concat_max_len, max_allowed_packet); the rows cannot be compared (please report this).')
 }
 
 /** Keys per statement when rows are named by key. */
@@ -276,12 +281,14 @@ const KEY_BATCH = 1000
 /** Compares the rows of the given keys on both sides (the rows a run wrote, compared again after writing). */
 export async function diffKeys(source: Side, target: Side, columns: ColumnInfo[], key: KeyInfo, keys: KeyTuple[]): Promise<RangeDiff> {
   const out = emptyDiff()
+  let batch = KEY_BATCH
   for (let i = 0; i < keys.length; ) {
-    let n = Math.min(KEY_BATCH, keys.length - i)
+    let n = Math.min(batch, keys.length - i)
     for (;;) {
       if (await compareRows(source, target, columns, key, keyInPredicate(key, keys.slice(i, i + n)), out)) break
-      if (n === 1) throw new Error('A single row of the key is longer than a digest can hold (please report this).')
+      if (n === 1) throw tooWide()
       n = Math.max(1, Math.floor(n / 2))
+      batch = n
     }
     i += n
   }
