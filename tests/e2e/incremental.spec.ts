@@ -111,7 +111,13 @@ test('an incremental table: suggested cursor, first run copies whole, the second
   await c.end()
   await page.getByTestId('navbar').getByText('Syncs', { exact: true }).click()
   await page.getByTestId('sync-run-customers replica').click()
-  // The plan says the table is upserted, not replaced: nothing to confirm.
+  // The plan says the table is upserted into: the preview shows the rows past the watermark first.
+  await expect(page.getByTestId('preview')).toBeVisible()
+  await expect(page.getByTestId('preview-inserts-customers')).toHaveText('1')
+  // Exact: rows at the watermark are read again, compared, and found equal.
+  await expect(page.getByTestId('preview-updates-customers')).toHaveText('2')
+  await page.screenshot({ path: join(SCREENSHOTS, 'sync-preview-incremental.png'), fullPage: true })
+  await page.getByTestId('preview-apply').click()
   await expect(page.getByTestId('job-status')).toHaveAttribute('data-status', 'succeeded', { timeout: 60_000 })
   await expect(page.getByTestId('job-table-changes-customers')).toContainText(/^1 inserted · 2 updated · watermark 2026-01-01 00:0[0-8]:\d\d\.\d{6} → 20\d\d-/)
   await page.screenshot({ path: join(SCREENSHOTS, 'job-incremental.png'), fullPage: true })

@@ -2,7 +2,7 @@ import type { Connection, RowDataPacket } from 'mysql2/promise'
 import type { PreviewRow, SyncPreviewTable } from '../../../shared/syncs'
 import { quoteIdent, quoteQualified } from '../mysql/identifiers'
 import { keyTypeCast, keySelectExpr, toKey, type KeyTuple } from './read/chunks'
-import { keyInPredicate, type RangeDiff } from './compare/row-diff'
+import { diffKeys, keyInPredicate, type RangeDiff } from './compare/row-diff'
 import { compareTable, deleteLimit, diffProblem } from './modes/diff'
 import { cursorColumns, cursorPredicate, incrementalProblem } from './modes/incremental'
 import { selectColumns, type TableContext } from './modes/full'
@@ -100,23 +100,32 @@ export async function previewRun(spec: PreviewSpec): Promise<SyncPreviewTable[]>
         }
         const past = cursorPredicate(cursor, stored.value)
         const filter = task.where ? ` AND (${task.where})` : ''
-        const keys = await onReader(ctx, task, async (r) => {
+        // The rows at or past the watermark, compared with the target's by digest (row-diff.ts): exact
+        // counts of what the run would insert and update, and of what it would find already equal.
+        const d = await onReader(ctx, task, async (r) => {
           const [rows] = await r.query<RowDataPacket[]>({
             sql: `SELECT ${info.key!.columns.map(keySelectExpr).join(', ')} FROM ${quoteQualified(spec.sourceDatabase, task.source)} WHERE ${past.sql}${filter}`,
             values: past.params,
             rowsAsArray: true,
             typeCast: keyTypeCast as never
           })
-          return rows as unknown as Buffer[][]
+          const tuples = (rows as unknown as Buffer[][]).map((k) => toKey(info.key!, k))
+          const diff = await diffKeys(
+            { conn: r, database: spec.sourceDatabase, table: task.source, where: task.where },
+            { conn: targetMeta!, database: spec.targetDatabase, table: task.target },
+            columns,
+            info.key!,
+            tuples
+          )
+          return { ...diff, read: tuples.length }
         })
-        const tuples = keys.map((k) => toKey(info.key!, k))
-        const present = await presentKeys(targetMeta, spec.targetDatabase, task.target, info.key!, tuples)
-        const isNew = tuples.filter((_, i) => !present[i])
-        const old = tuples.filter((_, i) => present[i])
+        const isNew = d.missing
+        const old = d.different
         base.inserts = isNew.length
         base.updates = old.length
         base.exact = true
-        base.notes.push(`rows at or past the watermark ${stored.value.join(', ')}; rows among them the target already holds unchanged count as updates here and are written as nothing; deletes are not carried`)
+        const same = d.read - isNew.length - old.length
+        base.notes.push(`${d.read} row(s) at or past the watermark ${stored.value.join(', ')}${same ? `, ${same} of them already on the target as they are` : ''}; deletes are not carried`)
         base.samples = await samples(ctx, task, info, columns, { inserts: isNew.slice(0, SAMPLES), updates: old.slice(0, SAMPLES), deletes: [] })
       }
       out.push(base)
@@ -127,19 +136,6 @@ export async function previewRun(spec: PreviewSpec): Promise<SyncPreviewTable[]>
     await sourceMeta.end().catch(() => destroyConnection(sourceMeta))
     if (targetMeta) await targetMeta.end().catch(() => destroyConnection(targetMeta!))
   }
-}
-
-/** For each key, whether the target holds it. */
-async function presentKeys(conn: Connection, db: string, table: string, key: KeyInfo, keys: KeyTuple[]): Promise<boolean[]> {
-  const have = new Set<string>()
-  const norm = (raw: unknown[]): string => raw.map((v) => (Buffer.isBuffer(v) ? v.toString('hex') : String(v))).join('\0')
-  for (let i = 0; i < keys.length; i += 1000) {
-    const batch = keys.slice(i, i + 1000)
-    const k = keyInPredicate(key, batch)
-    const [rows] = await conn.query<RowDataPacket[]>({ sql: `SELECT ${key.columns.map(keySelectExpr).join(', ')} FROM ${quoteQualified(db, table)} WHERE ${k.sql}`, values: k.params, rowsAsArray: true, typeCast: keyTypeCast as never })
-    for (const r of rows as unknown as Buffer[][]) have.add(norm(toKey(key, r)))
-  }
-  return keys.map((k) => have.has(norm(k)))
 }
 
 /** Rows by key as text (binary values as hex), keyed by the key's text. */

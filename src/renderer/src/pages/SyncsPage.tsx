@@ -139,14 +139,15 @@ function SyncsList() {
   }
 
   /**
-   * Plan first: a run that overwrites existing tables asks before it starts; one that compares and
-   * carries differences (diff tables) shows the preview with Apply and Cancel.
+   * Plan first: a run that overwrites existing tables asks before it starts; one that carries
+   * changes into a live table (diff tables, and incremental tables past their first copy) shows the
+   * preview with Apply and Cancel, as Navicat's and dbForge's sync screens do. Scheduled runs do not ask.
    */
   const run = async (sync: SyncConfig): Promise<void> => {
     setPreparing(sync.id)
     try {
       const plan = await api().call('syncs.plan', { id: sync.id })
-      if (plan.problems.length === 0 && plan.tables.some((t) => t.action === 'diff')) {
+      if (plan.problems.length === 0 && plan.tables.some((t) => t.action === 'diff' || t.action === 'upsert')) {
         setPreviewing({ sync, preview: await api().call('syncs.preview', { id: sync.id }) })
       } else if (needsConfirmation(plan)) setDialog({ kind: 'confirm', sync, plan })
       else await start(sync)

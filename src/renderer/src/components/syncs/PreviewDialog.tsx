@@ -53,7 +53,8 @@ export function PreviewDialog({ sync, preview, starting, onApply, onClose }: Pro
                   {t.exact ? formatCount(t.inserts) : `~${formatCount(t.inserts)}`}
                 </Table.Td>
                 <Table.Td ta="right" ff="monospace" data-testid={`preview-updates-${t.source}`}>
-                  {formatCount(t.updates)}
+                  {/* Incremental: rows at or past the watermark the target holds, some of which may already be equal. */}
+                  {t.exact ? formatCount(t.updates) : `~${formatCount(t.updates)}`}
                 </Table.Td>
                 <Table.Td ta="right" ff="monospace" c={t.deletes > 0 ? 'red' : undefined} data-testid={`preview-deletes-${t.source}`}>
                   {formatCount(t.deletes)}
