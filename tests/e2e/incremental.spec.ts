@@ -120,6 +120,7 @@ test('an incremental table: suggested cursor, first run copies whole, the second
   await page.getByTestId('preview-apply').click()
   await expect(page.getByTestId('job-status')).toHaveAttribute('data-status', 'succeeded', { timeout: 60_000 })
   await expect(page.getByTestId('job-table-changes-customers')).toContainText(/^1 inserted · 2 updated · watermark 2026-01-01 00:0[0-8]:\d\d\.\d{6} → 20\d\d-/)
+  await expect(page.getByTestId('job-tables')).toContainText('the counts are those the preview showed')
   await page.screenshot({ path: join(SCREENSHOTS, 'job-incremental.png'), fullPage: true })
   await same()
   expect(errors).toEqual([])

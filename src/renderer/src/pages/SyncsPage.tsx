@@ -106,7 +106,7 @@ function SyncsList() {
     setStarting(true)
     try {
       const previewed = opts.preview
-        ? Object.fromEntries(opts.preview.tables.filter((t) => t.mode === 'diff' && t.exact).map((t) => [t.source, { inserts: t.inserts, updates: t.updates, deletes: t.deletes }]))
+        ? Object.fromEntries(opts.preview.tables.filter((t) => t.mode !== 'full' && t.exact).map((t) => [t.source, { inserts: t.inserts, updates: t.updates, deletes: t.deletes }]))
         : undefined
       const { jobId } = await api().call('syncs.run', { id: sync.id, ...(opts.allowDeletes ? { allowDeletes: true } : {}), ...(previewed ? { previewed } : {}) })
       setDialog(null)

@@ -8,7 +8,7 @@ import { diffKeys, diffRange, keyInPredicate, pageRowsFor, type RangeDiff } from
 import { upsertSpec, withSessions } from '../table-sessions'
 import { pendingResult, type TableResult, type TableTask } from '../types'
 import { copyTable, selectColumns, targetSchemaDiffs, type TableContext, type TableOutcome } from './full'
-import { endTable, failedOutcome, stopTable } from './outcome'
+import { endTable, failedOutcome, previewedNote, stopTable } from './outcome'
 
 /**
  * Diff sync of one table: source and target are compared by chunk checksums over key ranges, under
@@ -100,15 +100,8 @@ export async function syncDiff(task: TableTask, ctx: TableContext): Promise<Tabl
     progress()
     const { plans, counts } = await compareTable(ctx, task, info, columns)
     result.notes.push(`compared: ${counts.inserts} to insert, ${counts.updates} to update, ${counts.deletes} to delete of ${counts.targetRows} target rows`)
-    const seen = options.previewed?.[task.source]
-    if (seen) {
-      const moved = seen.inserts !== counts.inserts || seen.updates !== counts.updates || seen.deletes !== counts.deletes
-      result.notes.push(
-        moved
-          ? `the counts moved since the preview (${seen.inserts}/${seen.updates}/${seen.deletes} inserts/updates/deletes then, ${counts.inserts}/${counts.updates}/${counts.deletes} now): what is true now was applied`
-          : 'the counts are those the preview showed'
-      )
-    }
+    const seenNote = previewedNote(options.previewed?.[task.source], counts)
+    if (seenNote) result.notes.push(seenNote)
     const limit = deleteLimit(options.maxDeletes, counts.targetRows)
     if (counts.deletes > limit && !options.allowDeletes) {
       throw new AppError(

@@ -8,7 +8,7 @@ import { onReader, upsertSpec, withSessions } from '../table-sessions'
 import { upsertRows, type UpsertCounts } from '../write/upsert'
 import { pendingResult, type StoredWatermark, type TableResult, type TableTask, type WatermarkRef } from '../types'
 import { copyTable, errorBody, selectColumns, targetSchemaDiffs, type TableContext, type TableOutcome } from './full'
-import { endTable, failedOutcome, stopTable } from './outcome'
+import { endTable, failedOutcome, previewedNote, stopTable } from './outcome'
 import { verifyAndRepair } from '../compare/repair'
 
 /**
@@ -264,6 +264,8 @@ async function readPastWatermark(
     if (counts.unchanged > 0) result.notes.push(`${counts.unchanged} row(s) read again at or after the watermark were already in place`)
     if (counts.replaced) result.notes.push(`${counts.replaced} chunk(s) had unique values moved between their rows: those rows were deleted and inserted again (counted as updated)`)
     if (result.rowsWritten === 0) result.notes.push('nothing at or past the watermark changed since the last run: 0 rows written by the cursor')
+    const seenNote = previewedNote(options.previewed?.[task.source], { inserts: result.inserted, updates: result.updated, deletes: 0 })
+    if (seenNote) result.notes.push(seenNote)
     result.notes.push('deletes on the source are not carried by incremental runs (a full run carries them)')
     if (options.verify) {
       result.status = 'verifying'

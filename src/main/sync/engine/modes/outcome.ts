@@ -36,3 +36,12 @@ export function endTable(result: TableResult, progress: () => void): void {
   result.durationMs = result.finishedAt - (result.startedAt ?? result.finishedAt)
   progress()
 }
+
+/** What a run says about the counts a preview showed for its table (null: no preview was shown). */
+export function previewedNote(seen: { inserts: number; updates: number; deletes: number } | undefined, now: { inserts: number; updates: number; deletes: number }): string | null {
+  if (!seen) return null
+  const moved = seen.inserts !== now.inserts || seen.updates !== now.updates || seen.deletes !== now.deletes
+  return moved
+    ? `the counts moved since the preview (${seen.inserts}/${seen.updates}/${seen.deletes} inserts/updates/deletes then, ${now.inserts}/${now.updates}/${now.deletes} now): what is true now was applied`
+    : 'the counts are those the preview showed'
+}
