@@ -4,6 +4,14 @@
 const { existsSync } = require('node:fs')
 const { join } = require('node:path')
 
+// package.json asks for Node >= 22.12; under older ones the metadata store's native module can crash the
+// process (a segfault, no message), so say so first.
+const [major, minor] = process.versions.node.split('.').map(Number)
+if (major < 22 || (major === 22 && minor < 12)) {
+  process.stderr.write(`db-taxi: needs Node.js 22.12 or newer; this is ${process.versions.node}.\n`)
+  process.exit(2)
+}
+
 const cli = join(__dirname, '..', 'out', 'cli', 'db-taxi.cjs')
 if (!existsSync(cli)) {
   process.stderr.write('db-taxi: the CLI is not built yet. Run `npm run build` in ' + join(__dirname, '..') + ' first.\n')
