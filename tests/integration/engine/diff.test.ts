@@ -5,6 +5,8 @@ import { openSession } from '../../../src/main/sync/engine/session/endpoint'
 import { resolveTasks, type TableSelection } from '../../../src/main/sync/engine/plan'
 import { runFullCopy, type RunSummary } from '../../../src/main/sync/engine/run'
 import { previewRun } from '../../../src/main/sync/engine/preview'
+import { chunkSum } from '../../../src/main/sync/engine/compare/verify'
+import { readTableInfo } from '../../../src/main/sync/engine/schema/table-info'
 import type { RunHooks, RunOptions, TableResult } from '../../../src/main/sync/engine/types'
 import { ALL_TYPES_DDL, ALL_TYPES_ROWS } from './all-types'
 import { connect, countRows, createDb, endpoint, expectSameTable, expectSucceeded, options, privateServer, q } from './support'
@@ -173,6 +175,50 @@ describe('diff runs', () => {
     await same('ck')
     await same('bk')
     await same('dk')
+  })
+
+  it('rows that differ only in where a tab or a NULL falls are told apart, by the row digest and by chunk checksums', async () => {
+    // Fields once joined by bare tabs: ('x\t', 'y') and ('x', '\ty') read the same, and so did
+    // ('p\t0', NULL) with a NULL marker and ('p', '1').
+    await s.query('CREATE TABLE amb (id INT PRIMARY KEY, a VARCHAR(10) NOT NULL, b VARCHAR(10) NULL, c BLOB NULL)')
+    await s.query("INSERT INTO amb VALUES (1, 'x\t', 'y', NULL), (2, 'p\t0', NULL, NULL), (3, 'q', '1', 'z'), (4, 'big', NULL, REPEAT('b', 5000))")
+    const mapping = [{ source: 'amb', mode: 'diff' as const }]
+    expectSucceeded(await run(mapping))
+    await same('amb')
+    // The target is given each row's twin, and a long value's MD5 in place of the value.
+    await t.query("UPDATE amb SET a = 'x', b = '\ty' WHERE id = 1")
+    await t.query("UPDATE amb SET a = 'p', b = '1' WHERE id = 2")
+    await t.query("UPDATE amb SET b = NULL, c = NULL WHERE id = 3")
+    await t.query('UPDATE amb SET c = MD5(c) WHERE id = 4')
+    const info = await readTableInfo(s, SRC, 'amb')
+    for (const row of [1, 2, 3, 4]) {
+      const range = { index: 0, after: [BigInt(row - 1)], upTo: [BigInt(row)] }
+      const [a, b] = await Promise.all([chunkSum({ conn: s, database: SRC, table: 'amb' }, info.columns, info.key, range), chunkSum({ conn: t, database: DST, table: 'amb' }, info.columns, info.key, range)])
+      expect(a.hash, `row ${row}`).not.toBe(b.hash)
+    }
+    const r = await run(mapping)
+    expectSucceeded(r)
+    expect(table(r, 'amb')).toMatchObject({ updated: 4, inserted: 0, deleted: 0, verified: true })
+    await same('amb')
+  })
+
+  it.each(['bulk', 'load-data', 'insert'] as const)('latin1 keys with bytes past ASCII are deleted and updated on the target (%s)', async (writePath) => {
+    const name = `l1_${writePath.replace('-', '_')}`
+    await s.query(`CREATE TABLE ${name} (k VARCHAR(10) CHARACTER SET latin1 NOT NULL PRIMARY KEY, v INT NOT NULL)`)
+    // 0xE9 (é), 0x81 and 0x80 (the C1 and cp1252 corners) and 0xFF (ÿ), alone and inside a key.
+    await s.query(`INSERT INTO ${name} VALUES (X'E9', 1), (X'81', 2), (X'80', 3), (X'FF', 4), (X'61E962', 5), (X'61FF', 6), ('plain', 7), ('other', 8)`)
+    const mapping = [{ source: name, mode: 'diff' as const }]
+    expectSucceeded(await run(mapping, { writePath }))
+    await same(name)
+    await s.query(`DELETE FROM ${name} WHERE v IN (1, 2, 3, 4)`)
+    await s.query(`UPDATE ${name} SET v = -v WHERE v IN (5, 6)`)
+    await s.query(`INSERT INTO ${name} VALUES (X'E9E9', 9)`)
+    const r = await run(mapping, { writePath, maxDeletes: '100%' })
+    expectSucceeded(r)
+    expect(table(r, name)).toMatchObject({ deleted: 4, updated: 2, inserted: 1, verified: true })
+    await same(name)
+    const [left] = await t.query(`SELECT HEX(k) AS k FROM ${name} ORDER BY HEX(k)`)
+    expect((left as { k: string }[]).map((x) => x.k)).toEqual(['61E962', '61FF', 'E9E9', '6F74686572', '706C61696E'].sort())
   })
 
   it('keys wider than a page of row digests holds are compared in smaller pages', async () => {

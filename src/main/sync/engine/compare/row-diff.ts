@@ -296,12 +296,17 @@ export async function diffKeys(source: Side, target: Side, columns: ColumnInfo[]
 }
 
 /**
- * `(k1, k2) IN ((?, ?), ...)` for a batch of keys, or `k IN (?, ...)` for one column: how rows are
- * fetched from the source for a repair, and deleted from the target.
+ * `key IN (...)` for the given keys. Text values carry the `_utf8mb4` introducer: that is what they
+ * are (toKey reads them so), and it says so to every session alike. Without it, on a write session
+ * whose character set is `binary`, the value would be a byte string, compared byte for byte with the
+ * column: a latin1 key 'é' (one byte, E9) would never match its UTF-8 bytes (C3 A9), so its DELETE
+ * would find nothing. With it the server converts the value into the column's character set, as it
+ * does on any other session, and the key's index is used.
  */
 export function keyInPredicate(key: KeyInfo, keys: KeyTuple[]): Predicate {
   const cols = key.columns.map((c) => quoteIdent(c.name))
-  if (cols.length === 1) return { sql: `${cols[0]} IN (${keys.map(() => '?').join(', ')})`, params: keys.map((k) => k[0]!) }
-  const one = `(${cols.map(() => '?').join(', ')})`
+  const marks = key.columns.map((c) => (c.kind === 'string' ? '_utf8mb4 ?' : '?'))
+  if (cols.length === 1) return { sql: `${cols[0]} IN (${keys.map(() => marks[0]).join(', ')})`, params: keys.map((k) => k[0]!) }
+  const one = `(${marks.join(', ')})`
   return { sql: `(${cols.join(', ')}) IN (${keys.map(() => one).join(', ')})`, params: keys.flat() }
 }

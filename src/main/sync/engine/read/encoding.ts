@@ -106,18 +106,33 @@ export function rowCrcExpr(cols: ColumnInfo[]): string {
 
 /**
  * Numbers and dates enter the row's text as themselves: their text is ASCII in any character set, so
- * the CONVERT that text and bytes need would only cost the server time (~15% of a row hash).
+ * the CONVERT that text and bytes need would only cost the server time (~15% of a row hash). Their
+ * text never holds the tab that separates fields either, so it needs no length in front.
  */
 const PLAIN_TEXT_KINDS = new Set<ColumnInfo['kind']>(['int', 'decimal', 'temporal'])
 
+/**
+ * One column's field in the row's text. The text must tell rows apart, not only values: with fields
+ * just joined by tabs, ('x\t', 'y') and ('x', '\ty') would read the same. So every value that can
+ * hold any byte goes in as `length:bytes`, which can be read back only one way; a long value's MD5
+ * goes in as `#md5` (no length starts with '#'), so it cannot pass for a short value's bytes.
+ */
+function rowFieldExpr(c: ColumnInfo): string {
+  const q = quoteIdent(c.name)
+  if (!mayNeedEscape(c)) return PLAIN_TEXT_KINDS.has(c.kind) ? q : rawExpr(c)
+  const raw = rawExpr(c)
+  const field = `CONCAT(LENGTH(${raw}), ':', ${raw})`
+  if (LONG_TYPES.has(c.dataType) || c.kind === 'spatial') return `IF(LENGTH(${q}) > ${HASH_INLINE_BYTES}, CONCAT('#', MD5(${q})), ${field})`
+  return field
+}
+
+/**
+ * The row's text: its fields joined by tabs, each nullable one after its NULL marker (0 or 1; the
+ * field itself is then NULL and CONCAT_WS leaves it out). Read from the left, the marker says whether
+ * a field follows, and the field's length where it ends, so two different rows never share a text.
+ */
 function rowTextExpr(cols: ColumnInfo[]): string {
-  const parts = cols.flatMap((c) => {
-    let raw = PLAIN_TEXT_KINDS.has(c.kind) ? quoteIdent(c.name) : rawExpr(c)
-    if (LONG_TYPES.has(c.dataType) || c.kind === 'spatial') {
-      raw = `IF(LENGTH(${quoteIdent(c.name)}) > ${HASH_INLINE_BYTES}, MD5(${quoteIdent(c.name)}), ${raw})`
-    }
-    return c.nullable ? [`ISNULL(${quoteIdent(c.name)})`, raw] : [raw]
-  })
+  const parts = cols.flatMap((c) => (c.nullable ? [`ISNULL(${quoteIdent(c.name)})`, rowFieldExpr(c)] : [rowFieldExpr(c)]))
   return `CONCAT_WS('\\t', ${parts.join(', ')})`
 }
 

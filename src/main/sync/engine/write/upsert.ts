@@ -101,7 +101,8 @@ export async function upsertRows(spec: Omit<TransferSpec, 'clear'>, key: KeyInfo
       try {
         for (const d of deletes) {
           // Values formatted into the text first: on a `binary` session the whole statement then goes as
-          // UTF-8 bytes, so a non-ASCII text key matches (a value formatted in later would go as latin1).
+          // UTF-8 bytes (a value formatted in later would go as latin1), which the `_utf8mb4` introducers
+          // of text keys (keyInPredicate) have the server read as text in the column's character set.
           const [r] = await conn.query<ResultSetHeader>(sql(conn.format(`DELETE FROM ${target} WHERE ${d.sql}`, d.params)))
           deleted += r.affectedRows
         }
