@@ -265,7 +265,7 @@ export function registerSyncCommands(program: Command, deps: SyncCommandDeps): v
     .option('--tables <list>', 'tables to copy, comma-separated; source:target renames')
     .option('--all', 'every table of the source database')
     .option('--target-db <name>', 'target database (wins over the target URL)')
-    .option('--where <table=expr>', 'copy only matching rows (repeatable)', collect, [])
+    .option('--where <table=expr>', 'copy only matching rows (repeatable); diff: target rows outside it are deleted', collect, [])
     .option('--exclude-columns <table=c1,c2>', 'leave columns out (repeatable)', collect, [])
     .option('--mode <mode>', `${TABLE_MODES.join(' or ')}; TABLE=MODE for one table (repeatable)`, collect, [])
     .option('--cursor <cols>', 'incremental: the cursor column(s), COL[,COL]; TABLE=COL[,COL] for one table (repeatable)', collect, [])
