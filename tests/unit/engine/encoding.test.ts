@@ -37,8 +37,8 @@ describe('row encodings', () => {
   })
 
   it('marks NULLs in the row hash', () => {
-    // The value as length:bytes, so no two rows share a text (a tab inside a value cannot pass for a separator).
-    const row = "CONCAT_WS('\\t', ISNULL(`x`), CONCAT(LENGTH(CONVERT(`x` USING binary)), ':', CONVERT(`x` USING binary)))"
+    // The value, then its length, then the NULL marker: no two rows share a text (a tab inside a value cannot pass for a separator).
+    const row = "CONCAT_WS('\\t', CONVERT(`x` USING binary), LENGTH(`x`), ISNULL(`x`))"
     expect(rowHashExpr([col('x', 'string', true)])).toBe(`CRC32(CONCAT(CRC32(${row}), '\\t', ${row}))`)
   })
 })

@@ -31,7 +31,7 @@ describe('dialect-specific rendering', () => {
   })
 
   it('hashes long values by MD5 so no row is too large to hash', () => {
-    expect(rowHashExpr([col('t', 'string', 'longtext')])).toContain("IF(LENGTH(`t`) > 4096, CONCAT('#', MD5(`t`)), CONCAT(LENGTH(CONVERT(`t` USING binary)), ':', CONVERT(`t` USING binary)))")
+    expect(rowHashExpr([col('t', 'string', 'longtext')])).toContain('IF(LENGTH(`t`) > 4096, MD5(`t`), CONVERT(`t` USING binary))')
     expect(rowHashExpr([col('v', 'string', 'varchar')])).not.toContain('MD5')
   })
 })

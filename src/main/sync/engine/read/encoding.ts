@@ -107,33 +107,37 @@ export function rowCrcExpr(cols: ColumnInfo[]): string {
 /**
  * Numbers and dates enter the row's text as themselves: their text is ASCII in any character set, so
  * the CONVERT that text and bytes need would only cost the server time (~15% of a row hash). Their
- * text never holds the tab that separates fields either, so it needs no length in front.
+ * text never holds the tab that separates fields either, so it needs no length beside it.
  */
 const PLAIN_TEXT_KINDS = new Set<ColumnInfo['kind']>(['int', 'decimal', 'temporal'])
 
-/**
- * One column's field in the row's text. The text must tell rows apart, not only values: with fields
- * just joined by tabs, ('x\t', 'y') and ('x', '\ty') would read the same. So every value that can
- * hold any byte goes in as `length:bytes`, which can be read back only one way; a long value's MD5
- * goes in as `#md5` (no length starts with '#'), so it cannot pass for a short value's bytes.
- */
-function rowFieldExpr(c: ColumnInfo): string {
+/** Columns whose value can hold any byte (a tab too), so the row's text also carries their length. */
+function anyBytes(c: ColumnInfo): boolean {
+  return mayNeedEscape(c)
+}
+
+/** One column's value in the row's text; a long value enters as its MD5 (its length, past the limit, says so). */
+function rowValueExpr(c: ColumnInfo): string {
   const q = quoteIdent(c.name)
-  if (!mayNeedEscape(c)) return PLAIN_TEXT_KINDS.has(c.kind) ? q : rawExpr(c)
-  const raw = rawExpr(c)
-  const field = `CONCAT(LENGTH(${raw}), ':', ${raw})`
-  if (LONG_TYPES.has(c.dataType) || c.kind === 'spatial') return `IF(LENGTH(${q}) > ${HASH_INLINE_BYTES}, CONCAT('#', MD5(${q})), ${field})`
-  return field
+  if (!anyBytes(c)) return PLAIN_TEXT_KINDS.has(c.kind) ? q : rawExpr(c)
+  if (LONG_TYPES.has(c.dataType) || c.kind === 'spatial') return `IF(LENGTH(${q}) > ${HASH_INLINE_BYTES}, MD5(${q}), ${rawExpr(c)})`
+  return rawExpr(c)
 }
 
 /**
- * The row's text: its fields joined by tabs, each nullable one after its NULL marker (0 or 1; the
- * field itself is then NULL and CONCAT_WS leaves it out). Read from the left, the marker says whether
- * a field follows, and the field's length where it ends, so two different rows never share a text.
+ * The row's text, which must tell rows apart, not only values: with values just joined by tabs,
+ * ('x\t', 'y') and ('x', '\ty') would read the same, and ('p\t0', NULL) with a NULL marker would
+ * read as ('p', '1'). So after the values (NULLs left out) come the byte lengths of the values that
+ * can hold any byte, and last a NULL marker (0 or 1) per nullable column; both are digits only.
+ * Read from the end, the markers (a fixed number) say which values are there, the lengths (one per
+ * such value) where each ends, and numbers and dates hold no tab: a text can be read back one way
+ * only. (A length prefix on each value would do too, but costs the server a third more per row.)
  */
 function rowTextExpr(cols: ColumnInfo[]): string {
-  const parts = cols.flatMap((c) => (c.nullable ? [`ISNULL(${quoteIdent(c.name)})`, rowFieldExpr(c)] : [rowFieldExpr(c)]))
-  return `CONCAT_WS('\\t', ${parts.join(', ')})`
+  const values = cols.map(rowValueExpr)
+  const lengths = cols.filter(anyBytes).map((c) => `LENGTH(${quoteIdent(c.name)})`)
+  const markers = cols.filter((c) => c.nullable).map((c) => `ISNULL(${quoteIdent(c.name)})`)
+  return `CONCAT_WS('\\t', ${[...values, ...lengths, ...markers].join(', ')})`
 }
 
 /**
