@@ -35,6 +35,7 @@ export const STORE_TABLES = [
   'sync_configs',
   'table_mappings',
   'schedules',
+  'scheduler_state',
   'jobs',
   'job_tables',
   'job_logs',

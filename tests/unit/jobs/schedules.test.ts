@@ -87,6 +87,40 @@ describe('scheduler', () => {
     await s.stop()
   })
 
+  it('pauses every schedule at once, across a restart, and resumes exactly the ones that were on, from now', async () => {
+    const now = { t: Date.parse('2026-01-01T00:00:00Z') }
+    const { fired, make } = harness(now)
+    const first = make()
+    await first.start()
+    first.set('s1', { kind: 'interval', every: '1h', catchUp: true })
+    first.set('s2', { kind: 'interval', every: '1h', enabled: false })
+    first.setPaused(true)
+    expect(first.isPaused()).toBe(true)
+    expect(first.info('s1')).toMatchObject({ enabled: true, nextRunAt: null })
+    now.t = Date.parse('2026-01-01T03:00:00Z')
+    first.tick()
+    expect(fired).toEqual([])
+    // A schedule saved while paused stays quiet too.
+    first.set('s1', { kind: 'interval', every: '30m', catchUp: true })
+    expect(first.info('s1')!.nextRunAt).toBeNull()
+    await first.stop()
+    // Restarted still paused: no catch-up run either.
+    now.t = Date.parse('2026-01-01T05:00:00Z')
+    const second = make()
+    await second.start()
+    expect(second.isPaused()).toBe(true)
+    expect(fired).toEqual([])
+    second.setPaused(false)
+    // Nothing made up for the paused hours; s1 (on) next fires on its grid after now, s2 (off) stays off.
+    expect(fired).toEqual([])
+    expect(second.info('s1')!.nextRunAt).toBe('2026-01-01T05:30:00.000Z')
+    expect(second.info('s2')!.nextRunAt).toBeNull()
+    now.t = Date.parse('2026-01-01T05:30:00Z')
+    second.tick()
+    expect(fired).toEqual([['s1', 'schedule']])
+    await second.stop()
+  })
+
   it('catches up one missed run at start only when asked', async () => {
     const now = { t: Date.parse('2026-01-01T00:00:00Z') }
     const { fired, make } = harness(now)

@@ -29,7 +29,7 @@ export class Scheduler implements Lifecycle {
     this.running = true
     const now = this.now()
     for (const row of this.repo.all()) {
-      if (!row.schedule.enabled) {
+      if (!row.schedule.enabled || this.repo.paused()) {
         this.repo.setNext(row.id, null)
         continue
       }
@@ -57,7 +57,7 @@ export class Scheduler implements Lifecycle {
     const intervalMs = schedule?.kind === 'interval' ? parseDuration(schedule.every) : null
     this.repo.set(syncId, schedule, intervalMs, this.now())
     const row = this.repo.forSync(syncId)
-    if (row) this.repo.setNext(row.id, row.schedule.enabled ? this.nextFrom(row, this.now()) : null)
+    if (row) this.repo.setNext(row.id, row.schedule.enabled && !this.repo.paused() ? this.nextFrom(row, this.now()) : null)
     this.arm()
   }
 
@@ -80,9 +80,26 @@ export class Scheduler implements Lifecycle {
     return info
   }
 
+  /** Whether every schedule is paused (the tray's Pause all schedules); kept in the store. */
+  isPaused(): boolean {
+    return this.repo.paused()
+  }
+
+  /**
+   * Pauses or resumes every schedule at once, leaving each one's own settings as they are. Runs due
+   * while paused are not made up on resume: each enabled schedule next fires at its next time from now.
+   */
+  setPaused(paused: boolean): void {
+    this.repo.setPaused(paused, this.now())
+    const now = this.now()
+    for (const row of this.repo.all()) this.repo.setNext(row.id, !paused && row.schedule.enabled ? this.nextFrom(row, now) : null)
+    this.deps.logger.info(paused ? 'all schedules paused' : 'schedules resumed')
+    this.arm()
+  }
+
   /** Runs every due schedule now (also called by the timer). */
   tick(): void {
-    if (!this.running) return
+    if (!this.running || this.repo.paused()) return
     const now = this.now()
     for (const row of this.repo.all()) {
       if (row.schedule.enabled && row.nextRunAt !== null && row.nextRunAt <= now) this.trigger(row, 'schedule')

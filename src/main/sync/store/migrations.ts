@@ -194,6 +194,20 @@ CREATE INDEX watermarks_by_sync ON watermarks(sync_id);
 ALTER TABLE job_tables ADD COLUMN repaired INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE job_tables ADD COLUMN watermark TEXT;
 `
+  },
+  {
+    version: 5,
+    name: 'all schedules paused',
+    // One row: whether the operator paused every schedule (the tray's Pause all schedules). Kept in
+    // the store, so a pause outlives a restart, and apart from each schedule's own enabled flag, so
+    // resuming brings back exactly the schedules that were on.
+    sql: `
+CREATE TABLE scheduler_state (
+  id         INTEGER PRIMARY KEY CHECK (id = 1),
+  paused     INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL
+);
+`
   }
 ]
 

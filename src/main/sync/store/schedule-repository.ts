@@ -33,6 +33,18 @@ export class ScheduleRepository {
     return (this.db.prepare('SELECT * FROM schedules').all() as Raw[]).map(toRow)
   }
 
+  /** Whether every schedule is paused (scheduler_state; no row: not paused). */
+  paused(): boolean {
+    const r = this.db.prepare('SELECT paused FROM scheduler_state WHERE id = 1').get() as { paused: number } | undefined
+    return r?.paused === 1
+  }
+
+  setPaused(paused: boolean, now = Date.now()): void {
+    this.db
+      .prepare('INSERT INTO scheduler_state (id, paused, updated_at) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET paused = excluded.paused, updated_at = excluded.updated_at')
+      .run(paused ? 1 : 0, now)
+  }
+
   forSync(syncId: string): ScheduleRow | undefined {
     const r = this.db.prepare('SELECT * FROM schedules WHERE sync_id = ?').get(syncId) as Raw | undefined
     return r ? toRow(r) : undefined
