@@ -22,6 +22,8 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
+      // ESM only: bundled into the CommonJS main bundle instead of required at run time.
+      externalizeDeps: { exclude: ['electron-store'] },
       rollupOptions: { input: { index: resolve(__dirname, 'src/main/desktop/main.ts') } }
     }
   },

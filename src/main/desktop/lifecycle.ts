@@ -1,5 +1,5 @@
 import type { App, BrowserWindow, BrowserWindowConstructorOptions, Dialog, IpcMain, Protocol, Session, Shell } from 'electron'
-import { createDispatcher } from '../api/dispatcher'
+import { createDispatcher, type Dispatch } from '../api/dispatcher'
 import { createHandlers } from '../api/handlers'
 import { ConfigError, effectiveConfig, loadBootLayers, type ConfigLayers } from '../sync/config/layers'
 import { createSyncSystem, type SyncSystem, type SyncSystemOptions } from '../sync/system'
@@ -10,7 +10,10 @@ import { bindJobNotifications, type Notifier } from './notifications'
 import { SafeStorageSecretBox, type SafeStorageLike } from './safe-storage-box'
 import { applyContentSecurityPolicy, CONTENT_SECURITY_POLICY, denyPermissions, DEV_CONTENT_SECURITY_POLICY } from './security'
 import { resolveSqliteBinding } from './sqlite-binding'
-import { createMainWindow, focusWindow, loadPage, routeUrl } from './window'
+import { createMainWindow, focusWindow, loadPage, routeUrl, windowState } from './window'
+import { memoryPrefs, placeWindow, type PrefStore } from './prefs'
+import { startsHidden } from './login-start'
+import { TrayController, TRAY_JOBS, type TrayDeps } from './tray'
 
 /** How long quitting waits for running jobs to drain before the store is closed regardless. */
 export const STOP_TIMEOUT_MS = 10_000
@@ -38,6 +41,17 @@ export interface DesktopDeps {
   createSystem?: (opts: SyncSystemOptions) => SyncSystem
   /** Electron's Notification behind a small interface; absent: no notifications. */
   notifier?: Notifier
+  /** Electron's Tray and Menu and the tray icons; absent: no tray (closing the window then quits). */
+  tray?: Pick<TrayDeps, 'Tray' | 'buildMenu' | 'icon'>
+  /** Desktop preferences (electron-store in the app); absent: the defaults, kept in memory. */
+  prefs?: PrefStore
+  /** The process's arguments (`--hidden`: started at login) and whether macOS opened it at login. */
+  argv?: string[]
+  wasOpenedAtLogin?: boolean
+  /** Turns start at login on or off (login-start.ts setLoginStart, bound to this system). */
+  loginStart?: (enabled: boolean) => void
+  /** The displays' work areas, to keep a restored window on screen. */
+  workAreas?: () => { x: number; y: number; width: number; height: number }[]
 }
 
 /**
@@ -71,6 +85,8 @@ export async function runDesktop(d: DesktopDeps): Promise<void> {
   let system: SyncSystem | null = null
   let appPage: AppPage | null = null
   let disposeIpc: (() => void) | null = null
+  let tray: TrayController | null = null
+  const prefs = d.prefs ?? memoryPrefs()
   let phase: 'starting' | 'running' | 'stopping' = 'starting'
   // Read through a function: the handlers below change `phase` across the awaits.
   const currentPhase = (): typeof phase => phase
@@ -86,7 +102,15 @@ export async function runDesktop(d: DesktopDeps): Promise<void> {
     d.dialog.showErrorBox('DB-Taxi could not show its window', `The app page did not load: ${err.message}`)
   }
 
-  const openWindow = (url?: string): void => {
+  const saveWindowState = (w: BrowserWindow): void => {
+    try {
+      prefs.set('window', windowState(w))
+    } catch (err) {
+      system?.logger.warn('the window size and place could not be saved', { err })
+    }
+  }
+
+  const openWindow = (url?: string, hidden = false): void => {
     const logger = system?.logger
     if (!appPage || !logger || liveWindow()) return
     const created = createMainWindow({
@@ -96,12 +120,34 @@ export async function runDesktop(d: DesktopDeps): Promise<void> {
       shell: d.shell,
       logger,
       url,
+      hidden,
+      bounds: placeWindow(prefs.get('window'), d.workAreas?.() ?? []),
       onLoadFailed: loadFailed
     })
+    created.on('close', (event: { preventDefault(): void }) => {
+      saveWindowState(created)
+      // Closing hides: DB-Taxi goes on in the tray, until Quit (which sets phase first).
+      if (!tray || !prefs.get('closeToTray') || currentPhase() !== 'running') return
+      event.preventDefault()
+      created.hide()
+      if (!prefs.get('closeToTrayExplained') && d.notifier?.isSupported()) {
+        d.notifier.show({ title: 'DB-Taxi is still running', body: 'It keeps your syncs on schedule from the tray. Quit it from the tray menu.', urgent: false })
+        prefs.set('closeToTrayExplained', true)
+      }
+    })
+    created.on('show', () => tray?.windowOpened())
+    created.on('focus', () => tray?.windowOpened())
     created.on('closed', () => {
       if (win === created) win = null
     })
     win = created
+  }
+
+  /** The window on screen and in front: shown again if hidden in the tray, opened if it was closed. */
+  const bringWindow = (): void => {
+    const existing = liveWindow()
+    if (existing) focusWindow(existing)
+    else openWindow()
   }
 
   /** A notification's click: the window at the job, opened if it was closed, brought to the front. */
@@ -117,6 +163,8 @@ export async function runDesktop(d: DesktopDeps): Promise<void> {
   const shutdown = async (exitCode: number): Promise<void> => {
     disposeIpc?.()
     disposeIpc = null
+    tray?.destroy()
+    tray = null
     if (system) {
       try {
         await bounded(system.stop(STOP_TIMEOUT_MS), STOP_TIMEOUT_MS + EXIT_GRACE_MS)
@@ -127,9 +175,12 @@ export async function runDesktop(d: DesktopDeps): Promise<void> {
     d.app.exit(exitCode)
   }
 
-  d.app.on('second-instance', () => focusWindow(liveWindow()))
+  d.app.on('second-instance', () => {
+    if (currentPhase() === 'running') bringWindow()
+  })
   d.app.on('window-all-closed', () => {
-    if (d.platform !== 'darwin') d.app.quit()
+    // With the tray, a closed window (close to tray off, or the window destroyed) leaves the app in the tray.
+    if (d.platform !== 'darwin' && !tray) d.app.quit()
   })
   // A dock click on macOS: the window back on screen (Electron leaves a minimized one minimized when
   // no window is visible), or a new one if it was closed.
@@ -190,7 +241,7 @@ export async function runDesktop(d: DesktopDeps): Promise<void> {
 
   disposeIpc = bindIpc({
     ipcMain: d.ipcMain,
-    dispatch: createDispatcher(createHandlers(system), system.logger),
+    dispatch: refreshingTray(createDispatcher(createHandlers(system), system.logger), () => tray?.refresh()),
     events: system.events,
     getWindow: liveWindow,
     appPage,
@@ -208,7 +259,8 @@ export async function runDesktop(d: DesktopDeps): Promise<void> {
           return null
         }
       },
-      openJob: (jobId) => showJob(jobId)
+      openJob: (jobId) => showJob(jobId),
+      wants: (status) => (status === 'succeeded' ? prefs.get('notifyOnSuccess') : prefs.get('notifyOnFailure'))
     })
     const prevDispose = disposeIpc
     disposeIpc = () => {
@@ -216,8 +268,68 @@ export async function runDesktop(d: DesktopDeps): Promise<void> {
       prevDispose?.()
     }
   }
+  if (d.tray) {
+    const sys = system
+    tray = new TrayController({
+      ...d.tray,
+      source: {
+        syncs: () => sys.syncs.list().map((x) => ({ id: x.id, name: x.name })),
+        runningCount: () => sys.jobs.runningCount(),
+        recentJobs: (limit) => sys.jobs.list({ limit: Math.min(limit, TRAY_JOBS) }).jobs.map((j) => ({ id: j.id, syncName: j.syncName ?? 'a deleted sync', status: j.status })),
+        schedulesPaused: () => sys.scheduler.isPaused(),
+        prefs: () => ({
+          closeToTray: prefs.get('closeToTray'),
+          startAtLogin: prefs.get('startAtLogin'),
+          startHidden: prefs.get('startHidden'),
+          notifyOnFailure: prefs.get('notifyOnFailure'),
+          notifyOnSuccess: prefs.get('notifyOnSuccess')
+        })
+      },
+      actions: {
+        openWindow: bringWindow,
+        openJob: (jobId) => showJob(jobId),
+        runSync: (syncId) => {
+          try {
+            sys.syncs.run(syncId, 'tray')
+          } catch (err) {
+            // Already running, or refused: say so where the operator clicked.
+            const msg = err instanceof Error ? err.message : String(err)
+            sys.logger.warn(`tray: the sync did not start: ${msg}`, { syncId })
+            d.notifier?.show({ title: 'Sync not started', body: msg, urgent: false })
+          }
+        },
+        setSchedulesPaused: (paused) => sys.scheduler.setPaused(paused),
+        setPref: (key, value) => {
+          prefs.set(key, value)
+          if (key === 'startAtLogin') d.loginStart?.(value)
+        },
+        quit: () => d.app.quit()
+      }
+    })
+    const t = tray
+    const offStatus = sys.events.on('job.status', (e) => t.jobStatus(e.status))
+    const prev = disposeIpc
+    disposeIpc = () => {
+      offStatus()
+      prev?.()
+    }
+  }
+  d.loginStart?.(prefs.get('startAtLogin'))
   phase = 'running'
-  openWindow()
+  // Started at login (or asked to): only the tray, no window, until the operator opens it.
+  openWindow(undefined, Boolean(tray) && startsHidden(d.argv ?? [], prefs.get('startHidden'), d.wasOpenedAtLogin))
+}
+
+/**
+ * The tray lists the saved syncs and whether schedules are paused; a call that may change either
+ * (from the window) sets its menu again afterwards, as Linux's AppIndicator needs.
+ */
+function refreshingTray(dispatch: Dispatch, refresh: () => void): Dispatch {
+  return async (method, input, ctx) => {
+    const out = await dispatch(method, input, ctx)
+    if (typeof method === 'string' && /^(syncs|schedules|jobs)\./.test(method)) refresh()
+    return out
+  }
 }
 
 function bounded<T>(p: Promise<T>, ms: number): Promise<T> {

@@ -17,6 +17,8 @@ export interface JobNotificationDeps {
   syncName(syncId: string | null): string | null
   /** Brings the window to the job (on click). */
   openJob?(jobId: string): void
+  /** Whether a job ending so is notified now (the desktop preferences); absent: all of them. */
+  wants?(status: JobStatusEvent['status']): boolean
 }
 
 const TEXT: Partial<Record<JobStatusEvent['status'], { title: string; urgent: boolean; body: (name: string) => string }>> = {
@@ -29,7 +31,7 @@ export function bindJobNotifications(d: JobNotificationDeps): () => void {
   if (!d.notifier.isSupported()) return () => undefined
   return d.events.on('job.status', (e) => {
     const kind = TEXT[e.status]
-    if (!kind) return
+    if (!kind || (d.wants && !d.wants(e.status))) return
     const name = d.syncName(e.syncId) ?? 'A sync'
     // The error says what went wrong; without one, the status does (never "verified" for a failure).
     const body = e.error ? `${name}: ${e.error.message}` : kind.body(name)

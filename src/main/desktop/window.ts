@@ -1,6 +1,7 @@
 import type { BrowserWindow, BrowserWindowConstructorOptions, Shell } from 'electron'
 import type { Logger } from '../sync/logging/logger'
 import type { AppPage } from './app-page'
+import { MIN_WINDOW, type WindowState } from './prefs'
 import { guardWebContents, newSecureWindow } from './security'
 
 export interface MainWindowOptions {
@@ -21,6 +22,10 @@ export interface MainWindowOptions {
   onLoadFailed?: (err: Error & { errno: number; code: string; url: string }) => void
   /** What to load instead of the app page's start (the same page at a route, e.g. a job). */
   url?: string
+  /** Size, position and maximized state to open with (the desktop preferences, already fitted to the displays). */
+  bounds?: WindowState
+  /** Open without showing it (started hidden, in the tray). */
+  hidden?: boolean
 }
 
 /**
@@ -31,16 +36,21 @@ export interface MainWindowOptions {
  */
 export function createMainWindow(opts: MainWindowOptions): BrowserWindow {
   const win = newSecureWindow(opts.BrowserWindow, opts.preloadPath, {
-    width: 1280,
-    height: 820,
-    minWidth: 900,
-    minHeight: 600,
+    width: opts.bounds?.width ?? 1280,
+    height: opts.bounds?.height ?? 820,
+    ...(opts.bounds?.x !== undefined && opts.bounds.y !== undefined ? { x: opts.bounds.x, y: opts.bounds.y } : {}),
+    minWidth: MIN_WINDOW.width,
+    minHeight: MIN_WINDOW.height,
     show: false,
     title: 'DB-Taxi',
     autoHideMenuBar: true
   })
   guardWebContents(win.webContents, { appPage: opts.appPage, shell: opts.shell, logger: opts.logger, externalHosts: opts.externalHosts })
-  win.once('ready-to-show', () => win.show())
+  win.once('ready-to-show', () => {
+    if (opts.hidden) return
+    if (opts.bounds?.maximized) win.maximize()
+    win.show()
+  })
   win.webContents.on('did-fail-load', (_event, errorCode, errorDescription, validatedURL, isMainFrame) => {
     const err = loadError(errorCode, errorDescription, validatedURL)
     // A frame of the page is not the page; a load that a newer navigation replaced did not fail.
@@ -79,6 +89,12 @@ export function routeUrl(appPage: AppPage, route: string): string {
 export function isAbortedLoad(err: unknown): boolean {
   const e = err as { code?: unknown; errno?: unknown } | null
   return e?.code === 'ERR_ABORTED' || e?.errno === -3
+}
+
+/** The window's size and place now, to open with next time (its normal bounds when maximized). */
+export function windowState(win: BrowserWindow): WindowState {
+  const b = win.getNormalBounds()
+  return { width: Math.round(b.width), height: Math.round(b.height), x: Math.round(b.x), y: Math.round(b.y), maximized: win.isMaximized() }
 }
 
 /** Brings an existing window to the front (second instance, dock click). */

@@ -95,8 +95,30 @@ export class FakeBrowserWindow extends EventEmitter {
     alive(this)
     this.focused = true
   }
+  maximized = false
+  bounds = { x: 40, y: 30, width: 1280, height: 820 }
+  hide(): void {
+    alive(this)
+    this.visible = false
+  }
+  maximize(): void {
+    alive(this)
+    this.maximized = true
+  }
+  isMaximized(): boolean {
+    alive(this)
+    return this.maximized
+  }
+  getNormalBounds(): { x: number; y: number; width: number; height: number } {
+    alive(this)
+    return this.bounds
+  }
+  /** Like Electron: 'close' first, which a listener may prevent; then the window is gone ('closed'). */
   close(): void {
     alive(this)
+    let prevented = false
+    this.emit('close', { preventDefault: () => (prevented = true) })
+    if (prevented) return
     this.destroyed = true
     this.webContents.destroyed = true
     this.emit('closed')

@@ -11,6 +11,8 @@ import { CONTENT_SECURITY_POLICY } from '../../../src/main/desktop/security'
 import { PLAIN_TEXT_WARNING, SafeStorageSecretBox } from '../../../src/main/desktop/safe-storage-box'
 import { effectiveConfig } from '../../../src/main/sync/config/layers'
 import { EventBus } from '../../../src/main/sync/events'
+import { memoryPrefs } from '../../../src/main/desktop/prefs'
+import type { MenuItemConstructorOptions } from 'electron'
 import type { SyncSystem, SyncSystemOptions } from '../../../src/main/sync/system'
 import { asIpcMain, asProtocol, FakeBrowserWindow, FakeBrowserWindowClass, FakeIpcMain, fakeLogger, FakeProtocol, fakeSession } from './fakes'
 
@@ -49,8 +51,44 @@ function fakeSystem() {
     start: vi.fn(async () => {}),
     stop: vi.fn(async (_ms?: number) => {}),
     status: vi.fn(() => ({ version: 'test' })),
-    syncs: { get: vi.fn((id: string) => ({ name: id === 's1' ? 'Nightly orders' : id })) }
+    syncs: {
+      get: vi.fn((id: string) => ({ name: id === 's1' ? 'Nightly orders' : id })),
+      list: vi.fn(() => [{ id: 's1', name: 'Nightly orders' }]),
+      run: vi.fn((_id: string, _trigger: string): { jobId: string } => ({ jobId: 'j1' }))
+    },
+    jobs: { runningCount: vi.fn(() => 0), list: vi.fn(() => ({ jobs: [], total: 0 })) },
+    scheduler: { paused: false, isPaused() { return this.paused }, setPaused(p: boolean) { this.paused = p } }
   }
+}
+
+/** Electron's Tray and Menu as the app wraps them (main.ts): the tray made, and its last menu. */
+function fakeTray() {
+  const made: { menus: MenuItemConstructorOptions[][]; images: unknown[]; destroyed: boolean }[] = []
+  class Tray {
+    rec = { menus: [] as MenuItemConstructorOptions[][], images: [] as unknown[], destroyed: false }
+    constructor(image: unknown) {
+      this.rec.images.push(image)
+      made.push(this.rec)
+    }
+    setImage(i: unknown): void {
+      this.rec.images.push(i)
+    }
+    setToolTip(): void {}
+    setContextMenu(m: unknown): void {
+      this.rec.menus.push(m as MenuItemConstructorOptions[])
+    }
+    on(): void {}
+    destroy(): void {
+      this.rec.destroyed = true
+    }
+  }
+  const item = (label: string): MenuItemConstructorOptions => {
+    const all = (items: MenuItemConstructorOptions[]): MenuItemConstructorOptions[] => items.flatMap((i) => [i, ...(Array.isArray(i.submenu) ? all(i.submenu) : [])])
+    const found = all(made[0]!.menus.at(-1)!).find((i) => i.label === label)
+    if (!found) throw new Error(`no tray menu item ${label}`)
+    return found
+  }
+  return { made, item, deps: { Tray, buildMenu: (t: MenuItemConstructorOptions[]) => t, icon: (s: string) => `icon:${s}` } }
 }
 
 /** Electron's Notification as the app wraps it (main.ts): what was shown, and a click on it. */
@@ -320,6 +358,74 @@ describe('runDesktop', () => {
     }
   })
 
+  describe('with the tray', () => {
+    it('closing the window hides it (said once by a notification); Quit from the tray stops the core and exits', async () => {
+      const tray = fakeTray()
+      const { shown, notifier } = fakeNotifier()
+      const prefs = memoryPrefs()
+      await run({}, { tray: tray.deps as never, notifier, prefs })
+      const win = FakeBrowserWindow.created[0]!
+      win.emit('ready-to-show')
+      expect(win.visible).toBe(true)
+      win.close()
+      expect(win.destroyed).toBe(false)
+      expect(win.visible).toBe(false)
+      expect(shown.map((n) => n.title)).toEqual(['DB-Taxi is still running'])
+      expect(prefs.get('window')).toEqual({ x: 40, y: 30, width: 1280, height: 820, maximized: false })
+      win.show()
+      win.close()
+      expect(shown).toHaveLength(1)
+      app.emit('window-all-closed')
+      expect(app.exit).not.toHaveBeenCalled()
+      ;(tray.item('Quit DB-Taxi').click as () => void)()
+      await vi.waitFor(() => expect(app.exit).toHaveBeenCalledWith(0))
+      expect(system.stop).toHaveBeenCalledTimes(1)
+      expect(tray.made[0]!.destroyed).toBe(true)
+    })
+
+    it('close to tray off: closing the window closes it and the app stays in the tray', async () => {
+      const tray = fakeTray()
+      await run({}, { tray: tray.deps as never, prefs: memoryPrefs({ closeToTray: false }) })
+      FakeBrowserWindow.created[0]!.close()
+      expect(FakeBrowserWindow.created[0]!.destroyed).toBe(true)
+      app.emit('window-all-closed')
+      expect(app.exit).not.toHaveBeenCalled()
+      // Open DB-Taxi from the tray: a new window, not a second app.
+      ;(tray.item('Open DB-Taxi').click as () => void)()
+      expect(FakeBrowserWindow.created).toHaveLength(2)
+    })
+
+    it('Sync now starts the saved sync; a failed job sets the failed icon until the window shows; pause reaches the scheduler', async () => {
+      const tray = fakeTray()
+      await run({}, { tray: tray.deps as never })
+      ;(tray.item('Nightly orders').click as () => void)()
+      expect(system.syncs.run).toHaveBeenCalledWith('s1', 'tray')
+      system.events.emit('job.status', { jobId: 'j1', syncId: 's1', status: 'failed' } as never)
+      expect(tray.made[0]!.images.at(-1)).toBe('icon:failed')
+      FakeBrowserWindow.created[0]!.emit('show')
+      expect(tray.made[0]!.images.at(-1)).toBe('icon:idle')
+      ;(tray.item('Pause all schedules').click as () => void)()
+      expect(system.scheduler.isPaused()).toBe(true)
+      expect(tray.item('Resume schedules')).toBeTruthy()
+    })
+
+    it('started at login (--hidden): the tray only, and the window opens from it', async () => {
+      const tray = fakeTray()
+      const loginStart = vi.fn()
+      await run({}, { tray: tray.deps as never, argv: ['/opt/db-taxi', '--hidden'], loginStart, prefs: memoryPrefs({ startAtLogin: true }) })
+      const win = FakeBrowserWindow.created[0]!
+      win.emit('ready-to-show')
+      expect(win.visible).toBe(false)
+      expect(loginStart).toHaveBeenCalledWith(true)
+      ;(tray.item('Open DB-Taxi').click as () => void)()
+      expect(win.visible).toBe(true)
+      // A second launch brings the hidden window too.
+      win.hide()
+      app.emit('second-instance')
+      expect(win.visible).toBe(true)
+    })
+  })
+
   it('activate (macOS dock click) reopens the window once it was closed, and never opens a second one', async () => {
     await run({}, { platform: 'darwin' })
     const first = FakeBrowserWindow.created[0]!
@@ -436,7 +542,7 @@ describe('runDesktop', () => {
       if (id === 's1') return { name: 'Nightly orders' }
       throw new Error(`no sync ${id}`)
     })
-    await run({}, { notifier })
+    await run({}, { notifier, prefs: memoryPrefs({ notifyOnSuccess: true }) })
     for (const status of ['queued', 'running', 'cancelled'] as const) system.events.emit('job.status', { jobId: `j-${status}`, syncId: 's1', status })
     expect(shown).toEqual([])
     system.events.emit('job.status', { jobId: 'j1', syncId: 's1', status: 'succeeded' })
@@ -453,6 +559,20 @@ describe('runDesktop', () => {
     expect(FakeBrowserWindow.created[0]!.loaded.at(-1)).toBe('app://db-taxi/index.html#/jobs/j2')
     shown[0]!.onClick!()
     expect(FakeBrowserWindow.created[0]!.loaded.at(-1)).toBe('app://db-taxi/index.html#/jobs/j1')
+  })
+
+  it('by default only failures notify; the preferences turn successes on and failures off', async () => {
+    const { shown, notifier } = fakeNotifier()
+    const prefs = memoryPrefs()
+    await run({}, { notifier, prefs })
+    system.events.emit('job.status', { jobId: 'j1', syncId: 's1', status: 'succeeded' })
+    system.events.emit('job.status', { jobId: 'j2', syncId: 's1', status: 'failed' })
+    expect(shown.map((n) => n.title)).toEqual(['Sync failed'])
+    prefs.set('notifyOnSuccess', true)
+    prefs.set('notifyOnFailure', false)
+    system.events.emit('job.status', { jobId: 'j3', syncId: 's1', status: 'succeeded' })
+    system.events.emit('job.status', { jobId: 'j4', syncId: 's1', status: 'interrupted' })
+    expect(shown.map((n) => n.title)).toEqual(['Sync failed', 'Sync finished'])
   })
 
   it('shows no notification where the system does not support them, and still runs', async () => {
@@ -480,7 +600,7 @@ describe('runDesktop', () => {
     const { shown, notifier } = fakeNotifier()
     await run({}, { notifier, platform: 'darwin' })
     FakeBrowserWindow.created[0]!.close()
-    system.events.emit('job.status', { jobId: 'j2', syncId: 's1', status: 'succeeded' })
+    system.events.emit('job.status', { jobId: 'j2', syncId: 's1', status: 'failed' })
     shown[0]!.onClick!()
     expect(FakeBrowserWindow.created).toHaveLength(2)
     expect(FakeBrowserWindow.created[1]!.loaded).toEqual(['app://db-taxi/index.html#/jobs/j2'])
