@@ -66,6 +66,38 @@ const TOKEN = { config: { access: 'token' as const } }
  */
 const STRICT_ROUTER = { caseSensitive: true, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, useSemicolonDelimiter: false }
 
+/**
+ * How much of an oversized request body is read and thrown away before the 413 is sent. Answering
+ * while the client is still writing makes many clients (undici's fetch, Python's requests) fail with
+ * EPIPE or ECONNRESET and never see the answer; past this much the socket is closed instead.
+ */
+const OVERSIZE_DRAIN_BYTES = 64 * 1024 * 1024
+
+/** Reads the rest of a request body into nothing; false when it ran past `cap` (then the socket is closed after the answer). */
+function drainBody(req: FastifyRequest['raw'], cap: number): Promise<boolean> {
+  if (req.complete || req.destroyed) return Promise.resolve(true)
+  return new Promise((done) => {
+    let seen = 0
+    const finish = (ok: boolean): void => {
+      req.off('data', onData)
+      req.off('end', onEnd)
+      req.off('error', onEnd)
+      req.off('close', onEnd)
+      done(ok)
+    }
+    const onData = (chunk: Buffer): void => {
+      seen += chunk.length
+      if (seen > cap) finish(false)
+    }
+    const onEnd = (): void => finish(true)
+    req.on('data', onData)
+    req.once('end', onEnd)
+    req.once('error', onEnd)
+    req.once('close', onEnd)
+    req.resume()
+  })
+}
+
 const UI_NOT_BUILT =
   '<!doctype html><title>DB-Taxi</title><p>The UI is not built. Run <code>npm run build</code>, then restart.</p>'
 
@@ -154,8 +186,12 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
     return authenticate(req, reply)
   })
 
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
+  app.setErrorHandler(async (err: Error & { statusCode?: number; code?: string }, req, reply) => {
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      // Fastify refuses before reading the body (or part way through it); read the rest so that the
+      // client, which is still sending, gets to read the answer. The connection is not reused.
+      reply.header('connection', 'close')
+      await drainBody(req.raw, OVERSIZE_DRAIN_BYTES)
       return sendError(reply, { code: 'PAYLOAD_TOO_LARGE', message: `Request body larger than ${opts.bodyLimitBytes ?? 1048576} bytes.` })
     }
     if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
