@@ -1,9 +1,9 @@
-// electron-builder's afterPack hook (electron-builder.yml): runs on the unpacked app of each target,
+// electron-builder's afterPack hook (electron-builder.cjs): runs on the unpacked app of each target,
 // before fuses are flipped, the app is signed and installers are made. It fails the packaging when
 // the app could not work:
 // - the better-sqlite3 binding for the packaged platform and arch must sit unpacked beside app.asar
 //   (a .node file inside the archive cannot be loaded) and be an N-API addon: N-API is what lets
-//   the prebuild made for Node load in Electron's ABI without a rebuild (electron-builder.yml,
+//   the prebuild made for Node load in Electron's ABI without a rebuild (electron-builder.cjs,
 //   npmRebuild). A NAN addon exports node_register_module_v<ABI> and would need that rebuild.
 // - no binding for another platform rides along;
 // - the tray icons, read from disk at run time, are there.

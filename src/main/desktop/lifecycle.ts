@@ -34,6 +34,8 @@ export interface DesktopDeps {
   safeStorage: SafeStorageLike
   env: NodeJS.ProcessEnv
   electronVersion: string | undefined
+  /** app.isPackaged. */
+  packaged?: boolean
   platform: NodeJS.Platform
   /** The preload script, and the built renderer directory served on app://db-taxi. */
   paths: { preload: string; rendererDir: string }
@@ -209,7 +211,7 @@ export async function runDesktop(d: DesktopDeps): Promise<void> {
       throw new ConfigError((err as Error).message)
     }
     const layers = desktopLayers(d.env, d.app.getPath('userData'))
-    const sqliteBinding = resolveSqliteBinding({ env: d.env, appPath: d.app.getAppPath(), electronVersion: d.electronVersion })
+    const sqliteBinding = resolveSqliteBinding({ env: d.env, appPath: d.app.getAppPath(), electronVersion: d.electronVersion, packaged: d.packaged })
     // After 'ready': before it, safeStorage cannot tell which Linux keyring it has.
     const secretBox = new SafeStorageSecretBox(d.safeStorage, d.platform)
     system = (d.createSystem ?? createSyncSystem)({ layers, mode: 'desktop', sqliteBinding, secretBox })

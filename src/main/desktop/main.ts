@@ -39,6 +39,7 @@ runDesktop({
   safeStorage,
   env: process.env,
   electronVersion: process.versions.electron,
+  packaged: app.isPackaged,
   platform: process.platform,
   notifier: {
     isSupported: () => Notification.isSupported(),

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import * as asar from '@electron/asar'
 import { FuseV1Options, getCurrentFuseWire } from '@electron/fuses'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parse } from 'yaml'
 import { ELECTRON_DEFAULT_FUSES, makeElectronStandIn } from '../../helpers/electron-standin'
 
 // The packaging smoke test (issue 14): electron-builder makes the unpacked Linux app of
@@ -141,7 +141,7 @@ describe.skipIf(process.platform !== 'linux')('npm run package (unpacked Linux a
     expect(r.stdout).toBe('42')
   })
 
-  it('flips the fuses electron-builder.yml sets, away from Electron defaults', async () => {
+  it('flips the fuses electron-builder.cjs sets, away from Electron defaults', async () => {
     const wire = (await getCurrentFuseWire(join(appDir, 'db-taxi'))) as unknown as Record<number, number>
     const state = (i: number): string => String.fromCharCode(wire[i]!)
     const want: Record<number, string> = {
@@ -162,7 +162,7 @@ describe.skipIf(process.platform !== 'linux')('npm run package (unpacked Linux a
   })
 
   it('ships the tray icons beside the asar and stays within its size budget', () => {
-    const config = parse(readFileSync(join(root, 'electron-builder.yml'), 'utf8')) as { extraResources: Array<{ to: string }> }
+    const config = createRequire(__filename)(join(root, 'electron-builder.cjs')) as { extraResources: Array<{ to: string }> }
     const icons = join(appDir, 'resources', config.extraResources[0]!.to)
     for (const s of ['idle', 'running', 'failed']) expect(existsSync(join(icons, `tray-${s}.png`)), s).toBe(true)
     const asarMb = mb(statSync(archive).size)

@@ -28,6 +28,13 @@ describe('resolveSqliteBinding', () => {
     expect(resolveSqliteBinding({ env: {}, appPath, electronVersion: undefined, exists: () => true })).toBeUndefined()
   })
 
+  it('a packaged app loads the binding it was packaged with, whatever DB_TAXI_SQLITE_BINDING says', () => {
+    expect(
+      resolveSqliteBinding({ env: { DB_TAXI_SQLITE_BINDING: '/tmp/evil.node' }, appPath, electronVersion: '45.5.0', packaged: true, exists: () => true })
+    ).toBeUndefined()
+    expect(resolveSqliteBinding({ env: {}, appPath, electronVersion: '45.5.0', packaged: false, exists: () => true })).toBe(cached)
+  })
+
   it('checks the real file system by default', () => {
     expect(resolveSqliteBinding({ env: {}, appPath: '/nonexistent-db-taxi', electronVersion: '45.5.0' })).toBeUndefined()
   })
