@@ -201,7 +201,13 @@ export function envVarFor(key: ConfigKey): string {
 }
 
 /** Variables with the DBT_ prefix that are not config keys but are still ours. */
-export const RESERVED_ENV_VARS = ['DBT_SECRET_KEY', 'DBT_SOURCE_URL', 'DBT_TARGET_URL', 'DBT_TEST_MYSQL_URL'] as const
+export const RESERVED_ENV_VARS = ['DBT_SECRET_KEY', 'DBT_SOURCE_URL', 'DBT_TARGET_URL', 'DBT_TEST_MYSQL_URL', 'DBT_PASSPHRASE'] as const
+
+/**
+ * Prefixes of the variables `db-taxi export` names for a document's secrets (`${DBT_PW_PROD}`): they
+ * hold secrets for `import` and `apply`, not settings, so they are not warned about as unknown keys.
+ */
+export const SECRET_REFERENCE_ENV_PREFIXES = ['DBT_PW_', 'DBT_TLS_KEY_', 'DBT_SSH_PW_', 'DBT_SSH_KEY_', 'DBT_SSH_PASSPHRASE_'] as const
 
 /**
  * Where a value is read from decides its accepted form: flags and environment are text; YAML is typed

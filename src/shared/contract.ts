@@ -20,6 +20,15 @@ import {
   type TableInfo
 } from './connections'
 import {
+  mappingsApplySchema,
+  mappingsExportSchema,
+  mappingsImportSchema,
+  mappingsValidateSchema,
+  type ImportReport,
+  type MappingsExport,
+  type MappingValidationReport
+} from './config-document'
+import {
   jobIdSchema,
   jobListSchema,
   syncCreateSchema,
@@ -159,6 +168,19 @@ export const methods = {
   /** What a run would insert, update and delete per table (exact for diff), with sample rows; changes nothing. */
   'syncs.preview': { input: syncIdSchema, output: {} as SyncPreview },
   'syncs.run': { input: syncRunSchema, output: {} as { jobId: string } },
+  // The whole setup as one document (src/shared/config-document.ts; docs/config-document.md).
+  /** Connections and syncs as a YAML or JSON document; secrets as references, left out, or sealed. Never in clear. */
+  'mappings.export': { input: mappingsExportSchema, output: {} as MappingsExport },
+  /**
+   * Creates what the document names; names the store has follow the conflict policies (default skip).
+   * A report; all or nothing: with problems (each with its line and field) nothing is written.
+   * `dryRun` answers the same report and changes nothing.
+   */
+  'mappings.import': { input: mappingsImportSchema, output: {} as ImportReport },
+  /** Makes the store match the document (create, update; with prune, delete what it does not name). */
+  'mappings.apply': { input: mappingsApplySchema, output: {} as ImportReport },
+  /** Every sync's mappings against the live schemas, in one pass (a report). */
+  'mappings.validate': { input: mappingsValidateSchema, output: {} as MappingValidationReport },
   /** Readable description and the next run times of a schedule, or why it is invalid (a report). */
   'schedules.preview': { input: schedulePreviewSchema, output: {} as SchedulePreview },
   // Jobs
@@ -235,3 +257,4 @@ export const EVENT_NAMES: EventName[] = ['job.status', 'job.progress', 'job.log'
 export type { Config, ConfigKey, ConfigSource, ErrorBody }
 export * from './connections'
 export * from './syncs'
+export * from './config-document'

@@ -40,7 +40,10 @@ export const ERROR_CODES = [
   'CONNECTION_LOST',
   // keeping targets current (issue 13)
   /** A diff run would delete more target rows than maxDeletes allows; nothing was changed. */
-  'DELETE_GUARD'
+  'DELETE_GUARD',
+  // the mapping manager (issue 15)
+  /** The passphrase given does not open a configuration document's sealed secrets; nothing was changed. */
+  'PASSPHRASE_INVALID'
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]
@@ -55,6 +58,7 @@ export interface ErrorBody {
 export function httpStatusFor(code: ErrorCode): number {
   switch (code) {
     case 'VALIDATION':
+    case 'PASSPHRASE_INVALID':
       return 400
     case 'UNAUTHORIZED':
       return 401

@@ -1,6 +1,7 @@
 import type { Method, MethodOutput, ParsedInput } from '../../shared/contract'
 import type { SyncSystem } from '../sync/system'
 import { previewSchedule } from '../sync/jobs/schedule-rules'
+import { callerReferences } from '../sync/mappings/references'
 
 /** Who is calling: used for logs and, later, per-transport policy. */
 export interface CallContext {
@@ -39,6 +40,12 @@ export function createHandlers(system: SyncSystem): Handlers {
     'syncs.plan': (input) => system.syncs.plan(input.id),
     'syncs.preview': (input) => system.syncs.preview(input.id),
     'syncs.run': (input) => system.syncs.run(input.id, 'manual', { allowDeletes: input.allowDeletes === true, previewed: input.previewed }),
+    'mappings.export': (input) => system.mappings.export(input),
+    // Through the API a document's references take their values from the call only: a server never
+    // reads its own environment or files for a caller (that would hand them its secrets).
+    'mappings.import': (input) => system.mappings.import(input, callerReferences(input.references)),
+    'mappings.apply': (input) => system.mappings.apply(input, callerReferences(input.references)),
+    'mappings.validate': (input) => system.mappings.validate(input.syncIds),
     'schedules.preview': (input) => previewSchedule(input.schedule, input.count ?? 5),
     'jobs.list': (input) => system.jobs.list(input),
     'jobs.get': (input) => system.jobs.get(input.id),

@@ -8,6 +8,7 @@ import { registerConnectionCommands } from './connections-command'
 import { EXIT } from './exit-codes'
 import { registerSyncCommands } from './sync-command'
 import { registerRunCommand } from './run-command'
+import { registerConfigCommands } from './config-commands'
 
 // Commands load what they need when they run (dynamic imports, kept lazy by the bundler), so a
 // `db-taxi sync` or `verify` in a cron job does not pay for the HTTP server, the store or logging.
@@ -92,6 +93,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerSyncCommands(program, common)
   registerConnectionCommands(program, common)
   registerRunCommand(program, common)
+  registerConfigCommands(program, common)
 
   return program
 }
@@ -113,7 +115,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof AppError) {
       process.stderr.write(`db-taxi: ${err.code}: ${err.message}\n`)
-      return err.code === 'VALIDATION' || err.code === 'CONFIG_INVALID' ? EXIT.USAGE : EXIT.CANNOT_CONNECT
+      const usage = ['VALIDATION', 'CONFIG_INVALID', 'NOT_FOUND', 'PASSPHRASE_INVALID'].includes(err.code)
+      return usage ? EXIT.USAGE : EXIT.CANNOT_CONNECT
     }
     process.stderr.write(`db-taxi: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`)
     return EXIT.FAILED

@@ -1,27 +1,11 @@
-import type { Db } from './store/database'
-import type { Logger } from './logging/logger'
-import type { EventBus } from './events'
-import type { Config } from '../../shared/config-keys'
+import type { Deps } from './deps'
 import { runFullCopy } from './engine/run'
 import { verifyTables } from './engine/compare/verify-run'
 
 /**
- * The sync system's parts, as named in the reference design. Each one owns one job; they are thin
- * until the issues that fill them land (connections, full copy, job engine), but their lifecycle
- * and wiring are already the real ones so later work only adds behaviour.
+ * The sync system's parts, as named in the reference design, each owning one job. The composition
+ * root (system.ts) imports them from here; the parts themselves import only deps.ts, never this.
  */
-
-export interface Lifecycle {
-  start(): Promise<void>
-  stop(deadline: number): Promise<void>
-}
-
-export interface Deps {
-  db: Db
-  logger: Logger
-  events: EventBus
-  config: () => Config
-}
 
 /** Remote MySQL connections: CRUD, sealed secrets, test, browse, pools, health (./connections). */
 export { ConnectionManager, type ConnectionManagerOptions } from './connections/manager'
@@ -42,10 +26,8 @@ export { JobEngine } from './jobs/job-engine'
 /** Saved sync configurations, validate, plan, run (./syncs). */
 export { SyncManager } from './syncs/manager'
 
-/** Table mappings of sync configs (renames, filters, excluded columns), import and export. */
-export class MappingManager {
-  constructor(readonly deps: Deps) {}
-}
+/** The whole setup as one document (export, import, apply) and one validation report (./mappings). */
+export { MappingManager } from './mappings/manager'
 
 /** Throughput and counters for status pages and metrics (./monitoring). */
 export { MonitoringService } from './monitoring'

@@ -1,5 +1,5 @@
 import type { JobProgressEvent } from '../../shared/contract'
-import type { Deps } from './components'
+import type { Deps } from './deps'
 
 /**
  * Throughput for the Dashboard, /api/status and /metrics: rows and bytes written, fed by the jobs'

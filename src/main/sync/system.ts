@@ -17,9 +17,9 @@ import {
   MappingManager,
   MonitoringService,
   SyncEngine,
-  SyncManager,
-  type Deps
+  SyncManager
 } from './components'
+import type { Deps } from './deps'
 import { appVersion } from './version'
 import { Scheduler } from './jobs/scheduler'
 import type { SecretBox } from './secrets'
@@ -131,9 +131,9 @@ export function createSyncSystem(opts: SyncSystemOptions): SyncSystem {
     const connections = new ConnectionManager(deps, { redactor, secretBox: opts.secretBox })
     const syncs = new SyncManager(deps, jobs, connections)
     jobs.wire(connections, syncs.repo, (text) => redactor.text(text))
-    const mappings = new MappingManager(deps)
     const scheduler = new Scheduler(deps, (syncId, trigger) => syncs.run(syncId, trigger).jobId)
     syncs.setScheduler(scheduler)
+    const mappings = new MappingManager(deps, connections, syncs, scheduler, (s) => redactor.addSecret(s))
 
     settings.onChange((changed) => {
       if (changed.includes('logging.level')) logger!.setLevel(config()['logging.level'] as LogLevel)

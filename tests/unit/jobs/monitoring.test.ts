@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { MonitoringService } from '../../../src/main/sync/monitoring'
 import { EventBus } from '../../../src/main/sync/events'
 import { silentLogger } from '../../../src/main/sync/logging/logger'
-import type { Deps } from '../../../src/main/sync/components'
+import type { Deps } from '../../../src/main/sync/deps'
 
 describe('throughput', () => {
   it('counts the difference of cumulative progress per table, per minute, and now', () => {

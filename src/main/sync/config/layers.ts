@@ -7,6 +7,7 @@ import {
   CONFIG_KEY_NAMES,
   envVarFor,
   RESERVED_ENV_VARS,
+  SECRET_REFERENCE_ENV_PREFIXES,
   valueSchema,
   type Config,
   type ConfigKey,
@@ -61,7 +62,7 @@ export function parseEnvLayer(env: NodeJS.ProcessEnv, warnings: string[]): Map<C
     if (!name.startsWith('DBT_') || raw === undefined) continue
     const key = known.get(name)
     if (key === undefined) {
-      if (!(RESERVED_ENV_VARS as readonly string[]).includes(name)) {
+      if (!(RESERVED_ENV_VARS as readonly string[]).includes(name) && !SECRET_REFERENCE_ENV_PREFIXES.some((p) => name.startsWith(p))) {
         warnings.push(`unknown environment variable ${name} ignored (not a DB-Taxi config key)`)
       }
       continue

@@ -16,7 +16,7 @@ import type {
 import type { z } from 'zod'
 import type { Endpoint } from '../engine/session/endpoint'
 import { AppError } from '../../../shared/errors'
-import type { Deps, Lifecycle } from '../components'
+import type { Deps, Lifecycle } from '../deps'
 import type { Redactor } from '../logging/redact'
 import { createDefaultSecretBox, SecretBoxError, SecretKeyError, type SecretBox } from '../secrets'
 import { listColumns, listDatabases, listTables } from './browser'
@@ -143,6 +143,22 @@ export class ConnectionManager implements Lifecycle {
     await this.closePool(input.id)
     this.log.info('connection deleted', { id: input.id, deletedSyncs: deletedSyncs.map((s) => s.id) })
     return { id: input.id, deletedSyncs }
+  }
+
+  // ---------- for the mapping manager's imports (one store transaction, ../mappings) ----------
+
+  /**
+   * A connection's row as it would be stored: secrets sealed, registered for redaction. Writing it
+   * (repo.insert / repo.update) is the caller's, inside its transaction; then `changed` once committed.
+   */
+  storedRow(c: ResolvedConnection & { id: string }, createdAt: number, updatedAt = Date.now()): StoredConnection {
+    this.registerSecrets(c)
+    return this.toStored(c, createdAt, updatedAt)
+  }
+
+  /** After a committed import changed or deleted a connection: its pool may point at the old server. */
+  async changed(id: string): Promise<void> {
+    await this.closePool(id)
   }
 
   // ---------- using a connection ----------

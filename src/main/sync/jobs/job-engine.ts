@@ -4,7 +4,7 @@ import { FINAL_TABLE_STATUSES, type JobStatus } from '../../../shared/contract-s
 import { AppError, type ErrorBody, type ErrorCode } from '../../../shared/errors'
 import type { Job, JobList, JobTable, SyncConfig } from '../../../shared/syncs'
 import type { ConnectionManager } from '../connections/manager'
-import type { Deps, Lifecycle } from '../components'
+import type { Deps, Lifecycle } from '../deps'
 import { errorBody } from '../engine/modes/full'
 import { openSession } from '../engine/session/endpoint'
 import { resolveTasks } from '../engine/plan'

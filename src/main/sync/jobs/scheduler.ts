@@ -1,7 +1,7 @@
 import { AppError } from '../../../shared/errors'
 import { parseDuration } from '../../../shared/duration'
 import type { ScheduleInfo, ScheduleInput } from '../../../shared/syncs'
-import type { Deps, Lifecycle } from '../components'
+import type { Deps, Lifecycle } from '../deps'
 import { ScheduleRepository, type ScheduleRow } from '../store/schedule-repository'
 import { describeSchedule, nextRunAfter, validateSchedule } from './schedule-rules'
 
@@ -58,6 +58,11 @@ export class Scheduler implements Lifecycle {
     this.repo.set(syncId, schedule, intervalMs, this.now())
     const row = this.repo.forSync(syncId)
     if (row) this.repo.setNext(row.id, row.schedule.enabled && !this.repo.paused() ? this.nextFrom(row, this.now()) : null)
+    this.arm()
+  }
+
+  /** Sets the timer again from the store (after a transaction that changed schedules was rolled back). */
+  replan(): void {
     this.arm()
   }
 

@@ -1,7 +1,7 @@
 import type { Connection } from 'mysql2/promise'
 import { AppError } from '../../../shared/errors'
 import type { SyncConfig, SyncInput, SyncPlan, SyncPreview, SyncProblem, SyncUpdate, SyncValidation } from '../../../shared/syncs'
-import type { Deps } from '../components'
+import type { Deps } from '../deps'
 import type { ConnectionManager } from '../connections/manager'
 import { openSession } from '../engine/session/endpoint'
 import { planRun, resolveTasks } from '../engine/plan'
@@ -155,9 +155,21 @@ export class SyncManager {
           problems.push({ code: 'VALIDATION', message: (err as Error).message })
         }
       }
-      const tasks = await resolveTasks(src, sync.sourceDatabase, { tables: sync.tables, allTables: sync.allTables })
+      let selection = { tables: sync.tables, allTables: sync.allTables }
+      let tasks
+      try {
+        tasks = await resolveTasks(src, sync.sourceDatabase, selection)
+      } catch (err) {
+        // A vanished table is one problem per table, and the others are still checked.
+        const gone = err instanceof AppError && err.code === 'TABLE_NOT_FOUND' ? (err.details as { tables?: string[] } | undefined)?.tables : undefined
+        if (!gone?.length) throw err
+        for (const t of gone) problems.push({ code: 'TABLE_NOT_FOUND', message: `Table ${sync.sourceDatabase}.${t} does not exist on the source.`, table: t })
+        const left = (sync.tables ?? []).filter((t) => !gone.includes(t.source))
+        selection = { ...selection, tables: left }
+        tasks = left.length || selection.allTables ? await resolveTasks(src, sync.sourceDatabase, selection) : []
+      }
       tables = tasks.map((t) => ({ source: t.source, target: t.target }))
-      if (tasks.length === 0) problems.push({ code: 'VALIDATION', message: 'No table matches the selection.' })
+      if (tasks.length === 0 && problems.length === 0) problems.push({ code: 'VALIDATION', message: 'No table matches the selection.' })
       const sourceServer = await serverIdentity(src)
       const targetServer = await serverIdentity(dst)
       const same = sourceServer === targetServer && sync.sourceDatabase === sync.targetDatabase
