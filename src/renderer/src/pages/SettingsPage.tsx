@@ -1,11 +1,42 @@
 import { useEffect } from 'react'
-import { Alert, Code, Loader, Stack, Text, Title } from '@mantine/core'
+import { Alert, Code, Loader, Stack, Tabs, Text, Title } from '@mantine/core'
 import { ErrorAlert } from '../components/ErrorAlert'
+import { ImportExportPanel } from '../components/settings/ImportExportPanel'
 import { SettingRow } from '../components/settings/SettingRow'
+import { hashFor } from '../routing/routes'
 import { useConnectivity } from '../stores/connectivity'
+import { useRoute } from '../stores/route'
 import { useSettings } from '../stores/settings'
 
+/** `#/settings` (the settings) and `#/settings/import-export`. */
 export function SettingsPage() {
+  const rest = useRoute((s) => s.rest)
+  const go = useRoute((s) => s.go)
+  const tab = rest[0] === 'import-export' ? 'import-export' : 'general'
+  return (
+    <Stack data-testid="settings-page">
+      <Title order={1}>Settings</Title>
+      <Tabs value={tab} onChange={(v) => go(v === 'import-export' ? hashFor('settings', 'import-export') : hashFor('settings'))} keepMounted={false}>
+        <Tabs.List>
+          <Tabs.Tab value="general" data-testid="settings-tab-general">
+            General
+          </Tabs.Tab>
+          <Tabs.Tab value="import-export" data-testid="settings-tab-import-export">
+            Import and export
+          </Tabs.Tab>
+        </Tabs.List>
+        <Tabs.Panel value="general" pt="md">
+          <GeneralSettings />
+        </Tabs.Panel>
+        <Tabs.Panel value="import-export" pt="md">
+          <ImportExportPanel />
+        </Tabs.Panel>
+      </Tabs>
+    </Stack>
+  )
+}
+
+function GeneralSettings() {
   const view = useSettings((s) => s.view)
   const loadError = useSettings((s) => s.loadError)
   const load = useSettings((s) => s.load)
@@ -17,7 +48,6 @@ export function SettingsPage() {
 
   return (
     <Stack data-testid="settings">
-      <Title order={1}>Settings</Title>
       <Text size="sm" c="dimmed">
         Precedence, highest first: command-line flag, environment variable, value saved here, config file, default.
       </Text>

@@ -1,6 +1,9 @@
 import { lazy, Suspense, useEffect, useState } from 'react'
 import { Alert, Button, EmptyState, Group, Loader, Stack, Text, Title } from '@mantine/core'
 import type { SyncConfig, SyncPreview } from '../../../shared/syncs'
+import type { MappingProblem, MappingValidationReport } from '../../../shared/config-document'
+import type { ErrorBody } from '../../../shared/errors'
+import { downloadText, exportFileName } from '../mappings/document-file'
 import { toErrorBody } from '../api/client'
 import { api, transport } from '../api/runtime'
 import { ErrorAlert } from '../components/ErrorAlert'
@@ -88,6 +91,39 @@ function SyncsList() {
   const [dialog, setDialog] = useState<RunDialog | null>(null)
   const [deleting, setDeleting] = useState<SyncConfig | null>(null)
   const [previewing, setPreviewing] = useState<{ sync: SyncConfig; preview: SyncPreview } | null>(null)
+  const [check, setCheck] = useState<MappingValidationReport | null>(null)
+  const [checking, setChecking] = useState(false)
+  const [actionError, setActionError] = useState<{ title: string; error: ErrorBody } | null>(null)
+
+  /** Every sync against the live schemas in one pass (mappings.validate). */
+  const checkMappings = async (): Promise<void> => {
+    setChecking(true)
+    setActionError(null)
+    try {
+      setCheck(await api().call('mappings.validate', {}))
+    } catch (err) {
+      setActionError({ title: 'Could not check the mappings', error: toErrorBody(err) })
+    } finally {
+      setChecking(false)
+    }
+  }
+
+  /** One sync and the connections it uses, as a document (secrets as variable names). */
+  const exportSync = async (sync: SyncConfig): Promise<void> => {
+    setActionError(null)
+    try {
+      const e = await api().call('mappings.export', { syncs: [sync.name] })
+      downloadText(exportFileName(e.format, sync.name), e.document, e.format)
+    } catch (err) {
+      setActionError({ title: `Could not export ${sync.name}`, error: toErrorBody(err) })
+    }
+  }
+
+  const problemsBySync: Record<string, MappingProblem[]> | null = check
+    ? Object.fromEntries(
+        check.syncs.map((x) => [x.syncId, [...x.problems, ...check.problems.filter((p) => p.syncs.includes(x.name)).map(({ syncs: _s, ...p }) => p)]])
+      )
+    : null
 
   useEffect(() => {
     void load()
@@ -167,11 +203,31 @@ function SyncsList() {
             What to copy from which source to which target, how, and when. Every run ends with a verification.
           </Text>
         </div>
-        <Button component="a" href={newSyncHash()} data-testid="sync-new">
-          New sync
-        </Button>
+        <Group gap="xs">
+          {items && items.length > 0 && (
+            <Button variant="default" onClick={() => void checkMappings()} loading={checking} data-testid="syncs-check">
+              Check mappings
+            </Button>
+          )}
+          <Button component="a" href={newSyncHash()} data-testid="sync-new">
+            New sync
+          </Button>
+        </Group>
       </Group>
       {loadError && up && <ErrorAlert testId="syncs-error" title="Could not read the syncs" error={loadError} />}
+      {actionError && <ErrorAlert testId="syncs-action-error" title={actionError.title} error={actionError.error} />}
+      {check && (
+        <Alert
+          color={check.ok ? 'green' : 'red'}
+          title={check.ok ? 'Every mapping fits the live schemas' : `${check.syncs.filter((x) => !x.ok).length} of ${check.syncs.length} syncs have problems`}
+          withCloseButton
+          onClose={() => setCheck(null)}
+          data-testid="syncs-check-result"
+        >
+          Checked {new Date(check.checkedAt).toLocaleTimeString()} in {check.durationMs} ms: tables and columns, keys, filters, privileges
+          {check.problems.length > 0 && `; ${check.problems.map((p) => p.message).join(' ')}`}
+        </Alert>
+      )}
 
       {items === null ? (
         !loadError && <Loader data-testid="syncs-loading" />
@@ -195,6 +251,8 @@ function SyncsList() {
           onPreview={(s) => void preview(s)}
           onEdit={(s) => go(editSyncHash(s.id))}
           onDelete={setDeleting}
+          onExport={(s) => void exportSync(s)}
+          problems={problemsBySync}
         />
       )}
 

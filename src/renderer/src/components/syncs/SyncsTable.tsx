@@ -1,6 +1,7 @@
 import { Anchor, Badge, Button, Group, Stack, Table, Text, Tooltip } from '@mantine/core'
 import type { ConnectionInfo } from '../../../../shared/connections'
 import type { Job, SyncConfig } from '../../../../shared/syncs'
+import type { MappingProblem } from '../../../../shared/config-document'
 import { formatDateTime, formatRelative } from '../../format/numbers'
 import { jobHash } from '../../routing/routes'
 import { connectionLabel, scheduleSummary, tablesSummary } from '../../syncs/summary'
@@ -17,9 +18,13 @@ interface Props {
   onPreview(s: SyncConfig): void
   onEdit(s: SyncConfig): void
   onDelete(s: SyncConfig): void
+  /** Download this sync (with its connections) as a configuration document. */
+  onExport(s: SyncConfig): void
+  /** The last mapping check (mappings.validate), per sync id; null: not checked yet. */
+  problems: Record<string, MappingProblem[]> | null
 }
 
-export function SyncsTable({ items, connections, lastJobs, preparing, onRun, onPreview, onEdit, onDelete }: Props) {
+export function SyncsTable({ items, connections, lastJobs, preparing, onRun, onPreview, onEdit, onDelete, onExport, problems }: Props) {
   return (
     <Table.ScrollContainer minWidth={980}>
       <Table striped highlightOnHover verticalSpacing={8} horizontalSpacing="sm" fz="sm" data-testid="syncs-table">
@@ -30,7 +35,7 @@ export function SyncsTable({ items, connections, lastJobs, preparing, onRun, onP
             <Table.Th>Tables</Table.Th>
             <Table.Th>Schedule</Table.Th>
             <Table.Th style={{ whiteSpace: 'nowrap' }}>Last run</Table.Th>
-            <Table.Th w={200} />
+            <Table.Th w={260} />
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -44,6 +49,7 @@ export function SyncsTable({ items, connections, lastJobs, preparing, onRun, onP
                   <Text size="sm" fw={600}>
                     {s.name}
                   </Text>
+                  {problems && problems[s.id] && <MappingCheck problems={problems[s.id]!} name={s.name} />}
                 </Table.Td>
                 <Table.Td>
                   <Stack gap={0}>
@@ -123,6 +129,9 @@ export function SyncsTable({ items, connections, lastJobs, preparing, onRun, onP
                     <Button size="compact-xs" variant="default" onClick={() => onEdit(s)} data-testid={`sync-edit-${s.name}`}>
                       Edit
                     </Button>
+                    <Button size="compact-xs" variant="subtle" onClick={() => onExport(s)} data-testid={`sync-export-${s.name}`}>
+                      Export
+                    </Button>
                     <Button size="compact-xs" variant="subtle" color="red" onClick={() => onDelete(s)} data-testid={`sync-delete-${s.name}`}>
                       Delete
                     </Button>
@@ -134,5 +143,37 @@ export function SyncsTable({ items, connections, lastJobs, preparing, onRun, onP
         </Table.Tbody>
       </Table>
     </Table.ScrollContainer>
+  )
+}
+
+/** The result of the last mapping check for one sync: "mappings ok", or the problem count with the problems on hover. */
+function MappingCheck({ problems, name }: { problems: MappingProblem[]; name: string }) {
+  if (problems.length === 0) {
+    return (
+      <Badge size="xs" color="green" variant="light" data-testid={`sync-check-${name}`}>
+        mappings ok
+      </Badge>
+    )
+  }
+  return (
+    <Tooltip
+      multiline
+      w={420}
+      withArrow
+      label={
+        <Stack gap={2}>
+          {problems.map((p, i) => (
+            <Text key={i} size="xs">
+              {p.table ? `${p.table}: ` : ''}
+              {p.message} ({p.code})
+            </Text>
+          ))}
+        </Stack>
+      }
+    >
+      <Badge size="xs" color="red" variant="light" data-testid={`sync-check-${name}`} tabIndex={0}>
+        {problems.length} problem{problems.length === 1 ? '' : 's'}
+      </Badge>
+    </Tooltip>
   )
 }
