@@ -60,10 +60,20 @@ export const documentSyncSchema = z
 export const sealedBlockSchema = z
   .object({
     cipher: z.literal('aes-256-gcm'),
-    kdf: z.object({ name: z.literal('scrypt'), N: z.number().int().min(1024).max(1_048_576), r: z.number().int().min(1).max(32), p: z.number().int().min(1).max(16), salt: z.base64() }).strict(),
-    iv: z.base64(),
-    tag: z.base64(),
-    data: z.base64()
+    // Bounded so a hand-made block cannot make an import allocate gigabytes (scrypt needs 128 * N * r
+    // bytes: at most 128 MB here) or spin for minutes; DB-Taxi writes N = 2^15, r = 8, p = 1.
+    kdf: z
+      .object({
+        name: z.literal('scrypt'),
+        N: z.number().int().min(16_384).max(131_072).refine((n) => (n & (n - 1)) === 0, 'N must be a power of two'),
+        r: z.number().int().min(8).max(8),
+        p: z.number().int().min(1).max(4),
+        salt: z.base64().min(16).max(88)
+      })
+      .strict(),
+    iv: z.base64().max(24),
+    tag: z.base64().max(24),
+    data: z.base64().max(4 * 1024 * 1024)
   })
   .strict()
 

@@ -222,6 +222,20 @@ describe('import', () => {
     expect(snapshot(b)).toEqual(snapshot(a))
   })
 
+  it('a hand-made sealed block with a huge scrypt cost is refused before any key is derived', async () => {
+    const a = openStore()
+    await fill(a)
+    const e = await ok<MappingsExport>(a, 'mappings.export', { secrets: 'seal', passphrase: 'correct horse battery staple' })
+    const b = openStore()
+    const huge = e.document.replace(/N: 32768/, 'N: 1048576').replace(/r: 8/, 'r: 32')
+    const started = Date.now()
+    const r = await ok<ImportReport>(b, 'mappings.import', { document: huge, passphrase: 'correct horse battery staple' })
+    expect(Date.now() - started).toBeLessThan(2000)
+    expect(r.ok).toBe(false)
+    expect(r.problems.map((p) => p.path)).toEqual(['sealed.kdf.N', 'sealed.kdf.r'])
+    expect(b.system.connections.list()).toEqual([])
+  })
+
   it('a secret the document leaves out keeps what the store has; a missing reference is a problem naming its field', async () => {
     const a = openStore()
     await fill(a)
