@@ -467,3 +467,16 @@ describe('secrets never leak', () => {
     for (const t of texts) expect(t).not.toContain('a long enough passphrase')
   })
 })
+
+describe('the JSON Schema for editors', () => {
+  it('docs/config-document.schema.json is the zod schema as it is now (npm run docs:schema)', async () => {
+    const { documentJsonSchema } = await import('../../../src/shared/config-document-json-schema')
+    const { readFileSync } = await import('node:fs')
+    const committed = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'docs', 'config-document.schema.json'), 'utf8')) as unknown
+    expect(committed).toEqual(documentJsonSchema())
+    // It knows the secret reference rule and refuses unknown fields, as the import does.
+    const text = JSON.stringify(committed)
+    expect(text).toContain('sealed|file:')
+    expect(text).toContain('"additionalProperties":false')
+  })
+})
