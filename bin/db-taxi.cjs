@@ -17,9 +17,6 @@ if (!existsSync(cli)) {
   process.stderr.write('db-taxi: the CLI is not built yet. Run `npm run build` in ' + join(__dirname, '..') + ' first.\n')
   process.exit(2)
 }
-require(cli)
-  .main(process.argv)
-  .then((code) => {
-    process.exitCode = code
-    setImmediate(() => process.exit(code))
-  })
+const { main, finish } = require(cli)
+// finish() exits once stdout is written out: into a pipe an early exit cut the output short.
+main(process.argv).then(finish)

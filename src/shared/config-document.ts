@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { connectionCreateSchema, sshInputSchema, tlsInputSchema } from './connections'
 import { scheduleSchema, syncOptionsSchema, tableMappingSchema } from './syncs'
 import type { ErrorCode } from './errors'
+import { NAME_CHARACTERS_MESSAGE, unshowableCharacter } from './names'
 
 /**
  * The configuration document (issue 15): connections and syncs as one versioned YAML or JSON file,
@@ -43,7 +44,12 @@ const endpoint = z.object({ connection: z.string().trim().min(1).max(100), datab
 /** A sync of the document: its endpoints name connections; tables, options and schedule as `syncs.create`. */
 export const documentSyncSchema = z
   .object({
-    name: z.string().trim().min(1, 'name must not be empty').max(100),
+    name: z
+      .string()
+      .trim()
+      .min(1, 'name must not be empty')
+      .max(100)
+      .refine((n) => unshowableCharacter(n) === null, { message: `name ${NAME_CHARACTERS_MESSAGE}` }),
     source: endpoint,
     target: endpoint,
     tables: z.array(tableMappingSchema).max(10_000).optional(),
@@ -71,8 +77,9 @@ export const sealedBlockSchema = z
         salt: z.base64().min(16).max(88)
       })
       .strict(),
-    iv: z.base64().max(24),
-    tag: z.base64().max(24),
+    // 12 and 16 bytes, checked before any key is derived.
+    iv: z.base64().length(16),
+    tag: z.base64().length(24),
     data: z.base64().max(4 * 1024 * 1024)
   })
   .strict()

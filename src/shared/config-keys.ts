@@ -85,6 +85,12 @@ export const CONFIG_KEYS = {
     secret: true,
     restart: true
   },
+  'server.allow_sealed_export': {
+    kind: 'bool',
+    default: false,
+    description:
+      'Allow `mappings.export` with sealed secrets over HTTP. Off: whoever holds the API token could read every saved password that way; `db-taxi export --seal` on the data dir and the desktop app still can.'
+  },
   'sync.enabled': {
     kind: 'bool',
     default: true,

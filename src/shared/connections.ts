@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { ErrorBody } from './errors'
+import { NAME_CHARACTERS_MESSAGE, unshowableCharacter } from './names'
 
 /**
  * Saved MySQL/MariaDB connections: the input schemas of `connections.*` and the shapes they answer.
@@ -23,7 +24,12 @@ export const CONNECTION_DEFAULTS = {
 /** `SHA256:` + 43 base64 characters (padding optional), as `ssh-keygen -lf` and `ssh` print it. */
 export const SSH_FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}=?$/
 
-const name = z.string().trim().min(1, 'name must not be empty').max(100, 'name must be at most 100 characters')
+const name = z
+  .string()
+  .trim()
+  .min(1, 'name must not be empty')
+  .max(100, 'name must be at most 100 characters')
+  .refine((n) => unshowableCharacter(n) === null, { message: `name ${NAME_CHARACTERS_MESSAGE}` })
 const host = z
   .string()
   .trim()
@@ -36,6 +42,13 @@ const user = z.string().min(1, 'user must not be empty').max(128)
 const secret = z.string().max(1024)
 /** PEM text (certificates, keys). 64 KiB fits any sane chain. */
 const pem = z.string().max(65_536)
+/**
+ * A certificate (chain): public, so stored and exported as it is. A private key pasted along (a
+ * combined cert+key file) would be exported in clear with it, so it is refused: it goes in `key`.
+ */
+const certificate = pem.refine((v) => !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(v), {
+  message: 'holds a private key: give only the certificate here, and the key in the key field (kept secret)'
+})
 const database = z
   .string()
   .max(64)
@@ -46,9 +59,9 @@ export const tlsInputSchema = z
   .object({
     mode: z.enum(TLS_MODES),
     /** CA certificate(s) that must have signed the server's certificate (verify-ca, verify-identity). */
-    ca: pem.nullable().optional(),
+    ca: certificate.nullable().optional(),
     /** Client certificate, for servers that require X.509 authentication. */
-    cert: pem.nullable().optional(),
+    cert: certificate.nullable().optional(),
     /** Client private key (secret). */
     key: z.string().max(65_536).optional()
   })

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { ErrorBody } from './errors'
+import { NAME_CHARACTERS_MESSAGE, unshowableCharacter } from './names'
 import type { JobStatus, TableStatus } from './contract-states'
 
 /**
@@ -80,7 +81,12 @@ export const syncOptionsSchema = z
   .strict()
 
 const syncFields = {
-  name: z.string().trim().min(1, 'name must not be empty').max(100),
+  name: z
+    .string()
+    .trim()
+    .min(1, 'name must not be empty')
+    .max(100)
+    .refine((n) => unshowableCharacter(n) === null, { message: `name ${NAME_CHARACTERS_MESSAGE}` }),
   sourceConnectionId: z.string().min(1),
   targetConnectionId: z.string().min(1),
   sourceDatabase: ident,

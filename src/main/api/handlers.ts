@@ -1,5 +1,6 @@
 import type { Method, MethodOutput, ParsedInput } from '../../shared/contract'
 import type { SyncSystem } from '../sync/system'
+import { AppError } from '../../shared/errors'
 import { previewSchedule } from '../sync/jobs/schedule-rules'
 import { callerReferences } from '../sync/mappings/references'
 
@@ -40,7 +41,17 @@ export function createHandlers(system: SyncSystem): Handlers {
     'syncs.plan': (input) => system.syncs.plan(input.id),
     'syncs.preview': (input) => system.syncs.preview(input.id),
     'syncs.run': (input) => system.syncs.run(input.id, 'manual', { allowDeletes: input.allowDeletes === true, previewed: input.previewed }),
-    'mappings.export': (input) => system.mappings.export(input),
+    'mappings.export': (input, ctx) => {
+      // A sealed export opens every saved secret for a passphrase the caller chose: over HTTP that
+      // would make the API token a key to all of them, so it is the server owner's explicit choice.
+      if (input.secrets === 'seal' && ctx.transport === 'http' && !system.config()['server.allow_sealed_export']) {
+        throw new AppError(
+          'FORBIDDEN',
+          'Sealed exports are refused over HTTP: whoever holds the API token could read every saved secret with one. Run `db-taxi export --seal` on the data dir, or set server.allow_sealed_export (DBT_SERVER_ALLOW_SEALED_EXPORT=true).'
+        )
+      }
+      return system.mappings.export(input)
+    },
     // Through the API a document's references take their values from the call only: a server never
     // reads its own environment or files for a caller (that would hand them its secrets).
     'mappings.import': (input) => system.mappings.import(input, callerReferences(input.references)),

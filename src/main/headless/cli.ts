@@ -123,10 +123,28 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  void main(process.argv).then((code) => {
-    process.exitCode = code
-    // Do not wait on stray handles (pools, timers) once the command has finished.
-    setImmediate(() => process.exit(code))
+/**
+ * Resolves once everything written to the stream has been handed to the OS. Into a pipe, Node writes
+ * asynchronously: exiting before this cut `db-taxi export | ...` off at 64 KiB, and a cut YAML
+ * document can still parse (then `apply --prune` would delete what the lost part named).
+ */
+export function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || !stream.writable) return resolve()
+    // The callback of an empty write runs after every earlier write; with an error (EPIPE: the reader
+    // went away) too. A reader that neither reads nor closes does not hold the exit forever.
+    setTimeout(resolve, 10_000).unref()
+    stream.write('', () => resolve())
   })
+}
+
+/** Exits with the command's code once stdout and stderr are written out, not waiting on stray handles (pools, timers). */
+export async function finish(code: number): Promise<void> {
+  process.exitCode = code
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)])
+  setImmediate(() => process.exit(code))
+}
+
+if (require.main === module) {
+  void main(process.argv).then(finish)
 }

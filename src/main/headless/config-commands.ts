@@ -131,6 +131,8 @@ async function referenceValues(text: string): Promise<Record<string, string>> {
   for (const ref of referencesOf(parsed.document)) {
     const r = resolve(ref)
     if ('value' in r) out[ref] = r.value
+    // The server will say the value is missing; the reason is only known here.
+    else process.stderr.write(`warning: ${r.error}\n`)
   }
   return out
 }
@@ -251,6 +253,10 @@ export function registerConfigCommands(program: Command, deps: Deps): void {
       return
     }
     if (!o.json) process.stdout.write(formatReport(report, o.dryRun === true) + '\n')
+    // Say where secrets came from: a document someone else wrote decides which files are read.
+    if (report.references.length) {
+      process.stderr.write(`secrets read from: ${report.references.map((r) => (r.startsWith('file:') ? `the file ${r.slice(5)}` : `$${r}`)).join(', ')}\n`)
+    }
     deps.setExit(EXIT.OK)
   }
 

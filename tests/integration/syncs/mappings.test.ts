@@ -214,12 +214,32 @@ describe('db-taxi export / import / apply / validate', () => {
       expect(v.code, v.stdout + v.stderr).toBe(0)
       const e = runCli(['export', '--server', serve.baseUrl, '--format', 'json'], remote)
       expect((JSON.parse(e.stdout) as ConfigDocument).syncs!.map((s) => s.name)).toEqual(['copy-orders'])
+      // Sealing opens every saved secret: over HTTP only when the server's owner allows it.
+      const sealed = runCli(['export', '--seal', '--server', serve.baseUrl], { ...remote, DBT_PASSPHRASE: 'a passphrase of some length' })
+      expect(sealed.code).not.toBe(0)
+      expect(sealed.stderr).toContain('FORBIDDEN')
+      expect(sealed.stdout).toBe('')
       const wrong = runCli(['export', '--server', serve.baseUrl], { ...remote, DBT_SERVER_TOKEN: 'not-the-token-at-all' })
       expect(wrong.code).not.toBe(0)
       expect(wrong.stderr).toContain('UNAUTHORIZED')
     } finally {
       await serve.stop()
     }
+  })
+
+  it('a large export into a pipe arrives whole (the CLI waits for stdout before it exits)', () => {
+    const dir = tempDir('cli-big')
+    const many = ['version: 1', 'connections:', ...Array.from({ length: 900 }, (_, i) => `  - { name: connection-number-${i}, host: host-${i}.example-of-a-long-host-name.invalid, user: a_user_name, database: database_with_a_long_name_${i} }`)].join('\n')
+    const file = join(dir, 'many.yaml')
+    writeFileSync(file, many)
+    expect(runCli(['apply', file], env(dir)).code).toBe(0)
+    const toFile = join(dir, 'out.yaml')
+    expect(runCli(['export', '-o', toFile], env(dir)).code).toBe(0)
+    // runCli reads stdout through a pipe, as `db-taxi export | ...` does.
+    const piped = runCli(['export'], env(dir))
+    expect(piped.code).toBe(0)
+    expect(piped.stdout.length).toBeGreaterThan(128 * 1024)
+    expect(piped.stdout.replace(/^exportedAt: .*$/m, '')).toBe(readFileSync(toFile, 'utf8').replace(/^exportedAt: .*$/m, ''))
   })
 
   it('sealed export and import between two data dirs with DBT_PASSPHRASE; a wrong passphrase exits 2 with nothing written', () => {

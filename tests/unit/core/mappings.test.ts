@@ -306,11 +306,11 @@ describe('import', () => {
       },
       {
         doc: 'version: 1\nsyncs:\n  - name: s\n    source: { connection: keep, database: a }\n    target: { connection: keep, database: b }\n    tables: [{ source: t, where: "SLEEP(5) = 0" }]\n',
-        want: [{ path: 'syncs[0]', line: 3, message: /SLEEP/i }]
+        want: [{ path: 'syncs[0].tables[0].where', line: 6, message: /SLEEP/i }]
       },
       {
         doc: 'version: 1\nsyncs:\n  - name: s\n    source: { connection: keep, database: a }\n    target: { connection: keep, database: b }\n    tables: [{ source: t }]\n    schedule: { kind: cron, cron: "61 * * * *" }\n',
-        want: [{ path: 'syncs[0]', message: /cron/i }]
+        want: [{ path: 'syncs[0].schedule', line: 7, message: /cron/i }]
       },
       { doc: '', want: [{ message: /empty/ }] },
       { doc: '- just\n- a list\n', want: [{ message: /object/ }] }
@@ -478,5 +478,98 @@ describe('the JSON Schema for editors', () => {
     const text = JSON.stringify(committed)
     expect(text).toContain('sealed|file:')
     expect(text).toContain('"additionalProperties":false')
+  })
+})
+
+describe('hostile and careless documents (found by attacking it)', () => {
+  it('rename makes room for its suffix in a name of 100 characters, and never loops', async () => {
+    const b = openStore()
+    const long = 'n'.repeat(100)
+    const doc = `version: 1\nconnections:\n  - { name: ${long}, host: h, user: u }\n`
+    expect((await ok<ImportReport>(b, 'mappings.import', { document: doc })).ok).toBe(true)
+    const twice = await ok<ImportReport>(b, 'mappings.import', { document: doc.replace('host: h', 'host: h2'), onConflict: 'rename' })
+    expect(twice.changes[0]).toMatchObject({ action: 'create', as: `${'n'.repeat(96)} (2)` })
+    const thrice = await ok<ImportReport>(b, 'mappings.import', { document: doc.replace('host: h', 'host: h3'), onConflict: 'rename' })
+    expect(thrice.changes[0]!.as).toBe(`${'n'.repeat(96)} (3)`)
+    expect(b.system.connections.list().map((c) => c.name.length)).toEqual([100, 100, 100])
+  })
+
+  it('references are own keys holding strings: ${constructor} finds nothing, in the call or the environment', async () => {
+    const b = openStore()
+    const doc = 'version: 1\nconnections:\n  - { name: a, host: h, user: u, password: "${constructor}" }\n  - { name: b, host: h, user: u, password: "${__proto__}" }\n'
+    const api = await ok<ImportReport>(b, 'mappings.import', { document: doc, references: { x: 'y' } })
+    expect(api.problems.map((p) => p.path)).toEqual(['connections[0].password', 'connections[1].password'])
+    const local = await b.system.mappings.import({ document: doc }, localReferences({}))
+    expect(local.problems.map((p) => p.path)).toEqual(['connections[0].password', 'connections[1].password'])
+    expect(b.system.connections.list()).toEqual([])
+  })
+
+  it('an empty value is no secret: applying it twice changes nothing the second time', async () => {
+    const b = openStore()
+    const doc = 'version: 1\nconnections:\n  - { name: a, host: h, user: u, password: "${DBT_PW_A}" }\n'
+    expect((await b.system.mappings.apply({ document: doc }, localReferences({ DBT_PW_A: '' }))).summary.create).toBe(1)
+    expect((await b.system.mappings.apply({ document: doc }, localReferences({ DBT_PW_A: '' }))).summary).toMatchObject({ unchanged: 1, update: 0 })
+  })
+
+  it("variable names never move between connections whose names read alike", async () => {
+    const b = openStore()
+    await ok(b, 'connections.create', { name: 'prod-eu', host: 'h', user: 'u', password: 'p1' })
+    const alone = await ok<MappingsExport>(b, 'mappings.export', {})
+    expect(alone.references.map((r) => r.reference)).toEqual(['${DBT_PW_PROD_EU}'])
+    await ok(b, 'connections.create', { name: 'prod eu', host: 'h2', user: 'u', password: 'p2' })
+    await ok(b, 'connections.create', { name: 'prod!eu', host: 'h3', user: 'u', password: 'p3' })
+    const all = await ok<MappingsExport>(b, 'mappings.export', {})
+    const byName = Object.fromEntries(all.references.map((r) => [r.connection, r.reference]))
+    // Each gets a suffix from its own name: the same whichever others are exported with it.
+    expect(new Set(Object.values(byName)).size).toBe(3)
+    expect(Object.values(byName).every((r) => /^\$\{DBT_PW_PROD_EU_[0-9A-F]{6}\}$/.test(r))).toBe(true)
+    const two = await ok<MappingsExport>(b, 'mappings.export', { connections: ['prod-eu', 'prod!eu'] })
+    expect(Object.fromEntries(two.references.map((r) => [r.connection, r.reference]))).toEqual({ 'prod-eu': byName['prod-eu'], 'prod!eu': byName['prod!eu'] })
+  })
+
+  it('a connection made read-only under a sync that stays as it is is refused', async () => {
+    const b = openStore()
+    const doc = (ro: boolean): string =>
+      `version: 1\nconnections:\n  - { name: s, host: h, user: u }\n  - { name: t, host: h, user: u${ro ? ', readOnly: true' : ''} }\nsyncs:\n  - name: x\n    source: { connection: s, database: a }\n    target: { connection: t, database: b }\n    tables: [{ source: t1 }]\n`
+    expect((await ok<ImportReport>(b, 'mappings.apply', { document: doc(false) })).ok).toBe(true)
+    const r = await ok<ImportReport>(b, 'mappings.apply', { document: doc(true) })
+    expect(r).toMatchObject({ ok: false, problems: [{ code: 'READ_ONLY_TARGET', path: 'syncs[0].target.connection', line: 8 }] })
+    expect(b.system.connections.findByName('t')!.readOnly).toBe(false)
+  })
+
+  it('a private key pasted as a certificate is refused, in the API and in a document', async () => {
+    const b = openStore()
+    const combined = `${CERT}-----BEGIN PRIVATE KEY-----\nMIIEv-secret\n-----END PRIVATE KEY-----\n`
+    const r = await b.dispatch('connections.create', { name: 'x', host: 'h', user: 'u', tls: { mode: 'required', cert: combined } })
+    expect(r.ok ? null : r.error).toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('private key') })
+    const doc = `version: 1\nconnections:\n  - name: x\n    host: h\n    user: u\n    tls:\n      mode: required\n      ca: ${JSON.stringify(combined.replace('CERTIFICATE-----\\n', ''))}\n`
+    const d = await ok<ImportReport>(b, 'mappings.import', { document: doc })
+    expect(d.problems).toEqual([expect.objectContaining({ path: 'connections[0].tls.ca', line: 8, message: expect.stringContaining('private key') })])
+  })
+
+  it('names with control or text-direction characters are refused', async () => {
+    const b = openStore()
+    for (const name of ['evil\r\u001b[2K', 'a\u0000b', 'abc\u202Efdp.exe', 'x\u0085']) {
+      const r = await b.dispatch('connections.create', { name, host: 'h', user: 'u' })
+      expect(r.ok ? null : r.error.code, JSON.stringify(name)).toBe('VALIDATION')
+      const d = await ok<ImportReport>(b, 'mappings.import', { document: JSON.stringify({ version: 1, connections: [{ name, host: 'h', user: 'u' }] }) })
+      expect(d.problems[0], JSON.stringify(name)).toMatchObject({ path: 'connections[0].name', message: expect.stringContaining('control') })
+    }
+    expect((await b.dispatch('connections.create', { name: 'Grüße café ✓', host: 'h', user: 'u' })).ok).toBe(true)
+  })
+
+  it('a file reference reads small regular files only', async () => {
+    const b = openStore()
+    const big = join(b.dir, 'big')
+    writeFileSync(big, 'x'.repeat(200 * 1024))
+    for (const [path, why] of [
+      ['/dev/zero', 'not a regular file'],
+      [b.dir, 'not a regular file'],
+      [big, 'more than a secret file holds']
+    ] as const) {
+      const doc = `version: 1\nconnections:\n  - { name: a, host: h, user: u, password: "\${file:${path}}" }\n`
+      const r = await b.system.mappings.apply({ document: doc }, localReferences({}))
+      expect(r.problems[0], path).toMatchObject({ path: 'connections[0].password', message: expect.stringContaining(why) })
+    }
   })
 })

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import type { z } from 'zod'
 import {
   CONFIG_DOCUMENT_VERSION,
@@ -35,6 +35,8 @@ import {
 } from './document-forms'
 import { openWithPassphrase, PassphraseError, sealWithPassphrase } from './passphrase-seal'
 import { validateMappings } from './validation-report'
+import { checkWhereFilter } from '../engine/read/where-filter'
+import { validateSchedule } from '../jobs/schedule-rules'
 
 /**
  * The mapping manager of the reference design: the whole setup (connections, syncs with their table
@@ -110,7 +112,7 @@ export class MappingManager {
     const names = new Map(allConnections.map((c) => [c.id, c.name]))
     const references: MappingsExport['references'] = []
     const sealed: Record<string, Secrets> = {}
-    const envNames = new Set<string>()
+    const envNameOf = stableEnvNames(conns.map((c) => c.name))
     const documentConnections: DocumentConnection[] = conns.map((row) => {
       const set = new Set(row.options.secretsSet)
       let resolved: ResolvedConnection
@@ -123,7 +125,7 @@ export class MappingManager {
       return connectionDocument(resolved, set, (secret) => {
         if (secretsMode === 'omit') return undefined
         const field = SECRET_FIELDS.find((f) => f.secret === secret)!
-        const reference = secretsMode === 'seal' ? '${sealed}' : `\${${uniqueEnvName(`DBT_${field.env}_${envPart(row.name)}`, envNames)}}`
+        const reference = secretsMode === 'seal' ? '${sealed}' : `\${DBT_${field.env}_${envNameOf.get(row.name)!}}`
         references.push({ connection: row.name, field: field.path.join('.'), reference })
         return reference
       })
@@ -208,7 +210,8 @@ export class MappingManager {
         const fields = connectionChanges(joinSecrets(existing, {}), next)
         for (const f of SECRET_FIELDS) {
           const given = secrets.get(i)?.[f.secret]
-          if (given !== undefined && (secretsLost || given !== keep[f.secret])) fields.push(f.path.join('.'))
+          // An empty value is no secret, as the store keeps it: '' over none is no change.
+          if (given !== undefined && (secretsLost || (given || undefined) !== keep[f.secret])) fields.push(f.path.join('.'))
         }
         const unchanged = fields.length === 0
         const p = how.policy('connections', c.name)
@@ -267,6 +270,30 @@ export class MappingManager {
       }
       plans.push(plan)
     }
+    // The checks syncs.create makes that need no store, each at its own field, every one of them.
+    for (const [i, s] of docSyncs.entries()) {
+      const targets = new Map<string, number>()
+      for (const [j, t] of (s.tables ?? []).entries()) {
+        if (t.where !== undefined && t.where.trim() !== '') {
+          try {
+            checkWhereFilter(t.where, t.source)
+          } catch (err) {
+            at(['syncs', i, 'tables', j, 'where'], messageOf(err), codeOf(err))
+          }
+        }
+        const target = t.target || t.source
+        const other = targets.get(target)
+        if (other !== undefined) at(['syncs', i, 'tables', j, 'target'], `tables[${other}] and tables[${j}] would both be copied into ${target}`)
+        targets.set(target, j)
+      }
+      if (s.schedule) {
+        try {
+          validateSchedule(s.schedule)
+        } catch (err) {
+          at(['syncs', i, 'schedule'], messageOf(err), codeOf(err))
+        }
+      }
+    }
     if (problems.length) return report(problems, [], false, refs)
 
     for (const s of prunedSyncs) {
@@ -323,6 +350,18 @@ export class MappingManager {
       }
       for (const s of prunedSyncs) this.syncs.repo.delete(s.id)
       for (const c of prunedConnections) this.connections.repo.delete(c.id, true)
+      // A connection the document makes read-only may be the target of a sync it leaves as it is.
+      for (const sync of this.syncs.repo.list()) {
+        const target = this.connections.repo.get(sync.targetConnectionId)
+        if (!target?.readOnly) continue
+        const si = docSyncs.findIndex((x) => x.name.toLowerCase() === sync.name.toLowerCase())
+        const ci = docConnections.findIndex((x) => x.name.toLowerCase() === target.name.toLowerCase())
+        const message = `connection "${target.name}" is read-only, but sync "${sync.name}" writes into it`
+        if (problems.some((p) => p.message.includes(`"${target.name}"`) && p.code === 'READ_ONLY_TARGET')) continue
+        if (si >= 0) at(['syncs', si, 'target', 'connection'], message, 'READ_ONLY_TARGET')
+        else if (ci >= 0) at(['connections', ci, 'readOnly'], message, 'READ_ONLY_TARGET')
+        else problems.push({ code: 'READ_ONLY_TARGET', message, path: '(store)' })
+      }
       if (problems.length || input.dryRun) throw new DryRunRollback()
     })
     try {
@@ -448,22 +487,37 @@ function envPart(name: string): string {
   return part || 'CONNECTION'
 }
 
-function uniqueEnvName(base: string, used: Set<string>): string {
-  let name = base
-  for (let n = 2; used.has(name); n++) name = `${base}_${n}`
-  used.add(name)
-  return name
+/**
+ * The name part of each connection's variables. Names that would read the same (`prod-eu`, `prod eu`)
+ * all get a suffix from a hash of their own exact name, so the variable a connection is given never
+ * depends on which other connections are exported with it: adding one can never move a password that
+ * a CI job already sets onto another connection's host (the old variable then is simply unused).
+ */
+function stableEnvNames(names: string[]): Map<string, string> {
+  const counts = new Map<string, number>()
+  for (const n of names) counts.set(envPart(n), (counts.get(envPart(n)) ?? 0) + 1)
+  return new Map(
+    names.map((n) => {
+      const part = envPart(n)
+      return [n, counts.get(part)! > 1 ? `${part}_${createHash('sha256').update(n).digest('hex').slice(0, 6).toUpperCase()}` : part]
+    })
+  )
 }
 
-/** `name (2)`, `name (3)`, ... the first no item in the store or document has (names compare case-blind). */
+/**
+ * `name (2)`, `name (3)`, ... the first no item in the store or document has (names compare case-blind).
+ * The name is shortened to leave room for the suffix within the 100 characters a name may have.
+ */
 function freeName(name: string, taken: Set<string>): string {
-  for (let n = 2; ; n++) {
-    const candidate = `${name} (${n})`.slice(0, 100)
+  for (let n = 2; n < 100_000; n++) {
+    const suffix = ` (${n})`
+    const candidate = name.slice(0, 100 - suffix.length).trimEnd() + suffix
     if (!taken.has(candidate.toLowerCase())) {
       taken.add(candidate.toLowerCase())
       return candidate
     }
   }
+  throw new AppError('CONFLICT', `No free name is left for "${name}" (tried up to "${name} (99999)").`)
 }
 
 function duplicates(items: { name: string }[], kind: 'connections' | 'syncs', at: (path: (string | number)[], message: string) => void): void {

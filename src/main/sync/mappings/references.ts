@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { resolve as resolvePath } from 'node:path'
 import type { ReferenceResolver } from './manager'
@@ -10,8 +10,9 @@ import type { ReferenceResolver } from './manager'
 /** Only the values the caller sent (the API): anything else is a problem naming the reference. */
 export function callerReferences(values: Record<string, string> | undefined): ReferenceResolver {
   return (ref) => {
-    const v = values?.[ref]
-    if (v !== undefined) return { value: v }
+    // Own keys only: `${constructor}` must not find Object's.
+    const v = values && Object.hasOwn(values, ref) ? values[ref] : undefined
+    if (typeof v === 'string') return { value: v }
     return { error: `no value was given for \${${ref}} (${ref.startsWith('file:') ? 'the file is read where the document is imported from' : 'set it, or enter it in the import form'})` }
   }
 }
@@ -27,14 +28,36 @@ export function localReferences(env: NodeJS.ProcessEnv = process.env, cwd = proc
       const raw = ref.slice(5)
       const path = raw === '~' || raw.startsWith('~/') ? homedir() + raw.slice(1) : resolvePath(cwd, raw)
       try {
-        const text = readFileSync(path, 'utf8')
+        const text = readSmallFile(path)
         return { value: text.includes('-----BEGIN') ? text : text.replace(/\r?\n$/, '') }
       } catch (err) {
         return { error: `\${${ref}}: the file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` }
       }
     }
-    const v = env[ref]
-    if (v === undefined) return { error: `the environment variable ${ref} is not set` }
+    const v = Object.hasOwn(env, ref) ? env[ref] : undefined
+    if (typeof v !== 'string') return { error: `the environment variable ${ref} is not set` }
     return { value: v }
+  }
+}
+
+/** A secret file is small: keys and passwords, never /dev/zero or a directory. */
+export const MAX_SECRET_FILE_BYTES = 128 * 1024
+
+function readSmallFile(path: string): string {
+  const fd = openSync(path, 'r')
+  try {
+    const st = fstatSync(fd)
+    if (!st.isFile()) throw new Error('not a regular file')
+    if (st.size > MAX_SECRET_FILE_BYTES) throw new Error(`${st.size} bytes, more than a secret file holds (${MAX_SECRET_FILE_BYTES})`)
+    const buf = Buffer.alloc(st.size)
+    let off = 0
+    while (off < buf.length) {
+      const n = readSync(fd, buf, off, buf.length - off, off)
+      if (n === 0) break
+      off += n
+    }
+    return buf.subarray(0, off).toString('utf8')
+  } finally {
+    closeSync(fd)
   }
 }
