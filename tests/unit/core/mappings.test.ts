@@ -312,6 +312,7 @@ describe('import', () => {
         doc: 'version: 1\nsyncs:\n  - name: s\n    source: { connection: keep, database: a }\n    target: { connection: keep, database: b }\n    tables: [{ source: t }]\n    schedule: { kind: cron, cron: "61 * * * *" }\n',
         want: [{ path: 'syncs[0].schedule', line: 7, message: /cron/i }]
       },
+      { doc: 'version: 1\nconnections: !foo\n  - { name: a, host: h, user: u }\n', want: [{ line: 2, message: /Unresolved tag: !foo/ }] },
       { doc: '', want: [{ message: /empty/ }] },
       { doc: '- just\n- a list\n', want: [{ message: /object/ }] }
     ]

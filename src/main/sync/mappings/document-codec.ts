@@ -54,9 +54,11 @@ export function parseDocumentText(text: string): ParsedDocument {
     }
     return position(at)
   }
-  if (doc.errors.length > 0) {
+  // Warnings count too: an unknown tag (`!foo`) would otherwise be read as if it were not there.
+  const trouble = [...doc.errors, ...doc.warnings]
+  if (trouble.length > 0) {
     return {
-      problems: doc.errors.map((e) => ({ code: 'VALIDATION' as const, message: syntaxMessage(e.code, e.message), path: '(document)', ...position(e.pos[0]) })),
+      problems: trouble.map((e) => ({ code: 'VALIDATION' as const, message: syntaxMessage(e.code, e.message), path: '(document)', ...position(e.pos[0]) })),
       locate
     }
   }
@@ -80,7 +82,9 @@ function byLine(problems: DocumentProblem[]): DocumentProblem[] {
 
 function syntaxMessage(code: string, message: string): string {
   const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
-  return code === 'DUPLICATE_KEY' ? `a key is given twice (${first})` : `YAML syntax: ${first}`
+  if (code === 'DUPLICATE_KEY') return `a key is given twice (${first})`
+  if (code === 'TAG_RESOLVE_FAILED') return `${first}: a document uses no YAML tags`
+  return `YAML syntax: ${first}`
 }
 
 /** One problem per zod issue; an unknown key is reported at that key, by name. */
