@@ -199,6 +199,11 @@ export interface ImportChange {
   as?: string
   /** update: the fields that change (secrets by name only). */
   fields?: string[]
+  /**
+   * update, and skip where the store's item differs: each differing value before (the store's) and
+   * after (the document's), as short text. Secrets only as `(set)` / `(a new value)`, never a value.
+   */
+  diff?: { field: string; from: string; to: string }[]
   /** skip, delete: why. */
   reason?: string
 }

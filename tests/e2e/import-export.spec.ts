@@ -51,6 +51,9 @@ test('export the setup, import it elsewhere with a preview and conflict choices,
   // The root login has no password here, so 'app' (which has one) is refused: that is a problem too.
   await expect(page.getByTestId('syncs-check-result')).toContainText('of 2 syncs have problems')
   await expect(page.getByTestId('sync-check-loses a table')).toHaveText('1 problem')
+  // Every problem in full in the result, without hovering.
+  await expect(page.getByTestId('syncs-check-problems-loses a table')).toContainText('gone')
+  await expect(page.getByTestId('syncs-check-problems-orders copy')).toContainText('AUTH_FAILED')
   await page.getByTestId('sync-check-loses a table').hover()
   await expect(page.getByRole('tooltip')).toContainText('gone')
   await page.screenshot({ path: join(SCREENSHOTS, 'syncs-mapping-check.png'), fullPage: true })
@@ -76,11 +79,10 @@ test('export the setup, import it elsewhere with a preview and conflict choices,
   expect(text).toContain('password: ${DBT_PW_APP}')
   expect(text).not.toContain('an-app-secret-1')
   await expect(page.getByTestId('export-references')).toContainText('DBT_PW_APP')
-  // Sealing needs a passphrase of 12 characters.
-  await page.getByTestId('export-secrets-seal').check()
-  await expect(page.getByTestId('export-download')).toBeDisabled()
-  await page.getByTestId('export-passphrase').fill('twelve chars!!')
-  await expect(page.getByTestId('export-download')).toBeEnabled()
+  // Over HTTP, sealing (every saved secret, for a passphrase the caller picks) is the server owner's
+  // choice, and the page says so before anyone types a passphrase.
+  await expect(page.getByTestId('export-secrets-seal')).toBeDisabled()
+  await expect(page.getByTestId('export-seal-refused')).toContainText('DBT_SERVER_ALLOW_SEALED_EXPORT')
   await page.screenshot({ path: join(SCREENSHOTS, 'settings-export.png'), fullPage: true })
 
   // A second DB-Taxi, with a 'replica' of its own: import the document there.
@@ -107,7 +109,9 @@ test('export the setup, import it elsewhere with a preview and conflict choices,
     // Per item: the existing REPLICA is overwritten instead of skipped; the preview follows at once.
     await p2.getByTestId('import-policy-connection-replica').click()
     await p2.getByRole('option', { name: 'overwrite' }).click()
-    await expect(p2.getByTestId('import-change-connection-replica')).toContainText('host, name, user')
+    // The preview shows each value before and after, not only which fields change.
+    await expect(p2.getByTestId('import-diff-connection-replica-host')).toHaveText(`host: 127.0.0.9 → ${MARIADB_ENDPOINT.host}`)
+    await expect(p2.getByTestId('import-diff-connection-replica-name')).toHaveText('name: REPLICA → replica')
     await expect(p2.getByTestId('import-summary')).toHaveText('3 to create, 1 to update.')
     await p2.getByTestId('import-apply').click()
     await expect(p2.getByTestId('import-done')).toHaveText(/3 created, 1 updated/)

@@ -99,10 +99,17 @@ async function remoteCall(server: string, layers: ConfigLayers): Promise<Call> {
   }
 }
 
-function readInput(file: string): string {
+let stdinText: string | undefined
+
+/** The document's text; stdin is read once (--conflict checks and the import both need it). `quiet`: null instead of an error. */
+function readInput(file: string, quiet: true): string | null
+function readInput(file: string): string
+function readInput(file: string, quiet = false): string | null {
   try {
-    return file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8')
+    if (file === '-') return (stdinText ??= readFileSync(0, 'utf8'))
+    return readFileSync(file, 'utf8')
   } catch (err) {
+    if (quiet) return null
     throw new AppError('VALIDATION', `Cannot read ${file === '-' ? 'stdin' : file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }
 }
@@ -162,6 +169,30 @@ export function conflictOptions(values: string[]): { connections: Record<string,
   return out
 }
 
+/**
+ * Keeps each --conflict name for the kinds the document has it as, and refuses a name it does not
+ * have at all: a typo (`copy shp=rename`) would otherwise fall back to the default policy unseen.
+ */
+async function conflictsFor(text: string | null, c: ReturnType<typeof conflictOptions>): Promise<ReturnType<typeof conflictOptions>> {
+  if (text === null) return c
+  const { parseDocumentText } = await import('../sync/mappings/document-codec')
+  const doc = parseDocumentText(text).document
+  if (!doc) return c
+  const has = (items: { name: string }[] | undefined, n: string): boolean => (items ?? []).some((i) => i.name.toLowerCase() === n.toLowerCase())
+  const out = { connections: {} as Record<string, ConflictPolicy>, syncs: {} as Record<string, ConflictPolicy> }
+  const names = new Set([...Object.keys(c.connections), ...Object.keys(c.syncs)])
+  for (const n of names) {
+    const inConnections = has(doc.connections, n)
+    const inSyncs = has(doc.syncs, n)
+    if (c.connections[n] && inConnections) out.connections[n] = c.connections[n]
+    if (c.syncs[n] && inSyncs) out.syncs[n] = c.syncs[n]
+    if (!(c.connections[n] && inConnections) && !(c.syncs[n] && inSyncs)) {
+      throw new AppError('VALIDATION', `--conflict names "${n}", which the document has no ${c.connections[n] && c.syncs[n] ? 'connection or sync' : c.connections[n] ? 'connection' : 'sync'} by.`)
+    }
+  }
+  return out
+}
+
 /** `FILE:LINE:COL: path: message`, as compilers write it, so editors can jump to it. */
 export function formatProblems(file: string, problems: DocumentProblem[]): string {
   return problems
@@ -173,12 +204,20 @@ export function formatReport(r: ImportReport, dryRun: boolean): string {
   const verb: Record<string, string> = dryRun
     ? { create: 'would create', update: 'would update', delete: 'would delete', unchanged: 'unchanged', skip: 'would skip' }
     : { create: 'created', update: 'updated', delete: 'deleted', unchanged: 'unchanged', skip: 'skipped' }
-  const lines = r.changes
+  const order = ['delete', 'create', 'update', 'skip', 'unchanged']
+  const lines = [...r.changes]
     .filter((c) => c.action !== 'unchanged')
-    .map((c) => `${verb[c.action]!.padEnd(13)}${c.kind.padEnd(11)}${c.name}${c.as ? ` as "${c.as}"` : ''}${c.fields?.length ? ` (${c.fields.join(', ')})` : ''}${c.reason ? `: ${c.reason}` : ''}`)
+    .sort((a, b) => order.indexOf(a.action) - order.indexOf(b.action))
+    .flatMap((c) => [
+      `${verb[c.action]!.padEnd(13)}${c.kind.padEnd(11)}${c.name}${c.as ? ` as "${c.as}"` : ''}${c.fields?.length ? ` (${c.fields.join(', ')})` : ''}${c.reason ? `: ${c.reason}` : ''}`,
+      // What changes, value by value: review it as a diff before it applies.
+      ...(c.diff ?? []).map((d) => `${' '.repeat(15)}${d.field}: ${d.from} -> ${d.to}`)
+    ])
   const s = r.summary
   const changed = s.create + s.update + s.delete
-  if (changed === 0) lines.push(`Nothing to change: the store already matches (${s.unchanged} unchanged${s.skip ? `, ${s.skip} skipped` : ''}).`)
+  if (changed === 0 && s.skip > 0) {
+    lines.push(`Nothing ${dryRun ? 'would be' : 'was'} written: ${s.skip} item(s) exist and differ, and were skipped (use --on-conflict overwrite or rename to change them)${s.unchanged ? `; ${s.unchanged} unchanged` : ''}.`)
+  } else if (changed === 0) lines.push(`Nothing to change: the store already matches (${s.unchanged} unchanged).`)
   else lines.push(`${dryRun ? 'Dry run, nothing changed: ' : ''}${s.create} ${dryRun ? 'to create' : 'created'}, ${s.update} ${dryRun ? 'to update' : 'updated'}, ${s.delete} ${dryRun ? 'to delete' : 'deleted'}, ${s.unchanged} unchanged${s.skip ? `, ${s.skip} skipped` : ''}.`)
   return lines.join('\n')
 }
@@ -186,7 +225,7 @@ export function formatReport(r: ImportReport, dryRun: boolean): string {
 export function formatValidation(r: MappingValidationReport): string {
   const lines: string[] = []
   for (const s of r.syncs) {
-    lines.push(`${s.ok ? 'ok  ' : 'FAIL'} ${s.name} (${s.tables} table${s.tables === 1 ? '' : 's'})`)
+    lines.push(`${s.ok ? 'ok  ' : 'FAIL'} ${s.name} (${s.tables} table${s.tables === 1 ? '' : 's'} checked)`)
     for (const p of s.problems) lines.push(`       ${p.code}${p.table ? ` ${p.table}` : ''}: ${p.message}`)
   }
   for (const p of r.problems) lines.push(`FAIL ${p.syncs.join(', ')}: ${p.code}: ${p.message}`)
@@ -267,7 +306,7 @@ export function registerConfigCommands(program: Command, deps: Deps): void {
       if (o.onConflict !== undefined && !(CONFLICT_POLICIES as readonly string[]).includes(o.onConflict)) {
         throw new AppError('VALIDATION', `--on-conflict must be one of ${CONFLICT_POLICIES.join(', ')}, got "${o.onConflict}"`)
       }
-      const conflicts = conflictOptions(o.conflict)
+      const conflicts = await conflictsFor(readInput(file === '-' ? '-' : file, true), conflictOptions(o.conflict))
       await runDocument('import', file, o, { ...(o.onConflict ? { onConflict: o.onConflict } : {}), ...(o.conflict.length ? { conflicts } : {}) })
     })
 
@@ -287,7 +326,15 @@ export function registerConfigCommands(program: Command, deps: Deps): void {
         if (names.length) {
           const all = await call('syncs.list', {})
           const unknown = names.filter((n) => !all.some((s) => s.name.toLowerCase() === n.toLowerCase()))
-          if (unknown.length) throw new AppError('VALIDATION', `No saved sync named ${unknown.map((n) => `"${n}"`).join(', ')}.`)
+          if (unknown.length) {
+            const file = unknown.find((n) => existsSync(n))
+            throw new AppError(
+              'VALIDATION',
+              file
+                ? `validate checks saved syncs by name; "${file}" is a file. Check a document with \`db-taxi apply ${file} --dry-run\` (its fields and the store's rules), and its tables against the servers with \`db-taxi validate\` once applied.`
+                : `No saved sync named ${unknown.map((n) => `"${n}"`).join(', ')}.`
+            )
+          }
           syncIds = all.filter((s) => names.some((n) => n.toLowerCase() === s.name.toLowerCase())).map((s) => s.id)
         }
         return call('mappings.validate', syncIds ? { syncIds } : {})

@@ -153,7 +153,7 @@ describe('db-taxi export / import / apply / validate', () => {
 
     const v = runCli(['validate'], env(dir))
     expect(v.code, v.stdout + v.stderr).toBe(0)
-    expect(v.stdout).toContain('ok   copy-orders (1 table)')
+    expect(v.stdout).toContain('ok   copy-orders (1 table checked)')
 
     const run = runCli(['run', 'copy-orders', '--json'], env(dir), 60_000)
     expect(run.code, run.stderr).toBe(0)

@@ -280,6 +280,9 @@ describe('import', () => {
     const c = await ok<ImportReport>(b, 'mappings.import', { document: e.document, onConflict: 'overwrite' })
     expect(c.ok).toBe(true)
     expect(b.system.connections.get(devId)).toMatchObject({ name: 'dev', host: 'localhost', user: 'root' })
+    // A policy for a name the document does not have is a typo, not a silent fallback.
+    const typo = await ok<ImportReport>(b, 'mappings.import', { document: e.document, conflicts: { syncs: { nigthly: 'rename' } } })
+    expect(typo.problems).toEqual([expect.objectContaining({ message: expect.stringContaining('sync "nigthly", which the document does not have') })])
     // a sync renamed on a second import with rename
     const twice = await ok<ImportReport>(b, 'mappings.import', { document: e.document, conflicts: { syncs: { nightly: 'rename' } }, onConflict: 'skip' })
     expect(twice.changes.find((x) => x.name === 'nightly')).toMatchObject({ action: 'unchanged' })
@@ -295,6 +298,7 @@ describe('import', () => {
       { doc: 'version: 1\nconnections:\n  - name: a\n    host: h\n    user: u\n    colour: blue\n', want: [{ path: 'connections[0].colour', line: 6, message: /unknown field "colour"/ }] },
       { doc: 'version: 1\nconnections:\n  - name: a\n    host: h\n    user: u\n    port: "3306"\n', want: [{ path: 'connections[0].port', line: 6, message: /number/ }] },
       { doc: 'version: 2\n', want: [{ path: 'version', line: 1, message: /version 1/ }] },
+      { doc: 'version: 1\nconnections:\n  - name: a\n    hots: h\n    user: u\n', want: [{ path: 'connections[0].hots', line: 4, message: /did you mean "host"/ }, { path: 'connections[0].host', message: /^required \(string\)$/ }] },
       { doc: 'version: 1\nconnections:\n  - name: a\n    host: h\n    user: u\n    password: hunter2\n', want: [{ path: 'connections[0].password', line: 6, message: /never written in clear/ }] },
       {
         doc: 'version: 1\nsyncs:\n  - name: s\n    source: { connection: nowhere, database: a }\n    target: { connection: keep, database: b }\n    tables: [{ source: t }]\n',
@@ -386,11 +390,32 @@ describe('apply (configuration as code)', () => {
     const edited = JSON.stringify(doc)
     const third = await ok<ImportReport>(b, 'mappings.apply', { document: edited, references: refs })
     expect(third.changes.filter((c) => c.action === 'update')).toEqual([
-      { kind: 'connection', name: 'bastion', action: 'update', fields: ['password'] },
-      { kind: 'connection', name: 'dev', action: 'update', fields: ['port'] },
-      { kind: 'sync', name: 'all-tables', action: 'update', fields: ['schedule'] },
-      { kind: 'sync', name: 'nightly', action: 'update', fields: ['tables'] }
+      { kind: 'connection', name: 'bastion', action: 'update', fields: ['password'], diff: [{ field: 'password', from: '(set)', to: '(a new value)' }] },
+      { kind: 'connection', name: 'dev', action: 'update', fields: ['port'], diff: [{ field: 'port', from: '3306', to: '3308' }] },
+      {
+        kind: 'sync',
+        name: 'all-tables',
+        action: 'update',
+        fields: ['schedule'],
+        diff: [{ field: 'schedule', from: '{"catchUp":false,"enabled":false,"every":"15m","kind":"interval"}', to: '(none)' }]
+      },
+      {
+        kind: 'sync',
+        name: 'nightly',
+        action: 'update',
+        fields: ['tables'],
+        // One mapping changed: shown by its source table, not as the whole list.
+        diff: [
+          {
+            field: 'tables[orders]',
+            from: `{"excludeColumns":["card_no","notes"],"source":"orders","target":"orders_copy","where":"created_at >= '2026-01-01' AND status <> 'x'"}`,
+            to: '{"excludeColumns":["card_no","notes"],"source":"orders","target":"orders_copy","where":"id > 10"}'
+          }
+        ]
+      }
     ])
+    // No secret value in a diff, ever.
+    expect(JSON.stringify(third)).not.toContain('a-new-password')
     expect(b.system.connections.resolve(b.system.connections.findByName('bastion')!.id).password).toBe('a-new-password')
     expect(b.system.syncs.findByName('all-tables')!.schedule).toBeNull()
     expect(b.system.connections.findByName('stray')).toBeDefined()

@@ -1,6 +1,7 @@
 import { isMap, isSeq, LineCounter, parseDocument, stringify, type Document, type Node } from 'yaml'
 import type { z } from 'zod'
 import { configDocumentSchema, type ConfigDocument, type DocumentFormat, type DocumentProblem } from '../../../shared/config-document'
+import { documentJsonSchema } from '../../../shared/config-document-json-schema'
 
 /**
  * Configuration documents as text: YAML (which also reads JSON, so one parser gives both formats
@@ -57,8 +58,15 @@ export function parseDocumentText(text: string): ParsedDocument {
   // Warnings count too: an unknown tag (`!foo`) would otherwise be read as if it were not there.
   const trouble = [...doc.errors, ...doc.warnings]
   if (trouble.length > 0) {
+    // One bad indent makes the parser report every line after it: the first few say where to look.
+    const shown = trouble.slice(0, 3)
     return {
-      problems: trouble.map((e) => ({ code: 'VALIDATION' as const, message: syntaxMessage(e.code, e.message), path: '(document)', ...position(e.pos[0]) })),
+      problems: [
+        ...shown.map((e) => ({ code: 'VALIDATION' as const, message: syntaxMessage(e.code, e.message), path: '(document)', ...position(e.pos[0]) })),
+        ...(trouble.length > shown.length
+          ? [{ code: 'VALIDATION' as const, message: `and ${trouble.length - shown.length} more syntax problem(s) after these, often caused by the first`, path: '(document)' }]
+          : [])
+      ],
       locate
     }
   }
@@ -93,10 +101,16 @@ export function schemaProblems(error: z.ZodError, locate: ParsedDocument['locate
   for (const issue of error.issues) {
     const path = issue.path.filter((p): p is string | number => typeof p === 'string' || typeof p === 'number')
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out.push({ code: 'VALIDATION', message: `unknown field "${key}"`, path: pathText([...path, key]), ...locate([...path, key]) })
+      for (const key of issue.keys) {
+        const near = closestField(key)
+        out.push({ code: 'VALIDATION', message: `unknown field "${key}"${near ? ` (did you mean "${near}"?)` : ''}`, path: pathText([...path, key]), ...locate([...path, key]) })
+      }
       continue
     }
-    out.push({ code: 'VALIDATION', message: issue.message, path: pathText(path), ...locate(path) })
+    // "Invalid input: expected string, received undefined" is a field left out.
+    const missing = issue.code === 'invalid_type' && /received undefined/.test(issue.message)
+    const message = missing ? `required (${issue.expected})` : issue.message
+    out.push({ code: 'VALIDATION', message, path: pathText(path), ...locate(path) })
   }
   return out
 }
@@ -108,4 +122,46 @@ export function formatDocument(doc: ConfigDocument, format: DocumentFormat): str
     '# DB-Taxi configuration (docs/config-document.md). Apply with `db-taxi apply FILE`, or import in\n' +
     '# Settings > Import and export. Secrets are references (${NAME}, ${file:PATH}, ${sealed}), never values.\n'
   return header + stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false })
+}
+
+let fieldNames: string[] | undefined
+
+/** Every field name the document schema knows, anywhere in it (for "did you mean"). */
+function knownFields(): string[] {
+  if (!fieldNames) {
+    const names = new Set<string>()
+    const walk = (node: unknown): void => {
+      if (!node || typeof node !== 'object') return
+      const props = (node as { properties?: Record<string, unknown> }).properties
+      if (props) for (const k of Object.keys(props)) names.add(k)
+      for (const v of Object.values(node as Record<string, unknown>)) walk(v)
+    }
+    walk(documentJsonSchema())
+    fieldNames = [...names]
+  }
+  return fieldNames
+}
+
+/** The known field a misspelt one most likely meant: two edits away at most, or differing only in case. */
+export function closestField(key: string): string | null {
+  let best: { name: string; d: number } | null = null
+  for (const name of knownFields()) {
+    const d = name.toLowerCase() === key.toLowerCase() ? 0 : editDistance(key.toLowerCase(), name.toLowerCase())
+    if (d <= 2 && (!best || d < best.d)) best = { name, d }
+  }
+  return best?.name ?? null
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!
+    row[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
+      prev = cur
+    }
+  }
+  return row[b.length]!
 }

@@ -159,3 +159,43 @@ export function syncChanges(now: DocumentSync, next: DocumentSync): string[] {
   const keys = new Set([...Object.keys(now), ...Object.keys(next)])
   return [...keys].filter((k) => stableJson(now[k as keyof DocumentSync]) !== stableJson(next[k as keyof DocumentSync])).sort()
 }
+
+/** One changed field, with its value before and after as short text (for the preview, not for parsing). */
+export interface FieldDiff {
+  field: string
+  from: string
+  to: string
+}
+
+const SHOWN_CHARS = 240
+
+/** A value as the preview shows it: text as is, the rest as compact JSON, cut at 240 characters. */
+export function shownValue(v: unknown): string {
+  if (v === undefined || v === null) return '(none)'
+  const text = typeof v === 'string' ? v : stableJson(v)
+  return text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS - 1)}…` : text
+}
+
+/**
+ * What differs between two documents' fields, value by value. Table mappings are compared by their
+ * source table (`tables[orders]`), so one changed filter reads as that, not as the whole list.
+ */
+export function fieldDiffs(now: Record<string, unknown>, next: Record<string, unknown>, fields: string[]): FieldDiff[] {
+  const out: FieldDiff[] = []
+  for (const f of fields) {
+    const a = now[f]
+    const b = next[f]
+    if (f === 'tables' && (Array.isArray(a) || a === undefined) && (Array.isArray(b) || b === undefined)) {
+      const before = new Map(((a ?? []) as TableMapping[]).map((t) => [t.source, t]))
+      const after = new Map(((b ?? []) as TableMapping[]).map((t) => [t.source, t]))
+      for (const source of new Set([...before.keys(), ...after.keys()])) {
+        const x = before.get(source)
+        const y = after.get(source)
+        if (stableJson(x) !== stableJson(y)) out.push({ field: `tables[${source}]`, from: x ? shownValue(x) : '(not synced)', to: y ? shownValue(y) : '(not synced)' })
+      }
+      continue
+    }
+    out.push({ field: f, from: shownValue(a), to: shownValue(b) })
+  }
+  return out
+}

@@ -26,6 +26,8 @@ import { formatDocument, parseDocumentText, pathText } from './document-codec'
 import {
   connectionChanges,
   connectionDocument,
+  fieldDiffs,
+  type FieldDiff,
   resolvedFromDocument,
   SECRET_FIELDS,
   secretReference,
@@ -70,6 +72,8 @@ type Plan = {
   finalName: string
   existingId?: string
   fields?: string[]
+  /** update and skip: the values that differ (secrets only as set or not). */
+  diff?: FieldDiff[]
   reason?: string
 }
 
@@ -153,7 +157,8 @@ export class MappingManager {
       const hit = Object.entries(per).find(([n]) => n.toLowerCase() === name.toLowerCase())
       return hit?.[1] ?? input.onConflict ?? 'skip'
     }
-    return this.run(input, resolve, { policy, prune: false })
+    const named = { connections: Object.keys(input.conflicts?.connections ?? {}), syncs: Object.keys(input.conflicts?.syncs ?? {}) }
+    return this.run(input, resolve, { policy, prune: false, named })
   }
 
   /** Makes the store match the document: creates and updates; deletes what it does not name with prune. */
@@ -164,7 +169,7 @@ export class MappingManager {
   private async run(
     input: { document: string; passphrase?: string; dryRun?: boolean },
     resolve: ReferenceResolver,
-    how: { policy: (kind: 'connections' | 'syncs', name: string) => ConflictPolicy; prune: boolean }
+    how: { policy: (kind: 'connections' | 'syncs', name: string) => ConflictPolicy; prune: boolean; named?: Partial<Record<'connections' | 'syncs', string[]>> }
   ): Promise<ImportReport> {
     this.addSecret(input.passphrase)
     const parsed = parseDocumentText(input.document)
@@ -179,6 +184,14 @@ export class MappingManager {
     duplicates(docConnections, 'connections', at)
     duplicates(docSyncs, 'syncs', at)
     const refs = referencesOf(doc)
+    for (const [kind, names] of Object.entries(how.named ?? {}) as ['connections' | 'syncs', string[]][]) {
+      for (const n of names) {
+        const items: { name: string }[] = kind === 'connections' ? docConnections : docSyncs
+        if (!items.some((i) => i.name.toLowerCase() === n.toLowerCase())) {
+          problems.push({ code: 'VALIDATION', message: `a conflict policy is given for ${kind === 'connections' ? 'connection' : 'sync'} "${n}", which the document does not have`, path: `(conflicts.${kind})` })
+        }
+      }
+    }
 
     // Secrets: the sealed block first (one passphrase for all), then every reference.
     const secrets = await this.documentSecrets(doc, input.passphrase, resolve, at)
@@ -207,12 +220,23 @@ export class MappingManager {
           secretsLost = true
         }
         const next = resolvedFromDocument(c, secrets.get(i) ?? {}, keep)
-        const fields = connectionChanges(joinSecrets(existing, {}), next)
+        const current = joinSecrets(existing, {})
+        const fields = connectionChanges(current, next)
+        const diff = fieldDiffs(
+          connectionDocument(current, new Set(), () => undefined) as Record<string, unknown>,
+          connectionDocument(next, new Set(), () => undefined) as Record<string, unknown>,
+          fields
+        )
         for (const f of SECRET_FIELDS) {
           const given = secrets.get(i)?.[f.secret]
           // An empty value is no secret, as the store keeps it: '' over none is no change.
-          if (given !== undefined && (secretsLost || (given || undefined) !== keep[f.secret])) fields.push(f.path.join('.'))
+          if (given !== undefined && (secretsLost || (given || undefined) !== keep[f.secret])) {
+            fields.push(f.path.join('.'))
+            // Never the values: only whether one is set.
+            diff.push({ field: f.path.join('.'), from: keep[f.secret] ? '(set)' : '(not set)', to: given ? '(a new value)' : '(not set)' })
+          }
         }
+        plan.diff = diff
         const unchanged = fields.length === 0
         const p = how.policy('connections', c.name)
         plan.existingId = existing.id
@@ -260,6 +284,7 @@ export class MappingManager {
         const next = syncDocument({ ...s, source: { ...s.source, connection: storeName(s.source.connection) ?? s.source.connection }, target: { ...s.target, connection: storeName(s.target.connection) ?? s.target.connection }, name: existing.name })
         const fields = syncChanges(now, next)
         if (s.name !== existing.name) fields.push('name')
+        plan.diff = fieldDiffs(now as Record<string, unknown>, { ...next, name: s.name } as Record<string, unknown>, fields)
         const p = how.policy('syncs', s.name)
         plan.existingId = existing.id
         plan.finalName = existing.name
@@ -378,6 +403,7 @@ export class MappingManager {
         action: p.action,
         ...(p.action === 'create' && p.finalName !== p.name ? { as: p.finalName } : {}),
         ...(p.fields ? { fields: p.fields } : {}),
+        ...(p.diff?.length && (p.action === 'update' || p.action === 'skip') ? { diff: p.diff } : {}),
         ...(p.reason ? { reason: p.reason } : {})
       })),
       ...prunedSyncs.map((s) => ({ kind: 'sync' as const, name: s.name, action: 'delete' as const, reason: 'not in the document (prune)' })),
@@ -406,7 +432,7 @@ export class MappingManager {
     let sealed: Record<string, Secrets> | undefined
     if (wantsSealed) {
       if (!doc.sealed) at(['sealed'], 'the document refers to ${sealed} secrets but has no sealed block')
-      else if (!passphrase) at(['sealed'], 'the document has sealed secrets: give the passphrase that sealed them', 'PASSPHRASE_INVALID')
+      else if (!passphrase) at(['sealed'], 'the document has sealed secrets: give the passphrase that sealed them (the CLI reads DBT_PASSPHRASE or --passphrase-file)', 'PASSPHRASE_INVALID')
       else {
         try {
           sealed = JSON.parse(await openWithPassphrase(doc.sealed, passphrase)) as Record<string, Secrets>

@@ -54,6 +54,9 @@ export function summaryLine(r: ImportReport, done: boolean): string {
     s.skip && `${s.skip} ${done ? 'skipped' : 'to skip'}`,
     s.unchanged && `${s.unchanged} unchanged`
   ].filter(Boolean)
+  if (s.create + s.update + s.delete === 0 && s.skip > 0) {
+    return `Nothing ${done ? 'was' : 'will be'} written: ${s.skip} existing item${s.skip === 1 ? '' : 's'} differ${s.skip === 1 ? 's' : ''} and ${s.skip === 1 ? 'is' : 'are'} skipped (choose overwrite or rename to change ${s.skip === 1 ? 'it' : 'them'}).`
+  }
   if (s.create + s.update + s.delete === 0) return `Nothing to change${parts.length ? ` (${parts.join(', ')})` : ''}.`
   return parts.join(', ') + '.'
 }

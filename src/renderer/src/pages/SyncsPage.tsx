@@ -1,5 +1,5 @@
 import { lazy, Suspense, useEffect, useState } from 'react'
-import { Alert, Button, EmptyState, Group, Loader, Stack, Text, Title } from '@mantine/core'
+import { Alert, Button, Code, EmptyState, Group, Loader, Stack, Text, Title } from '@mantine/core'
 import type { SyncConfig, SyncPreview } from '../../../shared/syncs'
 import type { MappingProblem, MappingValidationReport } from '../../../shared/config-document'
 import type { ErrorBody } from '../../../shared/errors'
@@ -216,18 +216,7 @@ function SyncsList() {
       </Group>
       {loadError && up && <ErrorAlert testId="syncs-error" title="Could not read the syncs" error={loadError} />}
       {actionError && <ErrorAlert testId="syncs-action-error" title={actionError.title} error={actionError.error} />}
-      {check && (
-        <Alert
-          color={check.ok ? 'green' : 'red'}
-          title={check.ok ? 'Every mapping fits the live schemas' : `${check.syncs.filter((x) => !x.ok).length} of ${check.syncs.length} syncs have problems`}
-          withCloseButton
-          onClose={() => setCheck(null)}
-          data-testid="syncs-check-result"
-        >
-          Checked {new Date(check.checkedAt).toLocaleTimeString()} in {check.durationMs} ms: tables and columns, keys, filters, privileges
-          {check.problems.length > 0 && `; ${check.problems.map((p) => p.message).join(' ')}`}
-        </Alert>
-      )}
+      {check && problemsBySync && <CheckResult check={check} problems={problemsBySync} names={Object.fromEntries((items ?? []).map((x) => [x.id, x.name]))} onClose={() => setCheck(null)} />}
 
       {items === null ? (
         !loadError && <Loader data-testid="syncs-loading" />
@@ -284,5 +273,41 @@ function SyncsList() {
         />
       )}
     </Stack>
+  )
+}
+
+/**
+ * The result of "Check mappings": how many syncs have a problem (their own, or one they share with
+ * another sync), and every problem in full, readable and copyable without hovering.
+ */
+function CheckResult({ check, problems, names, onClose }: { check: MappingValidationReport; problems: Record<string, MappingProblem[]>; names: Record<string, string>; onClose(): void }) {
+  const bad = Object.entries(problems).filter(([, p]) => p.length > 0)
+  return (
+    <Alert
+      color={bad.length === 0 ? 'green' : 'red'}
+      title={bad.length === 0 ? 'Every mapping fits the live schemas' : `${bad.length} of ${check.syncs.length} syncs have problems`}
+      withCloseButton
+      closeButtonLabel="Close the check result"
+      onClose={onClose}
+      data-testid="syncs-check-result"
+    >
+      <Stack gap={4}>
+        {bad.map(([id, list]) => (
+          <div key={id} data-testid={`syncs-check-problems-${names[id] ?? id}`}>
+            <Text size="sm" fw={600}>
+              {names[id] ?? id}
+            </Text>
+            {list.map((p, i) => (
+              <Text key={i} size="sm">
+                {p.table ? <Code>{p.table}</Code> : null} {p.message} <Code>{p.code}</Code>
+              </Text>
+            ))}
+          </div>
+        ))}
+        <Text size="xs" c="dimmed">
+          Checked {new Date(check.checkedAt).toLocaleTimeString()} in {check.durationMs} ms: tables and columns, keys, filters, privileges, two mappings onto one table.
+        </Text>
+      </Stack>
+    </Alert>
   )
 }

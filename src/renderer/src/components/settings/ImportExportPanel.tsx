@@ -51,6 +51,21 @@ function ExportCard() {
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<ErrorBody | null>(null)
   const [references, setReferences] = useState<string[] | null>(null)
+  // Over HTTP (db-taxi serve) a sealed export is the server owner's choice (server.allow_sealed_export):
+  // say so before a passphrase is typed, not after.
+  const [sealRefused, setSealRefused] = useState(false)
+  useEffect(() => {
+    let live = true
+    void Promise.all([api().call('system.status', {}), api().call('settings.get', {})])
+      .then(([status, settings]) => {
+        const allowed = settings.settings.find((e) => e.key === 'server.allow_sealed_export')?.value === true
+        if (live) setSealRefused(status.mode === 'headless' && !allowed)
+      })
+      .catch(() => undefined)
+    return () => {
+      live = false
+    }
+  }, [])
 
   const exportAll = async (): Promise<void> => {
     setBusy(true)
@@ -94,10 +109,16 @@ function ExportCard() {
             <Group gap="md" mt={6}>
               <Radio value="env" label="As variable names" data-testid="export-secrets-env" />
               <Radio value="omit" label="Leave out" data-testid="export-secrets-omit" />
-              <Radio value="seal" label="Seal with a passphrase" data-testid="export-secrets-seal" />
+              <Radio value="seal" label="Seal with a passphrase" disabled={sealRefused} data-testid="export-secrets-seal" />
             </Group>
           </Radio.Group>
         </Group>
+        {sealRefused && (
+          <Text size="xs" c="dimmed" data-testid="export-seal-refused">
+            Sealing is off for this server: whoever holds its API token could read every saved password that way. Run <Code>db-taxi export --seal</Code> on the server's
+            machine, or start it with <Code>DBT_SERVER_ALLOW_SEALED_EXPORT=true</Code>.
+          </Text>
+        )}
         <Text size="xs" c="dimmed">
           {secrets === 'env'
             ? 'Each secret is written as a variable such as ${DBT_PW_PROD}; set it where the document is imported.'
@@ -222,6 +243,8 @@ function ImportCard() {
   }
 
   const sealed = draft ? hasSealedSecrets(draft.text) : false
+  /** A prune that deletes says so on its button, and the deletions come first in the list. */
+  const deletes = preview?.ok ? preview.summary.delete : 0
   // A changed choice makes the preview outdated: Import waits for a new one. A per-item policy is
   // chosen in the preview itself, so that one is previewed again at once.
   const [outdated, setOutdated] = useState(false)
@@ -363,8 +386,14 @@ function ImportCard() {
               <Button variant="default" onClick={() => void runPreview()} loading={busy === 'preview'} data-testid="import-preview">
                 {preview ? 'Preview again' : 'Preview'}
               </Button>
-              <Button onClick={() => void apply()} disabled={!preview?.ok || outdated} loading={busy === 'apply'} data-testid="import-apply">
-                {mode === 'apply' ? 'Apply' : 'Import'}
+              <Button
+                onClick={() => void apply()}
+                disabled={!preview?.ok || outdated}
+                loading={busy === 'apply'}
+                color={deletes > 0 ? 'red' : undefined}
+                data-testid="import-apply"
+              >
+                {deletes > 0 ? `Apply and delete ${deletes}` : mode === 'apply' ? 'Apply' : 'Import'}
               </Button>
               {preview && (
                 <Button variant="subtle" onClick={() => reset(null)} data-testid="import-cancel">
@@ -399,6 +428,8 @@ function ImportCard() {
     </Card>
   )
 }
+
+const ORDER: ImportChange['action'][] = ['delete', 'create', 'update', 'skip', 'unchanged']
 
 function ImportPreview({ report, mode, perName, onPolicy }: { report: ImportReport; mode: Mode; perName: Record<string, ConflictPolicy>; onPolicy(key: string, p: ConflictPolicy): void }) {
   if (!report.ok) {
@@ -436,7 +467,7 @@ function ImportPreview({ report, mode, perName, onPolicy }: { report: ImportRepo
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
-            {report.changes.map((c) => (
+            {[...report.changes].sort((a, b) => ORDER.indexOf(a.action) - ORDER.indexOf(b.action)).map((c) => (
               <ChangeRow key={`${c.kind}:${c.name}`} change={c} mode={mode} policy={perName[`${c.kind}:${c.name}`]} onPolicy={(p) => onPolicy(`${c.kind}:${c.name}`, p)} />
             ))}
           </Table.Tbody>
@@ -462,14 +493,24 @@ function ChangeRow({ change: c, mode, policy, onPolicy }: { change: ImportChange
         )}
       </Table.Td>
       <Table.Td>
-        <Group gap={6} wrap="nowrap">
-          <Badge color={ACTION_COLOR[c.action]} variant="light">
-            {c.action}
-          </Badge>
-          <Text size="xs" c="dimmed">
-            {c.fields?.length ? c.fields.join(', ') : (c.reason ?? '')}
-          </Text>
-        </Group>
+        <Stack gap={2}>
+          <Group gap={6} wrap="nowrap">
+            <Badge color={ACTION_COLOR[c.action]} variant="light" style={{ flexShrink: 0 }}>
+              {c.action}
+            </Badge>
+            <Text size="xs" c="dimmed">
+              {c.reason ?? ''}
+            </Text>
+          </Group>
+          {c.diff?.map((d) => (
+            <Text key={d.field} size="xs" ff="monospace" style={{ wordBreak: 'break-word' }} data-testid={`import-diff-${c.kind}-${c.name}-${d.field}`}>
+              <Text span fw={600} inherit>
+                {d.field}
+              </Text>
+              : <Text span c="red.8" inherit td="line-through">{d.from}</Text> → <Text span c="green.8" inherit>{d.to}</Text>
+            </Text>
+          ))}
+        </Stack>
       </Table.Td>
       {mode === 'import' && (
         <Table.Td>
