@@ -320,7 +320,23 @@ export function registerConfigCommands(program: Command, deps: Deps): void {
     .argument('[syncs...]', 'sync names (default: every sync)')
     .description("Check every sync's mappings against the live schemas: vanished tables and columns, keys, filters, privileges, two mappings onto one table.")
     .option('--json', 'print the report as JSON')
-    .action(async (names: string[], o: Common) => {
+    .option('--file <document>', "check a document's syncs against the live schemas before applying it (on a copy of the store; nothing changes)")
+    .option('--passphrase-file <file>', 'passphrase of sealed secrets in --file (else DBT_PASSPHRASE)')
+    .action(async (names: string[], o: Common & { file?: string }) => {
+      if (o.file) {
+        if (o.server) throw new AppError('VALIDATION', '--file works on a data dir: run it where the store is, without --server')
+        if (names.length) throw new AppError('VALIDATION', '--file checks the syncs the document names; give no sync names with it')
+        const r = await validateDocument(deps, o, o.file)
+        if ('problems' in r) {
+          if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n')
+          process.stderr.write(`${formatProblems(o.file, r.problems)}\n${r.problems.length} problem(s) in the document; nothing was checked against the servers.\n`)
+          deps.setExit(EXIT.USAGE)
+          return
+        }
+        process.stdout.write(o.json ? JSON.stringify(r.report, null, 2) + '\n' : formatValidation(r.report) + '\n')
+        deps.setExit(r.report.ok ? EXIT.OK : EXIT.FAILED)
+        return
+      }
       const report = await withApi(deps, o, async (call) => {
         let syncIds: string[] | undefined
         if (names.length) {
@@ -342,4 +358,40 @@ export function registerConfigCommands(program: Command, deps: Deps): void {
       process.stdout.write(o.json ? JSON.stringify(report, null, 2) + '\n' : formatValidation(report) + '\n')
       deps.setExit(report.ok ? EXIT.OK : EXIT.FAILED)
     })
+}
+
+/**
+ * `validate --file`: the document applied to a copy of the store (SQLite's online backup, with the
+ * data dir's secret key), then the syncs it names checked against the live schemas there. The real
+ * store is only read; the copy is removed after.
+ */
+async function validateDocument(deps: Deps, o: Common, file: string): Promise<ImportReport | { report: MappingValidationReport }> {
+  const text = readInput(file)
+  const pass = passphrase(o)
+  const { createSyncSystem } = await import('../sync/system')
+  const { localReferences } = await import('../sync/mappings/references')
+  const { mkdtempSync, copyFileSync, rmSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  const copyDir = mkdtempSync(join(tmpdir(), 'dbt-validate-'))
+  try {
+    const real = createSyncSystem({ layers: await deps.layersFrom(o), mode: 'headless', consoleLog: true })
+    try {
+      await real.db.backup(join(copyDir, 'db-taxi.sqlite'))
+      if (existsSync(join(real.dataDir, 'secret.key'))) copyFileSync(join(real.dataDir, 'secret.key'), join(copyDir, 'secret.key'))
+    } finally {
+      await real.stop(5_000)
+    }
+    const copy = createSyncSystem({ layers: await deps.layersFrom({ ...o, dataDir: copyDir }), mode: 'headless', consoleLog: true })
+    try {
+      const applied = await copy.mappings.apply({ document: text, ...(pass ? { passphrase: pass } : {}) }, localReferences())
+      if (!applied.ok) return applied
+      const { parseDocumentText } = await import('../sync/mappings/document-codec')
+      const named = (parseDocumentText(text).document?.syncs ?? []).map((s) => copy.syncs.findByName(s.name)?.id).filter((id): id is string => id !== undefined)
+      return { report: await copy.mappings.validate(named) }
+    } finally {
+      await copy.stop(5_000)
+    }
+  } finally {
+    rmSync(copyDir, { recursive: true, force: true })
+  }
 }

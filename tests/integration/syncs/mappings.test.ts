@@ -177,6 +177,27 @@ describe('db-taxi export / import / apply / validate', () => {
     expect(out.stdout + out.stderr).not.toContain(user.password)
   })
 
+  it('validate --file checks a document against the live schemas before it is applied, on a copy of the store', () => {
+    const dir = tempDir('cli-vfile')
+    const good = join(dir, 'good.yaml')
+    writeFileSync(good, docFor())
+    const typo = join(dir, 'typo.yaml')
+    writeFileSync(typo, docFor().replace('source: orders,', 'source: order,').replace('id > 0', 'idd > 0'))
+    const ok = runCli(['validate', '--file', good], env(dir))
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0)
+    expect(ok.stdout).toContain('ok   copy-orders (1 table checked)')
+    const bad = runCli(['validate', '--file', typo], env(dir))
+    expect(bad.code).toBe(1)
+    expect(bad.stdout).toContain('TABLE_NOT_FOUND order')
+    // Nothing was applied to the real store.
+    expect(JSON.parse(runCli(['connections', 'list', '--json'], env(dir)).stdout)).toEqual([])
+    const malformed = join(dir, 'bad.yaml')
+    writeFileSync(malformed, 'version: 1\nsyncs: 3\n')
+    const m = runCli(['validate', '--file', malformed], env(dir))
+    expect(m.code).toBe(2)
+    expect(m.stderr).toContain(`${malformed}:2:`)
+  })
+
   it('a malformed document exits 2, lists every problem as FILE:LINE:COL, and changes nothing', () => {
     const dir = tempDir('cli-bad')
     const file = join(dir, 'bad.yaml')
