@@ -1,8 +1,7 @@
 import { z } from 'zod'
 import { connectionCreateSchema, sshInputSchema, tlsInputSchema } from './connections'
-import { scheduleSchema, syncOptionsSchema, tableMappingSchema } from './syncs'
+import { scheduleSchema, syncNameSchema, syncOptionsSchema, tableMappingSchema } from './syncs'
 import type { ErrorCode } from './errors'
-import { NAME_CHARACTERS_MESSAGE, unshowableCharacter } from './names'
 
 /**
  * The configuration document (issue 15): connections and syncs as one versioned YAML or JSON file,
@@ -44,12 +43,7 @@ const endpoint = z.object({ connection: z.string().trim().min(1).max(100), datab
 /** A sync of the document: its endpoints name connections; tables, options and schedule as `syncs.create`. */
 export const documentSyncSchema = z
   .object({
-    name: z
-      .string()
-      .trim()
-      .min(1, 'name must not be empty')
-      .max(100)
-      .refine((n) => unshowableCharacter(n) === null, { message: `name ${NAME_CHARACTERS_MESSAGE}` }),
+    name: syncNameSchema,
     source: endpoint,
     target: endpoint,
     tables: z.array(tableMappingSchema).max(10_000).optional(),

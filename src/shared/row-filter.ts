@@ -5,6 +5,7 @@ import { Parser } from 'node-sql-parser/build/mysql'
 import { AppError } from './errors'
 import { FilterRefusal, asciiUpper, functionRefusal, lexRowFilter, type FilterToken } from './row-filter-lexer'
 import { ALLOWED_KEYWORDS, BARE_TIME_FUNCTIONS, CAST_TYPES, FILTER_FUNCTIONS, INTERVAL_UNITS, RESERVED_WORDS } from './row-filter-words'
+import { closestName } from './closest-name'
 
 export { FILTER_FUNCTION_GROUPS, FILTER_FUNCTIONS } from './row-filter-words'
 
@@ -153,30 +154,6 @@ function nameTokensAt(w: Walk, loc: unknown): { parts: string[]; bare: boolean }
   return { parts, bare: bare && parts.length === 1 }
 }
 
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!
-    d[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const keep = d[j]!
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
-      prev = keep
-    }
-  }
-  return d[b.length]!
-}
-
-function closest(name: string, columns: readonly string[]): string | undefined {
-  let best: string | undefined
-  let bestD = Infinity
-  for (const c of columns) {
-    const d = distance(name.toLowerCase(), c.toLowerCase())
-    if (d < bestD) [best, bestD] = [c, d]
-  }
-  return bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined
-}
-
 function columnRef(n: Node, w: Walk, isUnknownKeyword = false): void {
   onlyKeys(n, ['table', 'column', 'collate', 'db', 'schema'])
   checkCollate(n.collate)
@@ -193,7 +170,7 @@ function columnRef(n: Node, w: Walk, isUnknownKeyword = false): void {
   if (!w.columns) return
   // Column names compare case-insensitively on MySQL and MariaDB.
   if (w.columns.some((c) => c.toLowerCase() === name.toLowerCase())) return
-  const hint = closest(name, w.columns)
+  const hint = closestName(name, w.columns)
   refuse(`the column ${name} does not exist in ${w.table}${hint ? ` (did you mean ${hint}?)` : ''}`)
 }
 

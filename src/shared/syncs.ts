@@ -80,13 +80,16 @@ export const syncOptionsSchema = z
   })
   .strict()
 
+/** A sync's name: trimmed, 1 to 100 characters, no control or text-direction characters. */
+export const syncNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'name must not be empty')
+  .max(100)
+  .refine((n) => unshowableCharacter(n) === null, { message: `name ${NAME_CHARACTERS_MESSAGE}` })
+
 const syncFields = {
-  name: z
-    .string()
-    .trim()
-    .min(1, 'name must not be empty')
-    .max(100)
-    .refine((n) => unshowableCharacter(n) === null, { message: `name ${NAME_CHARACTERS_MESSAGE}` }),
+  name: syncNameSchema,
   sourceConnectionId: z.string().min(1),
   targetConnectionId: z.string().min(1),
   sourceDatabase: ident,

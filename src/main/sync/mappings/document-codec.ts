@@ -2,6 +2,7 @@ import { isMap, isSeq, LineCounter, parseDocument, stringify, type Document, typ
 import type { z } from 'zod'
 import { configDocumentSchema, type ConfigDocument, type DocumentFormat, type DocumentProblem } from '../../../shared/config-document'
 import { documentJsonSchema } from '../../../shared/config-document-json-schema'
+import { closestName } from '../../../shared/closest-name'
 
 /**
  * Configuration documents as text: YAML (which also reads JSON, so one parser gives both formats
@@ -142,26 +143,7 @@ function knownFields(): string[] {
   return fieldNames
 }
 
-/** The known field a misspelt one most likely meant: two edits away at most, or differing only in case. */
+/** The known field a misspelt one most likely meant. */
 export function closestField(key: string): string | null {
-  let best: { name: string; d: number } | null = null
-  for (const name of knownFields()) {
-    const d = name.toLowerCase() === key.toLowerCase() ? 0 : editDistance(key.toLowerCase(), name.toLowerCase())
-    if (d <= 2 && (!best || d < best.d)) best = { name, d }
-  }
-  return best?.name ?? null
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!
-    row[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
-      prev = cur
-    }
-  }
-  return row[b.length]!
+  return closestName(key, knownFields()) ?? null
 }
