@@ -58,6 +58,15 @@ test('export the setup, import it elsewhere with a preview and conflict choices,
   await expect(page.getByRole('tooltip')).toContainText('gone')
   await page.screenshot({ path: join(SCREENSHOTS, 'syncs-mapping-check.png'), fullPage: true })
 
+  // A schedule is paused and resumed in place (issue 16 item 2), the rest of the sync untouched.
+  await page.getByTestId('sync-schedule-switch-orders copy').click({ force: true })
+  await expect(page.getByTestId('sync-schedule-orders copy')).toContainText('paused')
+  await expect(page.getByTestId('sync-next-run-orders copy')).toHaveCount(0)
+  const paused = await rpc<{ name: string; tables: unknown[]; schedule: { enabled: boolean; every: string } }[]>(serve, 'syncs.list')
+  expect(paused.find((x) => x.name === 'orders copy')).toMatchObject({ tables: [{ source: 'orders', mode: 'full' }], schedule: { enabled: false, every: '1h' } })
+  await page.getByTestId('sync-schedule-switch-orders copy').click({ force: true })
+  await expect(page.getByTestId('sync-next-run-orders copy')).toBeVisible()
+
   // Export on a sync's row: the sync and the connections it uses, the secret as a variable name.
   const one = page.waitForEvent('download')
   await page.getByTestId('sync-export-orders copy').click()

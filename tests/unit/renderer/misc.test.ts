@@ -149,3 +149,12 @@ describe('pickTransport', () => {
     )
   })
 })
+
+describe('scheduleWithEnabled (pause in place)', () => {
+  it('gives back the saved schedule as syncs.update takes it, with only enabled changed', async () => {
+    const { scheduleWithEnabled } = await import('../../../src/renderer/src/syncs/summary')
+    const base = { catchUp: true, enabled: true, description: 'x', nextRunAt: null, lastRunAt: null }
+    expect(scheduleWithEnabled({ ...base, kind: 'cron', cron: '0 2 * * *', timezone: 'Europe/Berlin' }, false)).toEqual({ kind: 'cron', cron: '0 2 * * *', timezone: 'Europe/Berlin', catchUp: true, enabled: false })
+    expect(scheduleWithEnabled({ ...base, kind: 'interval', every: '15m', enabled: false }, true)).toEqual({ kind: 'interval', every: '15m', catchUp: true, enabled: true })
+  })
+})

@@ -17,7 +17,7 @@ import { useConnections } from '../stores/connections'
 import { useConnectivity } from '../stores/connectivity'
 import { useRoute } from '../stores/route'
 import { useSyncs } from '../stores/syncs'
-import { needsConfirmation } from '../syncs/summary'
+import { needsConfirmation, scheduleWithEnabled } from '../syncs/summary'
 
 // The wizard carries the row-filter parser (node-sql-parser, ~380 KB): loaded when a sync is
 // created or edited, not with every page of the app.
@@ -105,6 +105,21 @@ function SyncsList() {
       setActionError({ title: 'Could not check the mappings', error: toErrorBody(err) })
     } finally {
       setChecking(false)
+    }
+  }
+
+  const [savingSchedule, setSavingSchedule] = useState<string | null>(null)
+  /** Pause or resume one sync's schedule in place; the rest of the sync stays as it is. */
+  const setScheduleEnabled = async (sync: SyncConfig, enabled: boolean): Promise<void> => {
+    if (!sync.schedule) return
+    setSavingSchedule(sync.id)
+    setActionError(null)
+    try {
+      useSyncs.getState().upsert(await api().call('syncs.update', { id: sync.id, schedule: scheduleWithEnabled(sync.schedule, enabled) }))
+    } catch (err) {
+      setActionError({ title: `Could not ${enabled ? 'resume' : 'pause'} the schedule of ${sync.name}`, error: toErrorBody(err) })
+    } finally {
+      setSavingSchedule(null)
     }
   }
 
@@ -241,6 +256,8 @@ function SyncsList() {
           onEdit={(s) => go(editSyncHash(s.id))}
           onDelete={setDeleting}
           onExport={(s) => void exportSync(s)}
+          onScheduleEnabled={(s, on) => void setScheduleEnabled(s, on)}
+          savingSchedule={savingSchedule}
           problems={problemsBySync}
         />
       )}

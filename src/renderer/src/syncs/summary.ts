@@ -1,5 +1,5 @@
 import type { ConnectionInfo } from '../../../shared/connections'
-import type { SwapMode, SyncConfig, SyncPlan, SyncPlanTable, WritePathOption } from '../../../shared/syncs'
+import type { ScheduleInfo, ScheduleInput, SwapMode, SyncConfig, SyncPlan, SyncPlanTable, WritePathOption } from '../../../shared/syncs'
 import type { OnExists } from './wizard-model'
 
 /** How sync configs and plans read on the Syncs page. Pure, unit-tested. */
@@ -111,4 +111,11 @@ export function scheduleSummary(c: Pick<SyncConfig, 'schedule'>): { text: string
   const s = c.schedule
   if (!s) return { text: 'manual only', next: null, paused: false }
   return { text: s.description, next: s.enabled ? s.nextRunAt : null, paused: !s.enabled }
+}
+
+/** A saved schedule as `syncs.update` takes it back, switched on or off (pause in place on the Syncs page). */
+export function scheduleWithEnabled(s: ScheduleInfo, enabled: boolean): ScheduleInput {
+  return s.kind === 'cron'
+    ? { kind: 'cron', cron: s.cron ?? '', ...(s.timezone ? { timezone: s.timezone } : {}), catchUp: s.catchUp, enabled }
+    : { kind: 'interval', every: s.every ?? '', catchUp: s.catchUp, enabled }
 }

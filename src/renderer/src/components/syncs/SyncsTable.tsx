@@ -1,4 +1,4 @@
-import { Anchor, Badge, Button, Group, Stack, Table, Text, Tooltip } from '@mantine/core'
+import { Anchor, Badge, Button, Group, Stack, Switch, Table, Text, Tooltip } from '@mantine/core'
 import type { ConnectionInfo } from '../../../../shared/connections'
 import type { Job, SyncConfig } from '../../../../shared/syncs'
 import type { MappingProblem } from '../../../../shared/config-document'
@@ -20,11 +20,15 @@ interface Props {
   onDelete(s: SyncConfig): void
   /** Download this sync (with its connections) as a configuration document. */
   onExport(s: SyncConfig): void
+  /** Switches a sync's schedule on or off in place. */
+  onScheduleEnabled(s: SyncConfig, enabled: boolean): void
+  /** Sync whose schedule switch is being saved. */
+  savingSchedule: string | null
   /** The last mapping check (mappings.validate), per sync id; null: not checked yet. */
   problems: Record<string, MappingProblem[]> | null
 }
 
-export function SyncsTable({ items, connections, lastJobs, preparing, onRun, onPreview, onEdit, onDelete, onExport, problems }: Props) {
+export function SyncsTable({ items, connections, lastJobs, preparing, onRun, onPreview, onEdit, onDelete, onExport, onScheduleEnabled, savingSchedule, problems }: Props) {
   return (
     <Table.ScrollContainer minWidth={980}>
       <Table striped highlightOnHover verticalSpacing={8} horizontalSpacing="sm" fz="sm" data-testid="syncs-table">
@@ -78,7 +82,20 @@ export function SyncsTable({ items, connections, lastJobs, preparing, onRun, onP
                 </Table.Td>
                 <Table.Td data-testid={`sync-tables-${s.name}`}>{tablesSummary(s)}</Table.Td>
                 <Table.Td data-testid={`sync-schedule-${s.name}`}>
-                  <Text size="sm">{sched.text}</Text>
+                  <Group gap={6} wrap="nowrap" align="flex-start">
+                    {s.schedule && (
+                      <Switch
+                        size="xs"
+                        mt={3}
+                        checked={s.schedule.enabled}
+                        disabled={savingSchedule === s.id}
+                        onChange={(e) => onScheduleEnabled(s, e.currentTarget.checked)}
+                        aria-label={`Schedule of ${s.name} ${s.schedule.enabled ? 'on (switch off to pause it)' : 'paused (switch on to resume it)'}`}
+                        data-testid={`sync-schedule-switch-${s.name}`}
+                      />
+                    )}
+                    <Text size="sm">{sched.text}</Text>
+                  </Group>
                   {sched.paused && (
                     <Badge size="xs" color="gray" variant="light">
                       paused
