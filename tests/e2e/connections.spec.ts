@@ -131,6 +131,16 @@ test('a wrong port is reported as CONNECTION_REFUSED, and invalid fields are mar
   await page.getByTestId('conn-save').click()
   await expect(page.getByTestId('connection-form')).toContainText('Host must be a host name or an IP address')
   await expect(page.getByTestId('connection-row-nowhere')).toHaveCount(0)
+
+  // A port out of range is refused with its range, never quietly clamped to 65535.
+  await page.getByTestId('conn-host').fill(admin.host)
+  await page.getByTestId('conn-port').fill('99999')
+  await page.getByTestId('conn-user').click()
+  await expect(page.getByTestId('conn-port')).toHaveValue('99999')
+  await page.getByTestId('conn-save').click()
+  await expect(page.getByTestId('connection-form')).toContainText('65535')
+  await page.getByTestId('connection-form').screenshot({ path: join(SCREENSHOTS, 'connection-form-port-range.png') })
+  await expect(page.getByTestId('connection-row-nowhere')).toHaveCount(0)
 })
 
 test('a saved password shows as set; Test while editing reuses it; Clear removes it', async ({ page, serve }) => {

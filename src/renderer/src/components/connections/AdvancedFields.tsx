@@ -7,6 +7,7 @@ export function AdvancedFields({ form, update, errors }: SectionProps) {
     <Grid gap="sm">
       <Grid.Col span={6}>
         <NumberInput
+          clampBehavior="none"
           label="Connect timeout"
           description="How long to wait for the server to answer."
           suffix=" s"
@@ -22,6 +23,7 @@ export function AdvancedFields({ form, update, errors }: SectionProps) {
       </Grid.Col>
       <Grid.Col span={6}>
         <NumberInput
+          clampBehavior="none"
           label="Pool size"
           description="Connections DB-Taxi may keep open to this server."
           min={1}

@@ -29,7 +29,10 @@ export function GeneralFields({ form, update, errors, editing }: SectionProps) {
           />
         </Grid.Col>
         <Grid.Col span={3}>
+          {/* clampBehavior none: Mantine would turn 99999 into 65535 on blur, unseen; the value stays as
+              typed and the contract's check refuses it on the field, with the range. */}
           <NumberInput
+            clampBehavior="none"
             label="Port"
             required
             min={1}

@@ -32,6 +32,7 @@ export function SshFields({ form, update, errors, editing }: SectionProps) {
             </Grid.Col>
             <Grid.Col span={3}>
               <NumberInput
+                clampBehavior="none"
                 label="SSH port"
                 min={1}
                 max={65535}

@@ -75,6 +75,7 @@ export function OptionsStep({ state, update, errors }: StepProps) {
         <Grid gap="sm" maw={640}>
           <Grid.Col span={6}>
             <NumberInput
+              clampBehavior="none"
               label="Rows per chunk"
               description="Empty: the sync.batch_size setting."
               placeholder="default"
@@ -91,6 +92,7 @@ export function OptionsStep({ state, update, errors }: StepProps) {
           </Grid.Col>
           <Grid.Col span={6}>
             <NumberInput
+              clampBehavior="none"
               label="Parallel readers and writers"
               description="Empty: 2. More helps on fast servers and networks."
               placeholder="2"
