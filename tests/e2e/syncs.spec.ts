@@ -104,6 +104,9 @@ test('create a sync in the wizard, refuse a hostile filter, run it, confirm the 
   await page.getByTestId('sync-target-connection').click()
   await expect(page.getByRole('option', { name: /^prod-readonly/ })).toHaveCount(0)
   await page.getByRole('option', { name: /^target-db/ }).click()
+  // Never the source's name as a default (on one server that is the source itself): target-db names
+  // no default database, so the field waits for one.
+  await expect(page.getByTestId('sync-target-database')).toHaveValue('')
   await page.getByTestId('sync-target-database').fill(DST)
   await page.getByTestId('sync-target-database').press('Escape')
   await expect(page.getByTestId('sync-target-db-state')).toHaveText('exists')

@@ -312,3 +312,19 @@ describe('sync summaries', () => {
     expect(needsConfirmation(plan([t('d', 'fail', true)]))).toBe(true)
   })
 })
+
+describe('the target database a target connection suggests', () => {
+  it("is the target connection's default database, never the source's name; a typed name stays", async () => {
+    const { targetDatabaseFor } = await import('../../../src/renderer/src/syncs/wizard-model')
+    const conn = (id: string, database: string | null) => ({ id, database }) as unknown as import('../../../src/shared/connections').ConnectionInfo
+    const list = [conn('a', 'shop'), conn('b', 'reporting'), conn('c', null)]
+    // Nothing typed: the chosen connection's default, or nothing (then the field asks for a name).
+    expect(targetDatabaseFor({ targetDatabase: '', targetConnectionId: null }, 'b', list)).toBe('reporting')
+    expect(targetDatabaseFor({ targetDatabase: '', targetConnectionId: null }, 'c', list)).toBe('')
+    // The previous connection's default follows the new connection.
+    expect(targetDatabaseFor({ targetDatabase: 'reporting', targetConnectionId: 'b' }, 'a', list)).toBe('shop')
+    expect(targetDatabaseFor({ targetDatabase: 'reporting', targetConnectionId: 'b' }, 'c', list)).toBe('')
+    // A name the user typed is theirs.
+    expect(targetDatabaseFor({ targetDatabase: 'mine', targetConnectionId: 'b' }, 'a', list)).toBe('mine')
+  })
+})

@@ -1,3 +1,4 @@
+import type { ConnectionInfo } from '../../../shared/connections'
 import type { MethodInput } from '../../../shared/contract'
 import type { ErrorBody } from '../../../shared/errors'
 import { rowFilterProblem } from '../../../shared/row-filter'
@@ -418,4 +419,16 @@ export function selectAllState(visible: string[], selected: string[]): 'all' | '
 export function filterTables<T extends { name: string }>(tables: T[], query: string): T[] {
   const q = query.trim().toLowerCase()
   return q === '' ? tables : tables.filter((t) => t.name.toLowerCase().includes(q))
+}
+
+/**
+ * The target database a newly chosen target connection suggests: its own default database, never the
+ * source's name (on one server that name is the source itself). A name the user typed is kept; one
+ * that only came from the previous connection's default follows the new connection.
+ */
+export function targetDatabaseFor(s: Pick<WizardState, 'targetDatabase' | 'targetConnectionId'>, next: string | null, connections: ConnectionInfo[]): string {
+  const previousDefault = connections.find((c) => c.id === s.targetConnectionId)?.database ?? ''
+  const typed = s.targetDatabase.trim() !== '' && s.targetDatabase !== previousDefault
+  if (typed) return s.targetDatabase
+  return connections.find((c) => c.id === next)?.database ?? ''
 }

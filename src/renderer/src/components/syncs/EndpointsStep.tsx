@@ -2,6 +2,7 @@ import { Alert, Autocomplete, Badge, Card, Code, Grid, Group, Loader, Select, St
 import type { ConnectionInfo } from '../../../../shared/connections'
 import type { RemoteState } from '../../hooks/useRemote'
 import type { StepProps, WizardData } from './wizard-props'
+import { targetDatabaseFor } from '../../syncs/wizard-model'
 
 function connectionOption(c: ConnectionInfo): { value: string; label: string } {
   return { value: c.id, label: `${c.name} — ${c.user}@${c.host}:${c.port}` }
@@ -83,8 +84,7 @@ export function EndpointsStep({ state, update, errors, data }: StepProps & { dat
                     ...s,
                     sourceDatabase: v,
                     // A new database has other tables: the old choice means nothing there.
-                    ...(v !== s.sourceDatabase ? { selected: [], overrides: {} } : {}),
-                    targetDatabase: s.targetDatabase === '' && v ? v : s.targetDatabase
+                    ...(v !== s.sourceDatabase ? { selected: [], overrides: {} } : {})
                   }))
                 }
                 rightSection={data.sourceDatabases.status === 'loading' ? <Loader size="xs" /> : undefined}
@@ -114,7 +114,7 @@ export function EndpointsStep({ state, update, errors, data }: StepProps & { dat
                 searchable
                 data={targets.map(connectionOption)}
                 value={state.targetConnectionId}
-                onChange={(v) => update({ targetConnectionId: v })}
+                onChange={(v) => update((s) => ({ ...s, targetConnectionId: v, targetDatabase: targetDatabaseFor(s, v, connections) }))}
                 error={errors.targetConnectionId}
                 nothingFoundMessage="No writable connection matches"
                 data-testid="sync-target-connection"
@@ -158,3 +158,4 @@ export function EndpointsStep({ state, update, errors, data }: StepProps & { dat
     </Stack>
   )
 }
+
