@@ -258,7 +258,13 @@ describe('sync configs', () => {
       query(`SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME LIKE '\\_dbt\\_new\\_%'`, [dstName])
     for (let i = 0; i < 600 && (await shadows()).length === 0; i++) await new Promise((r) => setTimeout(r, 50))
     expect(await shadows()).toHaveLength(1)
-    const running = await call<Job>('jobs.get', { id: jobId })
+    // The shadow table is made just before the table's state turns to copying (a separate store
+    // write): wait for that rather than race it.
+    let running = await call<Job>('jobs.get', { id: jobId })
+    for (let i = 0; i < 200 && running.tables[0]?.status !== 'copying'; i++) {
+      await new Promise((r) => setTimeout(r, 50))
+      running = await call<Job>('jobs.get', { id: jobId })
+    }
     // How the source is read and the target written is known while the job runs.
     expect(running.status).toBe('running')
     expect(running.tables[0]?.status).toBe('copying')
