@@ -95,12 +95,12 @@ export function stableJson(v: unknown): string {
   )
 }
 
-/** The non-secret settings that differ between two connections, by document field name. */
-export function connectionChanges(now: ResolvedConnection, next: ResolvedConnection): string[] {
-  const a = connectionDocument(now, new Set(), () => undefined)
-  const b = connectionDocument(next, new Set(), () => undefined)
+/** The fields of two documents (of a connection, or of a sync) whose values differ, sorted. */
+export function changedFields(now: object, next: object): string[] {
+  const a = now as Record<string, unknown>
+  const b = next as Record<string, unknown>
   const keys = new Set([...Object.keys(a), ...Object.keys(b)])
-  return [...keys].filter((k) => stableJson(a[k as keyof DocumentConnection]) !== stableJson(b[k as keyof DocumentConnection])).sort()
+  return [...keys].filter((k) => stableJson(a[k]) !== stableJson(b[k])).sort()
 }
 
 /** A table mapping without the defaults (mode full), so stored and written mappings compare equal. */
@@ -154,12 +154,6 @@ export function storedSyncParts(s: SyncConfig, schedule: ScheduleInput | null, n
   }
 }
 
-/** The fields of two syncs' documents that differ. */
-export function syncChanges(now: DocumentSync, next: DocumentSync): string[] {
-  const keys = new Set([...Object.keys(now), ...Object.keys(next)])
-  return [...keys].filter((k) => stableJson(now[k as keyof DocumentSync]) !== stableJson(next[k as keyof DocumentSync])).sort()
-}
-
 /** One changed field, with its value before and after as short text (for the preview, not for parsing). */
 export interface FieldDiff {
   field: string
@@ -180,11 +174,11 @@ export function shownValue(v: unknown): string {
  * What differs between two documents' fields, value by value. Table mappings are compared by their
  * source table (`tables[orders]`), so one changed filter reads as that, not as the whole list.
  */
-export function fieldDiffs(now: Record<string, unknown>, next: Record<string, unknown>, fields: string[]): FieldDiff[] {
+export function fieldDiffs(now: object, next: object, fields: string[]): FieldDiff[] {
   const out: FieldDiff[] = []
   for (const f of fields) {
-    const a = now[f]
-    const b = next[f]
+    const a = (now as Record<string, unknown>)[f]
+    const b = (next as Record<string, unknown>)[f]
     if (f === 'tables' && (Array.isArray(a) || a === undefined) && (Array.isArray(b) || b === undefined)) {
       const before = new Map(((a ?? []) as TableMapping[]).map((t) => [t.source, t]))
       const after = new Map(((b ?? []) as TableMapping[]).map((t) => [t.source, t]))

@@ -17,14 +17,14 @@ import {
 } from '../../../shared/config-document'
 import { AppError } from '../../../shared/errors'
 import type { ConnectionManager } from '../connections/manager'
-import { joinSecrets, type ResolvedConnection, type SecretName, type Secrets } from '../connections/model'
+import { joinSecrets, splitSecrets, type ResolvedConnection, type Secrets } from '../connections/model'
 import type { Deps } from '../deps'
 import type { Scheduler } from '../jobs/scheduler'
 import type { SyncManager } from '../syncs/manager'
 import { appVersion } from '../version'
 import { formatDocument, parseDocumentText, pathText } from './document-codec'
 import {
-  connectionChanges,
+  changedFields,
   connectionDocument,
   fieldDiffs,
   type FieldDiff,
@@ -32,7 +32,6 @@ import {
   SECRET_FIELDS,
   secretReference,
   storedSyncParts,
-  syncChanges,
   syncDocument
 } from './document-forms'
 import { openWithPassphrase, PassphraseError, sealWithPassphrase } from './passphrase-seal'
@@ -94,7 +93,7 @@ export class MappingManager {
     const format = input.format ?? 'yaml'
     const secretsMode = input.secrets ?? 'env'
     const allConnections = this.connections.repo.list()
-    const allSyncs = this.syncs.list()
+    const allSyncs = this.syncs.repo.list()
     const lower = (s: string): string => s.toLowerCase()
 
     let syncs = allSyncs
@@ -122,7 +121,7 @@ export class MappingManager {
       let resolved: ResolvedConnection
       if (secretsMode === 'seal' && set.size > 0) {
         resolved = this.connections.resolve(row.id)
-        sealed[row.name] = Object.fromEntries(SECRET_FIELDS.map((f) => [f.secret, secretOf(resolved, f.secret)]).filter(([, v]) => v)) as Secrets
+        sealed[row.name] = splitSecrets(resolved).secrets
       } else {
         resolved = joinSecrets(row, {})
       }
@@ -199,34 +198,34 @@ export class MappingManager {
 
     // What happens to each item, before anything is written.
     const storeConnections = this.connections.repo.list()
-    const storeSyncs = this.syncs.list()
+    const storeSyncs = this.syncs.repo.list()
     const taken = new Set([...storeConnections.map((c) => c.name.toLowerCase()), ...docConnections.map((c) => c.name.toLowerCase())])
     const syncTaken = new Set([...storeSyncs.map((s) => s.name.toLowerCase()), ...docSyncs.map((s) => s.name.toLowerCase())])
+    const storeConnectionByName = new Map(storeConnections.map((c) => [c.name.toLowerCase(), c]))
+    const storeSyncByName = new Map(storeSyncs.map((x) => [x.name.toLowerCase(), x]))
     const plans: Plan[] = []
     /** Document connection name (lower case) -> the store name syncs of the document will use. */
     const connectionNames = new Map<string, string>()
     const resolvedConnections = new Map<number, ResolvedConnection>()
 
     for (const [i, c] of docConnections.entries()) {
-      const existing = storeConnections.find((s) => s.name.toLowerCase() === c.name.toLowerCase())
+      const existing = storeConnectionByName.get(c.name.toLowerCase())
       const plan: Plan = { kind: 'connection', index: i, name: c.name, action: 'create', finalName: c.name }
       if (existing) {
         let keep: Secrets = {}
         let secretsLost = false
         try {
-          keep = secretsOf(this.connections.resolve(existing.id))
+          keep = splitSecrets(this.connections.resolve(existing.id)).secrets
         } catch (err) {
           if (!(err instanceof AppError && err.code === 'SECRETS_UNAVAILABLE')) throw err
           secretsLost = true
         }
         const next = resolvedFromDocument(c, secrets.get(i) ?? {}, keep)
-        const current = joinSecrets(existing, {})
-        const fields = connectionChanges(current, next)
-        const diff = fieldDiffs(
-          connectionDocument(current, new Set(), () => undefined) as Record<string, unknown>,
-          connectionDocument(next, new Set(), () => undefined) as Record<string, unknown>,
-          fields
-        )
+        // Both as the document writes them (without secrets), so defaults compare equal.
+        const nowDoc = connectionDocument(joinSecrets(existing, {}), new Set(), () => undefined)
+        const nextDoc = connectionDocument(next, new Set(), () => undefined)
+        const fields = changedFields(nowDoc, nextDoc)
+        const diff = fieldDiffs(nowDoc, nextDoc, fields)
         for (const f of SECRET_FIELDS) {
           const given = secrets.get(i)?.[f.secret]
           // An empty value is no secret, as the store keeps it: '' over none is no change.
@@ -266,7 +265,7 @@ export class MappingManager {
     const storeName = (name: string): string | undefined => {
       const mapped = connectionNames.get(name.toLowerCase())
       if (mapped) return mapped
-      const s = storeConnections.find((c) => c.name.toLowerCase() === name.toLowerCase())
+      const s = storeConnectionByName.get(name.toLowerCase())
       return s && !gone.has(s.name.toLowerCase()) ? s.name : undefined
     }
     const storeNames = new Map(storeConnections.map((c) => [c.id, c.name]))
@@ -277,14 +276,14 @@ export class MappingManager {
           at(['syncs', i, side, 'connection'], `no connection named "${s[side].connection}" in the document${gone.has(s[side].connection.toLowerCase()) ? ' (the store has one, but prune deletes it)' : ' or the store'}`)
         }
       }
-      const existing = storeSyncs.find((x) => x.name.toLowerCase() === s.name.toLowerCase())
+      const existing = storeSyncByName.get(s.name.toLowerCase())
       const plan: Plan = { kind: 'sync', index: i, name: s.name, action: 'create', finalName: s.name }
       if (existing) {
         const now = syncDocument(storedSyncParts(existing, this.scheduler.repo.forSync(existing.id)?.schedule ?? null, (id) => storeNames.get(id) ?? id))
         const next = syncDocument({ ...s, source: { ...s.source, connection: storeName(s.source.connection) ?? s.source.connection }, target: { ...s.target, connection: storeName(s.target.connection) ?? s.target.connection }, name: existing.name })
-        const fields = syncChanges(now, next)
+        const fields = changedFields(now, next)
         if (s.name !== existing.name) fields.push('name')
-        plan.diff = fieldDiffs(now as Record<string, unknown>, { ...next, name: s.name } as Record<string, unknown>, fields)
+        plan.diff = fieldDiffs(now, { ...next, name: s.name }, fields)
         const p = how.policy('syncs', s.name)
         plan.existingId = existing.id
         plan.finalName = existing.name
@@ -321,12 +320,6 @@ export class MappingManager {
     }
     if (problems.length) return report(problems, [], false, refs)
 
-    for (const s of prunedSyncs) {
-      if (this.deps.db.prepare("SELECT 1 FROM jobs WHERE sync_id = ? AND status IN ('queued','running')").get(s.id)) {
-        problems.push({ code: 'IN_USE', message: `sync "${s.name}" has a running job; it cannot be deleted now (cancel it, or apply without --prune)`, path: '(prune)' })
-      }
-    }
-    if (problems.length) return report(problems, [], false, refs)
 
     // Write everything in one transaction, through the managers' own checks; a dry run rolls back.
     const changedConnections: string[] = []
@@ -373,7 +366,14 @@ export class MappingManager {
           at(['syncs', plan.index], messageOf(err), codeOf(err))
         }
       }
-      for (const s of prunedSyncs) this.syncs.repo.delete(s.id)
+      for (const s of prunedSyncs) {
+        try {
+          // Refuses a sync with a queued or running job (IN_USE), as syncs.delete does.
+          this.syncs.delete(s.id)
+        } catch (err) {
+          problems.push({ code: codeOf(err), message: `${messageOf(err)} (or apply without --prune)`, path: '(prune)' })
+        }
+      }
       for (const c of prunedConnections) this.connections.repo.delete(c.id, true)
       // A connection the document makes read-only may be the target of a sync it leaves as it is.
       for (const sync of this.syncs.repo.list()) {
@@ -477,30 +477,6 @@ export class MappingManager {
   async validate(syncIds?: string[]): Promise<MappingValidationReport> {
     return validateMappings({ syncs: this.syncs, connections: this.connections, syncIds })
   }
-}
-
-function secretOf(c: ResolvedConnection, s: SecretName): string | null {
-  switch (s) {
-    case 'password':
-      return c.password || null
-    case 'tlsKey':
-      return c.tls.key
-    case 'sshPassword':
-      return c.ssh?.password ?? null
-    case 'sshPrivateKey':
-      return c.ssh?.privateKey ?? null
-    case 'sshPassphrase':
-      return c.ssh?.passphrase ?? null
-  }
-}
-
-function secretsOf(c: ResolvedConnection): Secrets {
-  const out: Secrets = {}
-  for (const f of SECRET_FIELDS) {
-    const v = secretOf(c, f.secret)
-    if (v) out[f.secret] = v
-  }
-  return out
 }
 
 /** The part of a variable name made from a connection name: `prod-eu 2` -> `PROD_EU_2`. */

@@ -28,14 +28,6 @@ export function hasSealedSecrets(text: string): boolean {
   return /^sealed:/m.test(text) || /"sealed"\s*:/.test(text)
 }
 
-export const ACTION_LABEL: Record<ImportChange['action'], string> = {
-  create: 'create',
-  update: 'update',
-  unchanged: 'unchanged',
-  skip: 'skip',
-  delete: 'delete'
-}
-
 export const ACTION_COLOR: Record<ImportChange['action'], string> = {
   create: 'green',
   update: 'blue',
