@@ -425,6 +425,13 @@ describe('apply (configuration as code)', () => {
     const dry = await ok<ImportReport>(b, 'mappings.apply', { document: JSON.stringify(doc), references: refs, prune: true, dryRun: true })
     expect(dry.changes.filter((c) => c.action === 'delete').map((c) => `${c.kind}:${c.name}`).sort()).toEqual(['connection:stray', 'sync:all-tables'])
     expect(b.system.syncs.findByName('all-tables')).toBeDefined()
+    // A sync with a running job is not pruned from under it: the whole apply stops, nothing changes.
+    const syncId = b.system.syncs.findByName('all-tables')!.id
+    b.system.db.prepare("INSERT INTO jobs (id, sync_id, status, created_at) VALUES ('j-running', ?, 'running', 0)").run(syncId)
+    const busy = await ok<ImportReport>(b, 'mappings.apply', { document: JSON.stringify(doc), references: refs, prune: true })
+    expect(busy).toMatchObject({ ok: false, applied: false, problems: [{ code: 'IN_USE', path: '(prune)' }] })
+    expect(b.system.connections.findByName('stray')).toBeDefined()
+    b.system.db.prepare("UPDATE jobs SET status = 'succeeded' WHERE id = 'j-running'").run()
     const pruned = await ok<ImportReport>(b, 'mappings.apply', { document: JSON.stringify(doc), references: refs, prune: true })
     expect(pruned.summary).toMatchObject({ delete: 2, unchanged: 5 })
     expect(b.system.syncs.findByName('all-tables')).toBeUndefined()
