@@ -62,6 +62,9 @@ beforeAll(async () => {
     CREATE USER '${user.name}'@'%' IDENTIFIED BY '${user.password}';
     GRANT ALL ON ${s}.* TO '${user.name}'@'%';
     GRANT ALL ON \`${db.name}_dst\`.* TO '${user.name}'@'%';
+    DROP USER IF EXISTS '${user.name}_ro'@'%';
+    CREATE USER '${user.name}_ro'@'%' IDENTIFIED BY '${user.password}';
+    GRANT SELECT ON \`${db.name}_dst\`.* TO '${user.name}_ro'@'%';
   `)
   dataDir = tempDir('mappings')
   system = createSyncSystem({ layers: loadBootLayers({ env: { DBT_DATA_DIR: dataDir } }), mode: 'headless', consoleLog: false })
@@ -71,7 +74,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await system?.stop(5000)
-  await sql(`DROP DATABASE IF EXISTS \`${db.name}_dst\`; DROP USER IF EXISTS '${user.name}'@'%'`).catch(() => undefined)
+  await sql(`DROP DATABASE IF EXISTS \`${db.name}_dst\`; DROP USER IF EXISTS '${user.name}'@'%'; DROP USER IF EXISTS '${user.name}_ro'@'%'`).catch(() => undefined)
   await db?.drop()
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
 })
@@ -87,9 +90,13 @@ describe('mappings.validate: one report of every sync against the live schemas',
     await call('syncs.create', { name: 'loses-column', ...common, tables: [{ source: 'items', target: 'items_b', excludeColumns: ['name'] }] })
     await call('syncs.create', { name: 'loses-key', ...common, tables: [{ source: 'keyed', mode: 'diff' }] })
     await call('syncs.create', { name: 'second-writer', ...common, tables: [{ source: 'items', target: 'orders' }] })
+    // A target login that may only read there.
+    const weak = (await call<{ id: string }>('connections.create', { name: 'dst-select-only', host: db.addr.host, port: db.addr.port, user: `${user.name}_ro`, password: user.password })).id
+    await call('syncs.create', { name: 'no-privileges', ...common, targetConnectionId: weak, tables: [{ source: 'items', target: 'items_weak' }] })
 
     const before = await call<MappingValidationReport>('mappings.validate', {})
-    expect(before.syncs.filter((s) => !s.ok).map((s) => s.name)).toEqual([])
+    expect(before.syncs.filter((s) => !s.ok).map((s) => s.name)).toEqual(['no-privileges'])
+    expect(before.syncs.find((s) => s.name === 'no-privileges')!.problems).toEqual([expect.objectContaining({ message: expect.stringMatching(/target user lacks .*INSERT/) })])
     expect(before.problems).toEqual([expect.objectContaining({ code: 'CONFLICT', table: `${db.name}_dst.orders`, syncs: ['healthy', 'second-writer'] })])
     expect(before.ok).toBe(false)
 
@@ -103,7 +110,7 @@ describe('mappings.validate: one report of every sync against the live schemas',
     expect(by['loses-table']!.tables).toBe(1)
     expect(by['loses-column']!.problems).toEqual([expect.objectContaining({ code: 'VALIDATION', table: 'items', message: expect.stringContaining('Excluded column(s) name do not exist') })])
     expect(by['loses-key']!.problems).toEqual([expect.objectContaining({ table: 'keyed', message: expect.stringMatching(/primary key|unique/i) })])
-    expect(after.syncs).toHaveLength(5)
+    expect(after.syncs).toHaveLength(6)
 
     // Only the syncs asked for.
     const one = await call<MappingValidationReport>('mappings.validate', { syncIds: [system.syncs.findByName('healthy')!.id] })
